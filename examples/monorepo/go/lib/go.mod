@@ -1,0 +1,3 @@
+module example.com/monorepo/lib
+
+go 1.25.5

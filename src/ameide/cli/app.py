@@ -1,0 +1,43 @@
+"""Composes the command modules into one typer app (the only place that knows them all)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ameide import __version__
+
+        typer.echo(f"ameide {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    from ameide.cli import affected, targets
+
+    app = typer.Typer(
+        name="ameide",
+        help="Change-aware test front door for polyglot monorepos (Go, pnpm, uv, buf).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(
+            False,
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="print the version and exit",
+        ),
+    ) -> None:
+        """ameide: which targets a change affects, and their tests, with evidence."""
+
+    app.command("affected")(affected.affected)
+    app.command("targets")(targets.targets)
+    return app

@@ -1,0 +1,65 @@
+"""The pydantic schema of ameide.toml. Imported only when a file's content is new: validated
+results are cached by content hash (see config.py), keeping start-up fast."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ToolchainPins(_Strict):
+    go: str | None = None
+    node: str | None = None
+    pnpm: str | None = None
+    uv: str | None = None
+    buf: str | None = None
+
+
+class AffectedSettings(_Strict):
+    global_: list[str] = Field(default_factory=list, alias="global")
+    ignore: list[str] = Field(default_factory=list)
+
+
+class TargetOverride(_Strict):
+    contract: list[str] | None = None
+    unit: list[str] | None = None
+    integration: list[str] | None = None
+    skip: bool = False
+    timeout: float | None = Field(default=None, gt=0)
+
+
+class RunSettings(_Strict):
+    timeout: float = Field(default=900.0, gt=0)
+    jobs: int | None = Field(default=None, ge=1)
+
+
+class AmeideConfigModel(_Strict):
+    toolchain: ToolchainPins = Field(default_factory=ToolchainPins)
+    affected: AffectedSettings = Field(default_factory=AffectedSettings)
+    targets: dict[str, TargetOverride] = Field(default_factory=dict)
+    run: RunSettings = Field(default_factory=RunSettings)
+
+
+def validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    """(normalized data, []) when valid, else (None, [(key, message), ...])."""
+    try:
+        model = AmeideConfigModel.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            if err["type"] == "extra_forbidden":
+                problems.append((key, "unknown key"))
+            else:
+                problems.append((key, err["msg"]))
+        return None, problems
+    return model.model_dump(by_alias=True), []
+
+
+def json_schema() -> dict[str, Any]:
+    return AmeideConfigModel.model_json_schema(by_alias=True)

@@ -1,0 +1,190 @@
+"""pnpm: workspace packages from pnpm-workspace.yaml globs, edges from package.json deps."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ameide.ecosystems import Context, Part, in_skipped_dir, join, match_globs, parent
+from ameide.model import GlobalRule, LockfileRef, Target
+
+if TYPE_CHECKING:
+    from typing import Any
+
+NAME = "pnpm"
+DEP_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+
+
+def relevant(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name in ("package.json", "pnpm-workspace.yaml") and not in_skipped_dir(path)
+
+
+def parse(path: str, data: bytes) -> dict[str, Any]:
+    if path.endswith("pnpm-workspace.yaml"):
+        from ameide.yamlio import load_yaml
+
+        try:
+            doc = load_yaml(data)
+        except ValueError as exc:
+            return {"error": str(exc)}
+        if doc is None:
+            doc = {}
+        if not isinstance(doc, dict):
+            return {"error": "expected a mapping with a 'packages' list"}
+        pkgs = doc.get("packages", [])
+        if not isinstance(pkgs, list) or not all(isinstance(p, str) for p in pkgs):
+            return {"error": "'packages' must be a list of glob strings"}
+        return {"packages": pkgs}
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        return {"error": f"invalid JSON: {exc}"}
+    if not isinstance(doc, dict):
+        return {"error": "expected a JSON object"}
+    deps: dict[str, str] = {}
+    for fld in DEP_FIELDS:
+        section = doc.get(fld) or {}
+        if isinstance(section, dict):
+            for k, v in section.items():
+                deps.setdefault(str(k), str(v))
+    scripts = doc.get("scripts") or {}
+    name = doc.get("name")
+    return {
+        "name": name if isinstance(name, str) else None,
+        "deps": deps,
+        "scripts": sorted(scripts) if isinstance(scripts, dict) else [],
+        "packageManager": doc.get("packageManager"),
+    }
+
+
+def _workspace_alias(spec: str) -> str | None:
+    """`workspace:@scope/x@*` names another package than its key; return that name."""
+    rest = spec[len("workspace:") :]
+    if not rest or rest[0] in "*^~" or rest[0].isdigit():
+        return None
+    at = rest.rfind("@")
+    return rest[:at] if at > 0 else rest
+
+
+def build(ctx: Context) -> Part:
+    part = Part()
+    for ws_path, ws in sorted(ctx.facts_named("pnpm-workspace.yaml")):
+        if in_skipped_dir(ws_path):
+            continue
+        ws_dir = parent(ws_path)
+        if ws.get("error"):
+            part.errors.append((ws_path, ws["error"], "fix the YAML syntax of this file"))
+            continue
+        includes = [g for g in ws["packages"] if not g.startswith("!")]
+        excludes = [g[1:] for g in ws["packages"] if g.startswith("!")]
+        candidates = [
+            parent(p) for p, f in ctx.facts_named("package.json") if not in_skipped_dir(p)
+        ]
+        members = [d for d in match_globs(candidates, includes, excludes, ws_dir) if d != ws_dir]
+        rootglob = "" if ws_dir == "." else ws_dir + "/"
+        part.globals.append(
+            GlobalRule(f"{rootglob}pnpm-workspace.yaml", "pnpm", why="workspace layout")
+        )
+        part.globals.append(
+            GlobalRule(f"{rootglob}package.json", "pnpm", why="workspace root manifest")
+        )
+        part.globals.append(GlobalRule(f"{rootglob}.npmrc", "pnpm", why="pnpm settings"))
+        if f"{rootglob}pnpm-lock.yaml" in ctx.paths:
+            part.lockfiles.append(LockfileRef(f"{rootglob}pnpm-lock.yaml", "pnpm", ws_dir))
+
+        named: dict[str, tuple[str, dict[str, Any]]] = {}
+        for d in members:
+            mpath = join(d, "package.json")
+            f = ctx.facts[mpath]
+            if f.get("error"):
+                part.errors.append((mpath, f["error"], "fix the JSON syntax of this package.json"))
+                continue
+            name = f.get("name")
+            if not name:
+                part.warnings.append(f'{mpath}: no "name"; using its directory as the name')
+                name = d
+            if name in named:
+                part.errors.append(
+                    (
+                        mpath,
+                        f"package name '{name}' is also used by {named[name][0]}/package.json",
+                        "give every workspace package a unique name",
+                    )
+                )
+                continue
+            named[name] = (d, f)
+        for name, (d, f) in sorted(named.items()):
+            deps = set()
+            for dep, spec in f["deps"].items():
+                target = dep
+                if spec.startswith("workspace:"):
+                    target = _workspace_alias(spec) or dep
+                if target in named and target != name:
+                    deps.add(f"pnpm:{target}")
+            part.targets.append(
+                Target(
+                    id=f"pnpm:{name}",
+                    ecosystem=NAME,
+                    name=name,
+                    path=d,
+                    deps=tuple(sorted(deps)),
+                    manifest=join(d, "package.json"),
+                    group=ws_dir,
+                    meta={
+                        "scripts": f["scripts"],
+                        "importer": d if ws_dir == "." else d[len(ws_dir) + 1 :],
+                    },
+                )
+            )
+    return part
+
+
+def lock_closures(data: bytes) -> dict[str, str]:
+    """importer path -> digest of its resolved dependency closure in a pnpm-lock.yaml."""
+    import hashlib
+
+    from ameide.yamlio import load_yaml_all
+
+    importers: dict[str, Any] = {}
+    snapshots: dict[str, Any] = {}
+    packages: dict[str, Any] = {}
+    for doc in load_yaml_all(data):
+        if not isinstance(doc, dict):
+            continue
+        for key, val in (doc.get("importers") or {}).items():
+            importers.setdefault(str(key), {}).update(val or {})
+        packages.update(doc.get("packages") or {})
+        snapshots.update(doc.get("snapshots") or {})
+    graph = snapshots or packages
+
+    out: dict[str, str] = {}
+    for imp, entry in importers.items():
+        seen: set[str] = set()
+        stack: list[str] = []
+        for fld in ("dependencies", "devDependencies", "optionalDependencies"):
+            for name, info in (entry.get(fld) or {}).items():
+                ver = info.get("version") if isinstance(info, dict) else str(info)
+                if ver and not str(ver).startswith("link:"):
+                    stack.append(f"{name}@{ver}")
+        while stack:
+            key = stack.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            snap = graph.get(key) or {}
+            for fld in ("dependencies", "optionalDependencies"):
+                for name, ver in (snap.get(fld) or {}).items():
+                    stack.append(f"{name}@{ver}")
+        h = hashlib.sha256(json.dumps(entry, sort_keys=True, default=str).encode())
+        for key in sorted(seen):
+            h.update(key.encode())
+            h.update(
+                json.dumps(
+                    packages.get(key.split("(")[0]) or packages.get(key),
+                    sort_keys=True,
+                    default=str,
+                ).encode()
+            )
+        out[imp] = h.hexdigest()
+    return out

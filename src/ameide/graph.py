@@ -1,0 +1,89 @@
+"""Pure graph algorithms: affected = seeds + transitive dependents with reason chains,
+deterministic topological order, cycles reported as a path."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ameide.model import Reason, Target
+
+
+def affected(targets: dict[str, Target], seeds: dict[str, Reason]) -> dict[str, Reason]:
+    """Every target reachable from `seeds` over reverse edges, each with the shortest chain.
+
+    Breadth-first in sorted order, so the same inputs always give the same chains. Cycles
+    cannot hang it: every target is visited once.
+    """
+    rev: dict[str, list[str]] = {tid: [] for tid in targets}
+    for t in targets.values():
+        for d in t.deps:
+            if d in rev:
+                rev[d].append(t.id)
+    result: dict[str, Reason] = {}
+    queue: deque[str] = deque()
+    for tid in sorted(seeds):
+        if tid in targets:
+            result[tid] = seeds[tid]
+            queue.append(tid)
+    while queue:
+        cur = queue.popleft()
+        why = result[cur]
+        for dep in sorted(rev[cur]):
+            if dep not in result:
+                result[dep] = Reason((dep, *why.chain), why.kind, why.file)
+                queue.append(dep)
+    return result
+
+
+def topo_order(targets: dict[str, Target]) -> list[str]:
+    """Dependencies first, ties broken by id; members of a cycle come in id order."""
+    indeg = {tid: 0 for tid in targets}
+    rev: dict[str, list[str]] = {tid: [] for tid in targets}
+    for t in targets.values():
+        for d in t.deps:
+            if d in targets and d != t.id:
+                indeg[t.id] += 1
+                rev[d].append(t.id)
+    import heapq
+
+    ready = [tid for tid, n in indeg.items() if n == 0]
+    heapq.heapify(ready)
+    out: list[str] = []
+    while ready:
+        cur = heapq.heappop(ready)
+        out.append(cur)
+        for nxt in rev[cur]:
+            indeg[nxt] -= 1
+            if indeg[nxt] == 0:
+                heapq.heappush(ready, nxt)
+    if len(out) < len(targets):
+        out += sorted(tid for tid in targets if tid not in set(out))
+    return out
+
+
+def find_cycle(targets: dict[str, Target]) -> list[str] | None:
+    """One dependency cycle as a path `a -> b -> ... -> a`, or None. Iterative DFS."""
+    color: dict[str, int] = {}
+    for start in sorted(targets):
+        if color.get(start):
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                color[node] = 1
+                path.append(node)
+            deps = [d for d in targets[node].deps if d in targets]
+            if i < len(deps):
+                stack.append((node, i + 1))
+                nxt = deps[i]
+                c = color.get(nxt, 0)
+                if c == 1:
+                    return [*path[path.index(nxt) :], nxt]
+                if c == 0:
+                    stack.append((nxt, 0))
+            else:
+                color[node] = 2
+                path.pop()
+    return None

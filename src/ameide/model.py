@@ -1,0 +1,167 @@
+"""Planning data types: cheap frozen records shared by discovery, graph and reports.
+
+They are `@record` classes (frozen, slotted) rather than pydantic models because
+`ameide affected` must start and answer in a few tens of milliseconds; pydantic validates
+at the edges (ameide.toml, summary.json) where its import cost is paid once
+(docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ameide.records import field, record
+
+if TYPE_CHECKING:
+    from typing import Any
+
+ECOSYSTEMS = ("go", "pnpm", "uv", "buf")
+
+
+@record
+class Target:
+    """One testable unit with a stable id `<ecosystem>:<name>`."""
+
+    id: str
+    ecosystem: str
+    name: str
+    path: str  # directory relative to the monorepo root, posix, "." for the root
+    deps: tuple[str, ...] = ()  # ids of targets this one depends on, sorted
+    manifest: str | None = None  # the file that declares it, relative to the root
+    group: str = ""  # module / workspace the target belongs to (go module dir, workspace dir)
+    meta: dict[str, Any] = field(default_factory=dict)  # ecosystem specifics (JSON-able)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "ecosystem": self.ecosystem,
+            "name": self.name,
+            "path": self.path,
+            "manifest": self.manifest,
+            "group": self.group,
+            "deps": list(self.deps),
+            "meta": self.meta,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Target:
+        return cls(
+            id=d["id"],
+            ecosystem=d["ecosystem"],
+            name=d["name"],
+            path=d["path"],
+            deps=tuple(d["deps"]),
+            manifest=d["manifest"],
+            group=d["group"],
+            meta=d["meta"],
+        )
+
+
+@record
+class GlobalRule:
+    """A file that, when changed, affects a whole scope of targets."""
+
+    path: str  # exact path or glob relative to the root
+    scope: str  # an ecosystem name, "*" for every target, or "targets" (explicit list)
+    targets: tuple[str, ...] = ()  # with scope "targets": the ids affected
+    why: str = ""
+
+
+@record
+class LockfileRef:
+    """A lockfile whose change is resolved per importer/member closure."""
+
+    path: str
+    kind: str  # "pnpm" | "uv"
+    workspace: str  # the workspace dir the lockfile serves
+
+
+@record
+class Graph:
+    """Every discovered target plus the rules that map files to targets."""
+
+    root: str
+    targets: dict[str, Target]
+    globals: tuple[GlobalRule, ...] = ()
+    lockfiles: tuple[LockfileRef, ...] = ()
+    module_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def dependents(self) -> dict[str, list[str]]:
+        rev: dict[str, list[str]] = {tid: [] for tid in self.targets}
+        for t in self.targets.values():
+            for d in t.deps:
+                if d in rev:
+                    rev[d].append(t.id)
+        for v in rev.values():
+            v.sort()
+        return rev
+
+
+@record
+class ChangedFile:
+    path: str  # relative to the monorepo root
+    status: str  # added | modified | deleted | untracked | typechange
+
+
+@record
+class Base:
+    ref: str | None  # what the user or the CI named, or what was found
+    commit: str | None  # the commit compared with (merge-base), None = empty tree
+    source: str  # how it was chosen, for humans
+
+
+@record
+class ChangeSet:
+    root: str  # monorepo root (absolute)
+    git_root: str
+    base: Base
+    head: str | None
+    branch: str | None
+    files: tuple[ChangedFile, ...]
+    everything: bool = False  # the base could not be resolved: everything is affected
+    everything_reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@record
+class Reason:
+    """Why a target is affected: the chain from it back to the change that started it."""
+
+    chain: tuple[str, ...]  # target ids, from this target back to the directly affected one
+    kind: str  # changed | global | lockfile | module | everything
+    file: str | None
+
+    def explain(self) -> str:
+        tail = {
+            "changed": f"changed {self.file}",
+            "global": f"global file {self.file}",
+            "lockfile": f"lockfile closure changed in {self.file}",
+            "module": f"module file {self.file}",
+            "everything": f"everything ({self.file})",
+        }[self.kind]
+        return " <- ".join((*self.chain, tail))
+
+
+@record
+class AffectedTarget:
+    target: Target
+    direct: bool
+    reason: Reason
+
+
+@record
+class FileOwnership:
+    path: str
+    status: str
+    owners: tuple[str, ...]
+    kind: str  # owned | global | lockfile | module | ignored | unowned
+
+
+@record
+class AffectedReport:
+    changes: ChangeSet
+    files: tuple[FileOwnership, ...]
+    affected: tuple[AffectedTarget, ...]
+    total_targets: int
+    warnings: tuple[str, ...] = ()

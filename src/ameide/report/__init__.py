@@ -1,0 +1,1 @@
+"""Reporters: render core results as JSON (stdlib only) or for people (rich, imported lazily)."""

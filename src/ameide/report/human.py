@@ -1,0 +1,107 @@
+"""Human output of `affected` and `targets`: rich tables grouped by ecosystem."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ameide.model import ECOSYSTEMS, AffectedReport, Graph
+
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _short(sha: str | None) -> str:
+    return sha[:10] if sha else "empty tree"
+
+
+def render_affected(report: AffectedReport, console: Any, *, explain: bool = False) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    ch = report.changes
+    console.print(
+        Text.assemble(
+            ("base ", "dim"),
+            (ch.base.ref or "(none)", "bold"),
+            (f" @ {_short(ch.base.commit)}", "dim"),
+            (f"  ({ch.base.source})", "dim"),
+        )
+    )
+    if ch.everything:
+        console.print(Text(f"! {ch.everything_reason}", style="yellow"))
+    for w in report.warnings:
+        console.print(Text(f"! {w}", style="yellow"))
+    n_changed = len(report.files)
+    console.print(
+        Text(
+            f"{n_changed} changed file{'s' if n_changed != 1 else ''}, "
+            f"{len(report.affected)} of {report.total_targets} targets affected"
+        )
+    )
+    if explain and report.files:
+        ft = Table(title="changed files", title_justify="left", show_edge=False, pad_edge=False)
+        ft.add_column("status")
+        ft.add_column("path", overflow="fold")
+        ft.add_column("counts as")
+        ft.add_column("owners", overflow="fold")
+        for f in report.files:
+            owners = ", ".join(f.owners[:4]) + (
+                f" (+{len(f.owners) - 4})" if len(f.owners) > 4 else ""
+            )
+            ft.add_row(f.status, f.path, f.kind, owners or "-")
+        console.print(ft)
+    if not report.affected:
+        console.print(Text("nothing affected", style="green"))
+        return
+    for eco in ECOSYSTEMS:
+        rows = [a for a in report.affected if a.target.ecosystem == eco]
+        if not rows:
+            continue
+        table = Table(
+            title=f"{eco} ({len(rows)})", title_justify="left", show_edge=False, pad_edge=False
+        )
+        table.add_column("target", overflow="fold")
+        table.add_column("path", overflow="fold")
+        table.add_column("why", overflow="fold")
+        for a in rows:
+            if explain:
+                why = a.reason.explain()
+            elif a.direct:
+                why = a.reason.explain().split(" <- ", 1)[-1]
+            else:
+                why = f"depends on {a.reason.chain[1]}" + (
+                    f" (+{len(a.reason.chain) - 2} more hops)" if len(a.reason.chain) > 2 else ""
+                )
+            table.add_row(a.target.id, a.target.path, why)
+        console.print(table)
+
+
+def render_targets(graph: Graph, console: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    dependents = graph.dependents()
+    for w in graph.warnings:
+        console.print(Text(f"! {w}", style="yellow"))
+    console.print(Text(f"{len(graph.targets)} targets in {graph.root}"))
+    for eco in ECOSYSTEMS:
+        rows = [t for t in graph.targets.values() if t.ecosystem == eco]
+        if not rows:
+            continue
+        table = Table(
+            title=f"{eco} ({len(rows)})", title_justify="left", show_edge=False, pad_edge=False
+        )
+        table.add_column("target", overflow="fold")
+        table.add_column("path", overflow="fold")
+        table.add_column("deps", justify="right")
+        table.add_column("dependents", justify="right")
+        table.add_column("depends on", overflow="fold")
+        for t in rows:
+            table.add_row(
+                t.id,
+                t.path,
+                str(len(t.deps)),
+                str(len(dependents[t.id])),
+                ", ".join(t.deps[:3]) + (" ..." if len(t.deps) > 3 else ""),
+            )
+        console.print(table)

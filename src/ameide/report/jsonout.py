@@ -1,0 +1,71 @@
+"""Machine output of `affected` and `targets`: `"schema": 1`, stable names and order."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from ameide.model import AffectedReport, Graph
+
+if TYPE_CHECKING:
+    from typing import Any
+
+SCHEMA = 1
+
+
+def affected_doc(report: AffectedReport) -> dict[str, Any]:
+    ch = report.changes
+    return {
+        "schema": SCHEMA,
+        "root": ch.root,
+        "base": {"ref": ch.base.ref, "commit": ch.base.commit, "source": ch.base.source},
+        "head": ch.head,
+        "branch": ch.branch,
+        "everything": ch.everything,
+        "everything_reason": ch.everything_reason,
+        "changed": [
+            {"path": f.path, "status": f.status, "kind": f.kind, "owners": list(f.owners)}
+            for f in report.files
+        ],
+        "affected": [
+            {
+                "id": a.target.id,
+                "ecosystem": a.target.ecosystem,
+                "name": a.target.name,
+                "path": a.target.path,
+                "direct": a.direct,
+                "reason": {
+                    "kind": a.reason.kind,
+                    "file": a.reason.file,
+                    "chain": list(a.reason.chain),
+                },
+                "explain": a.reason.explain(),
+            }
+            for a in report.affected
+        ],
+        "total_targets": report.total_targets,
+        "warnings": list(report.warnings),
+    }
+
+
+def targets_doc(graph: Graph) -> dict[str, Any]:
+    dependents = graph.dependents()
+    return {
+        "schema": SCHEMA,
+        "root": graph.root,
+        "targets": [
+            {**t.to_json(), "dependents": dependents[t.id]} for t in graph.targets.values()
+        ],
+        "globals": [
+            {"path": g.path, "scope": g.scope, "targets": list(g.targets), "why": g.why}
+            for g in graph.globals
+        ],
+        "lockfiles": [
+            {"path": lf.path, "kind": lf.kind, "workspace": lf.workspace} for lf in graph.lockfiles
+        ],
+        "warnings": list(graph.warnings),
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"

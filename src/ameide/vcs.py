@@ -1,0 +1,451 @@
+"""Git access for planning: repo root, base resolution, changed files and the file index.
+
+Every call goes through proc (plain `git`, NUL-separated, --no-renames). GitPython is kept
+for the branch/PR workflows: importing it costs ~120 ms, more than a whole `ameide affected`
+answer on a small repo. See docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+
+from ameide import proc
+from ameide.errors import EnvError, UsageError
+from ameide.model import Base, ChangedFile
+from ameide.records import record
+
+# ameide's own state never counts as a change.
+OWN_DIRS = ("artifacts/agent-ci/", ".ameide/cache/")
+CONFIG_FILE = "ameide.toml"
+ZERO_SHA = "0" * 40
+DEEPEN_STEPS = (50, 200, 1000)
+
+_GIT_ENV = {
+    "LC_ALL": "C",
+    "GIT_OPTIONAL_LOCKS": "0",  # status must not take index.lock while an agent edits
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_PAGER": "cat",
+}
+
+
+def git_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    e = dict(os.environ if env is None else env)
+    e.update(_GIT_ENV)
+    return e
+
+
+@record
+class Repo:
+    git_root: str
+    git_dir: str
+    root: str  # the monorepo root: nearest ameide.toml at or above cwd, else git_root
+    prefix: str  # root relative to git_root with a trailing "/", "" when they coincide
+    head: str | None
+    branch: str | None  # None when detached
+    shallow: bool
+    env: dict[str, str]
+
+    def git(self, *args: str) -> proc.ProcResult:
+        return proc.run(("git", *args), self.git_root, env=self.env)
+
+
+@record
+class FileIndex:
+    """Every file of the monorepo as git sees it (tracked + untracked, minus deleted).
+
+    `blobs` maps clean tracked paths to their index blob id; dirty and untracked paths map
+    to None, meaning "read the working tree".
+    """
+
+    blobs: dict[str, str | None]
+    nested_roots: tuple[str, ...]  # dirs holding their own ameide.toml (separate monorepos)
+
+
+def _split_z(data: bytes) -> list[str]:
+    return [os.fsdecode(p) for p in data.split(b"\0") if p]
+
+
+def open_repo(cwd: str, env: Mapping[str, str] | None = None) -> Repo:
+    """Find the git root and the monorepo root for `cwd`; exit 3 outside a git repo."""
+    genv = git_env(env)
+    cwd = os.path.abspath(cwd)
+    if not os.path.isdir(cwd):
+        raise UsageError(f"not a directory: {cwd}")
+    r1, r2, r3 = proc.run_many(
+        [
+            (
+                "git",
+                "rev-parse",
+                "--show-toplevel",
+                "--absolute-git-dir",
+                "--is-shallow-repository",
+            ),
+            ("git", "rev-parse", "-q", "--verify", "HEAD^{commit}"),
+            ("git", "symbolic-ref", "-q", "--short", "HEAD"),
+        ],
+        cwd,
+        env=genv,
+    )
+    if r1.missing:
+        raise EnvError("git is not installed", hint="install git (>= 2.30) and put it on PATH")
+    if not r1.ok:
+        raise EnvError(
+            f"not a git repository: {cwd}",
+            hint="run ameide inside a git checkout (git init, or cd into your clone)",
+        )
+    top, git_dir, shallow = r1.text().splitlines()[:3]
+    head = r2.text().strip() or None if r2.ok else None
+    branch = r3.text().strip() or None if r3.ok else None
+    root = top
+    d = cwd
+    while True:
+        if os.path.isfile(os.path.join(d, CONFIG_FILE)):
+            root = d
+            break
+        if d == top or os.path.dirname(d) == d:
+            break
+        d = os.path.dirname(d)
+    rel = os.path.relpath(root, top).replace(os.sep, "/")
+    prefix = "" if rel == "." else rel + "/"
+    return Repo(top, git_dir, root, prefix, head, branch, shallow == "true", genv)
+
+
+# ---------------------------------------------------------------------------- base resolution
+
+
+def _ci_base(env: Mapping[str, str]) -> tuple[str | None, str | None, str]:
+    """(branch, sha, source) the CI names as the comparison point, if any."""
+    if env.get("GITHUB_ACTIONS") == "true":
+        if env.get("GITHUB_BASE_REF"):
+            return env["GITHUB_BASE_REF"], None, "GitHub Actions pull request (GITHUB_BASE_REF)"
+        path = env.get("GITHUB_EVENT_PATH")
+        if path and os.path.isfile(path):
+            import json
+
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    event = json.load(fh)
+            except (OSError, ValueError):
+                event = {}
+            before = event.get("before") if isinstance(event, dict) else None
+            if isinstance(before, str) and before and before != ZERO_SHA:
+                return None, before, "GitHub Actions push (event 'before')"
+    if env.get("GITLAB_CI") == "true":
+        if env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA"):
+            return (
+                None,
+                env["CI_MERGE_REQUEST_DIFF_BASE_SHA"],
+                "GitLab merge request (CI_MERGE_REQUEST_DIFF_BASE_SHA)",
+            )
+        if env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"):
+            return (
+                env["CI_MERGE_REQUEST_TARGET_BRANCH_NAME"],
+                None,
+                "GitLab merge request target (CI_MERGE_REQUEST_TARGET_BRANCH_NAME)",
+            )
+        before = env.get("CI_COMMIT_BEFORE_SHA")
+        if before and before != ZERO_SHA:
+            return None, before, "GitLab push (CI_COMMIT_BEFORE_SHA)"
+    if env.get("BUILDKITE") == "true":
+        pr = env.get("BUILDKITE_PULL_REQUEST", "false")
+        if pr not in ("", "false") and env.get("BUILDKITE_PULL_REQUEST_BASE_BRANCH"):
+            return (
+                env["BUILDKITE_PULL_REQUEST_BASE_BRANCH"],
+                None,
+                "Buildkite pull request base (BUILDKITE_PULL_REQUEST_BASE_BRANCH)",
+            )
+    return None, None, ""
+
+
+def _default_branch(repo: Repo) -> tuple[str | None, str | None]:
+    """(ref, short branch name) of the remote default branch, else the local main/master."""
+    r = repo.git(
+        "for-each-ref",
+        "--format=%(refname)%00%(symref)",
+        "refs/remotes/origin/HEAD",
+        "refs/remotes/origin/main",
+        "refs/remotes/origin/master",
+        "refs/heads/main",
+        "refs/heads/master",
+    )
+    refs: dict[str, str] = {}
+    for line in r.text().splitlines():
+        name, _, sym = line.partition("\0")
+        refs[name] = sym
+    origin_head = refs.get("refs/remotes/origin/HEAD")
+    if origin_head:
+        short = origin_head.removeprefix("refs/remotes/")
+        return short, short.removeprefix("origin/")
+    for cand in ("refs/remotes/origin/main", "refs/remotes/origin/master"):
+        if cand in refs:
+            short = cand.removeprefix("refs/remotes/")
+            return short, short.removeprefix("origin/")
+    for cand in ("refs/heads/main", "refs/heads/master"):
+        if cand in refs:
+            short = cand.removeprefix("refs/heads/")
+            return short, short
+    return None, None
+
+
+def _verify(repo: Repo, ref: str) -> str | None:
+    r = repo.git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}")
+    return r.text().strip() if r.ok else None
+
+
+def _merge_base(repo: Repo, commit: str) -> str | None:
+    r = repo.git("merge-base", "HEAD", commit)
+    return r.text().strip() if r.ok else None
+
+
+def _deepen(repo: Repo, branch: str | None, step: int) -> bool:
+    """Fetch more history (and the base branch) into a shallow clone; False when impossible."""
+    args = ["fetch", "--quiet", "--no-tags", f"--deepen={step}", "origin"]
+    r = repo.git(*args)
+    if branch:
+        repo.git(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            f"--depth={step}",
+            "origin",
+            f"+refs/heads/{branch}:refs/remotes/origin/{branch}",
+        )
+    return r.ok
+
+
+@record
+class BaseResolution:
+    base: Base
+    everything_reason: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def resolve_base(
+    repo: Repo, explicit: str | None = None, env: Mapping[str, str] | None = None
+) -> BaseResolution:
+    """Pick the commit to compare with, per docs/affected.md (first match wins)."""
+    env = os.environ if env is None else env
+    warnings: list[str] = []
+    if repo.head is None:
+        return BaseResolution(Base(None, None, "repository has no commits yet: every file is new"))
+
+    ref: str | None = None
+    sha: str | None = None
+    source = ""
+    explicit = explicit or env.get("AMEIDE_BASE") or None
+    if explicit:
+        ref, source = explicit, "--base" if explicit != env.get("AMEIDE_BASE") else "AMEIDE_BASE"
+    else:
+        ci_branch, ci_sha, ci_source = _ci_base(env)
+        if ci_branch:
+            ref, source = f"origin/{ci_branch}", ci_source
+            if _verify(repo, ref) is None and _verify(repo, ci_branch) is not None:
+                ref = ci_branch
+        elif ci_sha:
+            sha, ref, source = ci_sha, ci_sha, ci_source
+
+    if ref is None:
+        default_ref, default_branch = _default_branch(repo)
+        if default_ref is None:
+            if repo.git("rev-parse", "-q", "--verify", "HEAD~1").ok:
+                return BaseResolution(
+                    Base("HEAD~1", _verify(repo, "HEAD~1"), "no main/master or origin: HEAD~1")
+                )
+            return BaseResolution(Base(None, None, "single commit, no default branch: empty tree"))
+        if repo.branch is not None and repo.branch == default_branch:
+            parent = _verify(repo, "HEAD~1")
+            if parent is None:
+                return BaseResolution(
+                    Base(
+                        "HEAD~1",
+                        None,
+                        f"on the default branch '{default_branch}' at its first commit: empty tree",
+                    )
+                )
+            return BaseResolution(
+                Base("HEAD~1", parent, f"on the default branch '{default_branch}': previous commit")
+            )
+        ref, source = default_ref, f"merge-base with the default branch {default_ref}"
+
+    fetch_branch = ref.removeprefix("origin/") if ref.startswith("origin/") else None
+    for attempt in range(len(DEEPEN_STEPS) + 1):
+        commit = sha if sha and _verify(repo, sha) else _verify(repo, ref)
+        if commit is not None:
+            mb = _merge_base(repo, commit)
+            if mb is not None:
+                return BaseResolution(Base(ref, mb, source), warnings=tuple(warnings))
+        if not repo.shallow or attempt == len(DEEPEN_STEPS):
+            break
+        step = DEEPEN_STEPS[attempt]
+        warnings.append(f"shallow clone: fetching {step} more commits to find the base {ref}")
+        if not _deepen(repo, fetch_branch, step):
+            warnings.append("could not deepen the clone (no 'origin' remote or fetch failed)")
+            break
+
+    if explicit and not repo.shallow and _verify(repo, ref) is None:
+        raise UsageError(
+            f"base '{ref}' is not a commit in this repository",
+            hint="pass a branch, tag or SHA that exists (git log --oneline), or unset AMEIDE_BASE",
+        )
+    why = (
+        f"base {ref} could not be resolved"
+        + (" in this shallow clone even after deepening" if repo.shallow else "")
+        + ": every target is affected"
+    )
+    return BaseResolution(Base(ref, None, source), everything_reason=why, warnings=tuple(warnings))
+
+
+# ---------------------------------------------------------------------- files and changes
+
+
+_STATUS = {"A": "added", "M": "modified", "D": "deleted", "T": "typechange", "?": "untracked"}
+
+
+def _own(path: str) -> bool:
+    return path.startswith(OWN_DIRS)
+
+
+def _scoped(repo: Repo, paths: Iterable[str]) -> Iterable[str]:
+    p = repo.prefix
+    for path in paths:
+        if p:
+            if not path.startswith(p):
+                continue
+            path = path[len(p) :]
+        if not _own(path):
+            yield path
+
+
+def _empty_tree(repo: Repo) -> str:
+    r = proc.run(
+        ("git", "hash-object", "-t", "tree", "--stdin"), repo.git_root, env=repo.env, input=b""
+    )
+    return r.text().strip()
+
+
+@record
+class Snapshot:
+    changes: tuple[ChangedFile, ...]
+    index: FileIndex
+
+
+def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) -> Snapshot:
+    """Changed files against `base_commit` (None = empty tree) and the file index, in one go.
+
+    The three git queries run concurrently; all paths come back relative to the monorepo root.
+    """
+    scope = repo.prefix or "."
+    cmds: list[tuple[str, ...]] = [
+        ("git", "-c", "core.quotepath=off", "ls-files", "-z", "-s", "--full-name", "--", scope),
+        (
+            "git",
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--ignore-submodules=dirty",
+            "--",
+            scope,
+        ),
+    ]
+    if want_changes and repo.head is not None:
+        base = base_commit or _empty_tree(repo)
+        cmds.append(
+            (
+                "git",
+                "diff",
+                "--no-renames",
+                "--no-ext-diff",
+                "-z",
+                "--name-status",
+                "--ignore-submodules=dirty",
+                base,
+                "--",
+                scope,
+            )
+        )
+    results = proc.run_many(cmds, repo.git_root, env=repo.env)
+    for r in results:
+        if not r.ok:
+            raise EnvError(
+                f"git failed: {' '.join(r.argv[1:3])}: {r.err_text()}",
+                hint="check that the repository is not corrupt (git fsck)",
+            )
+
+    blobs: dict[str, str | None] = {}
+    raw = results[0].stdout.split(b"\0")
+    for raw_entry in raw:
+        if not raw_entry:
+            continue
+        meta, _, path_b = raw_entry.partition(b"\t")
+        parts = meta.split(b" ")
+        if len(parts) < 3 or parts[0] == b"160000":  # submodule gitlink: not a file
+            continue
+        blobs[os.fsdecode(path_b)] = parts[1].decode()
+
+    dirty: dict[str, str] = {}
+    status_entries = _split_z(results[1].stdout)
+    for entry in status_entries:
+        xy, path = entry[:2], entry[3:]
+        if xy == "??":
+            dirty[path] = "untracked"
+        elif xy[1] == "D" or (xy[0] == "D" and xy[1] == " "):
+            dirty[path] = "deleted"  # gone from the work tree (staged or not)
+        else:
+            dirty[path] = "modified"
+    for path, state in dirty.items():
+        if state == "deleted":
+            blobs.pop(path, None)
+        else:
+            blobs[path] = None
+
+    # scope to the monorepo root, drop ameide's own state and nested monorepos
+    scoped: dict[str, str | None] = {}
+    p = repo.prefix
+    for path, blob in blobs.items():
+        if p:
+            if not path.startswith(p):
+                continue
+            path = path[len(p) :]
+        if not _own(path):
+            scoped[path] = blob
+    nested = tuple(
+        sorted(path[: -len(CONFIG_FILE) - 1] for path in scoped if path.endswith("/" + CONFIG_FILE))
+    )
+    if nested:
+        inner = tuple(n + "/" for n in nested)
+        scoped = {k: v for k, v in scoped.items() if not k.startswith(inner)}
+
+    changes: list[ChangedFile] = []
+    if want_changes:
+        seen: set[str] = set()
+        if repo.head is not None:
+            toks = _split_z(results[2].stdout)
+            for code, path in zip(toks[0::2], toks[1::2], strict=False):
+                seen.add(path)
+                changes.append(ChangedFile(path, _STATUS.get(code[:1], "modified")))
+        for path, state in dirty.items():
+            if path in seen:
+                continue
+            if state == "untracked" or repo.head is None:
+                changes.append(ChangedFile(path, "untracked" if state == "untracked" else "added"))
+        if repo.head is None:
+            for path in blobs:
+                if path not in dirty:
+                    changes.append(ChangedFile(path, "added"))
+        nested_pfx = tuple(n + "/" for n in nested)
+        scoped_changes = []
+        for c in changes:
+            rels = list(_scoped(repo, [c.path]))
+            if rels and not (nested_pfx and rels[0].startswith(nested_pfx)):
+                scoped_changes.append(ChangedFile(rels[0], c.status))
+        changes = sorted(scoped_changes, key=lambda c: c.path)
+    return Snapshot(tuple(changes), FileIndex(scoped, nested))
+
+
+def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
+    """The content of `path` (relative to the monorepo root) at `commit`, None if absent."""
+    r = proc.run(("git", "show", f"{commit}:{repo.prefix}{path}"), repo.git_root, env=repo.env)
+    return r.stdout if r.ok else None
