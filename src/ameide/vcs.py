@@ -254,19 +254,12 @@ def resolve_base(
                 )
             return BaseResolution(Base(None, None, "single commit, no default branch: empty tree"))
         if repo.branch is not None and repo.branch == default_branch:
-            parent = _verify(repo, "HEAD~1")
-            if parent is None:
-                return BaseResolution(
-                    Base(
-                        "HEAD~1",
-                        None,
-                        f"on the default branch '{default_branch}' at its first commit: empty tree",
-                    )
-                )
-            return BaseResolution(
-                Base("HEAD~1", parent, f"on the default branch '{default_branch}': previous commit")
-            )
-        ref, source = default_ref, f"merge-base with the default branch {default_ref}"
+            ref = "HEAD~1"
+            source = f"on the default branch '{default_branch}': previous commit"
+            if not repo.shallow and _verify(repo, ref) is None:
+                return BaseResolution(Base(ref, None, source + " (none: empty tree)"))
+        else:
+            ref, source = default_ref, f"merge-base with the default branch {default_ref}"
 
     fetch_branch = ref.removeprefix("origin/") if ref.startswith("origin/") else None
     for attempt in range(len(DEEPEN_STEPS) + 1):

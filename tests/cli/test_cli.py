@@ -1,0 +1,165 @@
+"""The command line: exit codes, error screens, help, the fast lane and human output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ameide.cli.options import FAST, parse_fast
+from tests.conftest import MakeRepo, git, write_files
+
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+def test_version(run_cli: RunCli, tmp_path: Path) -> None:
+    from ameide import __version__
+
+    assert run_cli(["--version"], tmp_path) == (0, f"ameide {__version__}\n", "")
+
+
+def test_help_lists_the_commands(run_cli: RunCli, tmp_path: Path) -> None:
+    code, out, _ = run_cli(["--help"], tmp_path)
+    assert code == 0
+    assert "affected" in out and "targets" in out
+
+
+def test_affected_help_shows_every_fast_lane_option(run_cli: RunCli, tmp_path: Path) -> None:
+    code, out, _ = run_cli(["affected", "--help"], tmp_path)
+    assert code == 0
+    for opt in FAST["affected"]:
+        assert opt in out
+
+
+def test_outside_a_git_repo_exits_3_with_a_hint(run_cli: RunCli, tmp_path: Path) -> None:
+    code, out, err = run_cli(["affected"], tmp_path)
+    assert (code, out) == (3, "")
+    assert err == (
+        f"ameide: error: not a git repository: {tmp_path}\n"
+        "  hint: run ameide inside a git checkout (git init, or cd into your clone)\n"
+    )
+
+
+def test_unknown_option_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
+    code, _, err = run_cli(["affected", "--bogus"], tmp_path)
+    assert code == 2
+    assert "--bogus" in err
+
+
+def test_bad_config_names_file_and_key(run_cli: RunCli, make_repo: MakeRepo) -> None:
+    repo = make_repo({"ameide.toml": '[affected]\nglobals = ["x"]\n[run]\ntimeout = "soon"\n'})
+    code, out, err = run_cli(["affected"], repo)
+    assert (code, out) == (2, "")
+    assert err.splitlines()[:3] == [
+        f"ameide: error: {repo}/ameide.toml: invalid configuration",
+        "  affected.globals: unknown key",
+        "  run.timeout: Input should be a valid number, unable to parse string as a number",
+    ]
+    assert "Traceback" not in err
+
+
+def test_invalid_toml_is_a_config_error(run_cli: RunCli, make_repo: MakeRepo) -> None:
+    repo = make_repo({"ameide.toml": "[affected\n"})
+    code, _, err = run_cli(["targets"], repo)
+    assert code == 2
+    assert err.startswith(f"ameide: error: {repo}/ameide.toml: invalid TOML")
+
+
+def test_malformed_manifest_names_the_file(run_cli: RunCli, make_repo: MakeRepo) -> None:
+    repo = make_repo(
+        {"pnpm-workspace.yaml": "packages: ['p/*']\n", "p/a/package.json": '{"name": "a",'}
+    )
+    code, _, err = run_cli(["targets", "--json"], repo)
+    assert code == 2
+    assert "p/a/package.json: invalid JSON" in err
+    assert "hint: fix the JSON syntax of this package.json" in err
+
+
+def test_verbose_shows_the_traceback(run_cli: RunCli, make_repo: MakeRepo) -> None:
+    repo = make_repo({"ameide.toml": "[affected\n"})
+    _, _, err = run_cli(["targets", "-v"], repo)
+    assert "Traceback" in err
+
+
+def test_targets_json_lists_targets_with_dependents(run_cli: RunCli, example_repo: Path) -> None:
+    code, out, _ = run_cli(["targets", "--json"], example_repo)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema"] == 1
+    by_id = {t["id"]: t for t in doc["targets"]}
+    assert list(by_id) == sorted(by_id)
+    assert by_id["pnpm:@example/ui"]["deps"] == ["pnpm:@example/core"]
+    assert by_id["pnpm:@example/ui"]["dependents"] == ["pnpm:@example/web"]
+    assert by_id["buf:proto"]["dependents"] == ["pnpm:@example/api", "uv:acme-apimodels"]
+
+
+def test_affected_human_output(run_cli: RunCli, make_repo: MakeRepo) -> None:
+    pkg = '{{"name": "{n}", "dependencies": {{{d}}}}}'
+    repo = make_repo(
+        {
+            "pnpm-workspace.yaml": "packages: ['p/*']\n",
+            "p/a/package.json": pkg.format(n="a", d=""),
+            "p/b/package.json": pkg.format(n="b", d='"a": "workspace:*"'),
+        }
+    )
+    base = git(repo, "rev-parse", "HEAD")
+    git(repo, "checkout", "-q", "-b", "f")
+    write_files(repo, {"p/a/index.js": "1\n"})
+    code, out, _ = run_cli(["affected"], repo)
+    assert code == 0
+    lines = [ln.rstrip() for ln in out.splitlines()]
+    assert lines[0] == (f"base main @ {base[:10]}  (merge-base with the default branch main)")
+    assert lines[1] == "1 changed file, 2 of 2 targets affected"
+    assert lines[2] == "pnpm (2)"
+    assert "pnpm:a" in lines[5] and "changed p/a/index.js" in lines[5]
+    assert "pnpm:b" in lines[6] and "depends on pnpm:a" in lines[6]
+    code, out, _ = run_cli(["affected", "--explain"], repo)
+    assert "pnpm:b <- pnpm:a <- changed p/a/index.js" in out
+    assert "untracked" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["affected"], ("affected", {})),
+        (["affected", "--json", "--base", "x"], ("affected", {"json": True, "base": "x"})),
+        (["affected", "--base=x", "--explain"], ("affected", {"base": "x", "explain": True})),
+        (["targets", "--json"], ("targets", {"json": True})),
+        (["affected", "--base"], None),
+        (["affected", "--json=1"], None),
+        (["affected", "--help"], None),
+        (["affected", "extra"], None),
+        (["run"], None),
+        ([], None),
+    ],
+)
+def test_fast_lane_parser(argv: list[str], expected: object) -> None:
+    assert parse_fast(argv) == expected
+
+
+def test_fast_lane_does_not_import_heavy_modules(example_repo: Path) -> None:
+    code = (
+        "import sys\nfrom ameide.cli import main\n"
+        "rc = main(['affected', '--json'])\n"
+        "heavy = sorted(m for m in ('typer', 'rich', 'pydantic', 'git', 'dataclasses')"
+        " if m in sys.modules)\n"
+        "sys.stderr.write(repr(heavy))\nsys.exit(rc)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=example_repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0]
+    # the first run validates ameide.toml with pydantic; its result is cached by content
+    assert runs[0].stderr == "['dataclasses', 'pydantic']"
+    assert runs[1].stderr == "[]"

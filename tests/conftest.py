@@ -1,0 +1,139 @@
+"""Shared fixtures: an isolated environment, real temporary git repos built from dicts, and
+`run_cli` which calls `ameide.cli.main(argv)` in-process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "monorepo"
+TOOLS_BIN = ROOT / ".tools" / "bin"
+
+_CI_VARS = (
+    "CI",
+    "AMEIDE_BASE",
+    "AMEIDE_JOBS",
+    "AMEIDE_SHARD",
+    "AMEIDE_AGENT_PROFILE",
+    "GITHUB_ACTIONS",
+    "GITHUB_BASE_REF",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_EVENT_NAME",
+    "GITLAB_CI",
+    "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+    "CI_COMMIT_BEFORE_SHA",
+    "BUILDKITE",
+    "BUILDKITE_PULL_REQUEST",
+    "BUILDKITE_PULL_REQUEST_BASE_BRANCH",
+    "FORCE_COLOR",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HOME, caches, git identity and colours isolated from the developer's machine."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = Test\n\temail = test@example.invalid\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+        '[protocol "file"]\n\tallow = always\n'
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    for var in _CI_VARS:
+        monkeypatch.delenv(var, raising=False)
+
+
+def git(repo: Path, *args: str) -> str:
+    out = subprocess.run(("git", *args), cwd=repo, check=True, capture_output=True)
+    return out.stdout.decode().strip()
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(textwrap.dedent(content))
+
+
+MakeRepo = Callable[..., Path]
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> MakeRepo:
+    """`make_repo({"path": "content", ...}, commit=True)` -> a real git repo on branch main."""
+    counter = iter(range(1000))
+
+    def _make(
+        files: dict[str, str | bytes], *, commit: bool = True, name: str | None = None
+    ) -> Path:
+        repo = tmp_path / (name or f"repo{next(counter)}")
+        repo.mkdir()
+        git(repo, "init", "-q", "-b", "main")
+        write_files(repo, files)
+        if commit:
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "-m", "initial", "--allow-empty")
+        return repo
+
+    return _make
+
+
+@pytest.fixture
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[int, str, str]]:
+    """Call `ameide.cli.main(argv)` in `cwd`; returns (exit code, stdout, stderr)."""
+    from ameide.cli import main
+
+    def _run(argv: list[str], cwd: Path) -> tuple[int, str, str]:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        code = main(argv)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+def copy_example(dest: Path) -> Path:
+    """A copy of examples/monorepo committed on `main` in its own git repo."""
+    ignore = shutil.ignore_patterns("node_modules", ".venv", "__pycache__", ".pytest_cache")
+    shutil.copytree(EXAMPLE, dest, ignore=ignore)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "example monorepo")
+    return dest
+
+
+@pytest.fixture
+def example_repo(tmp_path: Path) -> Iterator[Path]:
+    repo = copy_example(tmp_path / "monorepo")
+    git(repo, "checkout", "-q", "-b", "feature")
+    yield repo
+
+
+def tool_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{TOOLS_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env["GOTOOLCHAIN"] = "local"
+    env["GOPROXY"] = "off"
+    return env

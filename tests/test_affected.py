@@ -1,0 +1,326 @@
+"""`ameide affected` end to end on a clone of examples/monorepo, plus lockfile, global-file
+and fallback cases on small real repos."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MakeRepo, git, write_files
+
+RunCli = Callable[..., tuple[int, str, str]]
+
+GO = "go:example.com/monorepo"
+STRUTIL, MATHX, STORE = f"{GO}/lib/strutil", f"{GO}/lib/mathx", f"{GO}/lib/store"
+HANDLER, CMD = f"{GO}/svc/internal/handler", f"{GO}/svc/cmd/svc"
+CORE, UI, WEB, API = (
+    "pnpm:@example/core",
+    "pnpm:@example/ui",
+    "pnpm:@example/web",
+    "pnpm:@example/api",
+)
+COMMON, SERVICE, MODELS = "uv:acme-common", "uv:acme-service", "uv:acme-apimodels"
+PROTO = "buf:proto"
+
+
+def affected_json(run_cli: RunCli, repo: Path, *extra: str) -> dict[str, object]:
+    code, out, err = run_cli(["affected", "--json", *extra], repo)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["schema"] == 1
+    return doc  # type: ignore[no-any-return]
+
+
+def explain(doc: dict[str, object]) -> dict[str, str]:
+    return {a["id"]: a["explain"] for a in doc["affected"]}  # type: ignore[attr-defined,index]
+
+
+def append(repo: Path, rel: str, text: str) -> None:
+    with open(repo / rel, "a", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def test_nothing_changed_means_nothing_affected(run_cli: RunCli, example_repo: Path) -> None:
+    doc = affected_json(run_cli, example_repo)
+    assert doc["affected"] == [] and doc["changed"] == []
+    assert doc["base"]["ref"] == "main"  # type: ignore[index]
+    assert doc["total_targets"] == 13
+
+
+def test_go_leaf_change_reaches_importers_across_modules(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    append(example_repo, "go/lib/strutil/strutil.go", "\n// touched\n")
+    assert explain(affected_json(run_cli, example_repo)) == {
+        STRUTIL: f"{STRUTIL} <- changed go/lib/strutil/strutil.go",
+        STORE: f"{STORE} <- {STRUTIL} <- changed go/lib/strutil/strutil.go",
+        HANDLER: f"{HANDLER} <- {STRUTIL} <- changed go/lib/strutil/strutil.go",
+        CMD: f"{CMD} <- {HANDLER} <- {STRUTIL} <- changed go/lib/strutil/strutil.go",
+    }
+
+
+def test_go_mod_change_affects_its_module(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "go/svc/go.mod", "\n// note\n")
+    assert set(explain(affected_json(run_cli, example_repo))) == {HANDLER, CMD}
+
+
+def test_pnpm_change_reaches_dependents_only(run_cli: RunCli, example_repo: Path) -> None:
+    write_files(example_repo, {"js/ui/src/extra.js": "export const x = 1;\n"})
+    assert explain(affected_json(run_cli, example_repo)) == {
+        UI: f"{UI} <- changed js/ui/src/extra.js",
+        WEB: f"{WEB} <- {UI} <- changed js/ui/src/extra.js",
+    }
+
+
+def test_excluded_pnpm_package_is_not_a_target(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "js/scratch/package.json", "\n")
+    doc = affected_json(run_cli, example_repo)
+    assert doc["affected"] == []
+    assert doc["changed"] == [
+        {"path": "js/scratch/package.json", "status": "modified", "kind": "unowned", "owners": []}
+    ]
+
+
+def test_uv_change_reaches_workspace_dependents(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "py/common/src/acme_common/__init__.py", "\n# touched\n")
+    assert explain(affected_json(run_cli, example_repo)) == {
+        COMMON: f"{COMMON} <- changed py/common/src/acme_common/__init__.py",
+        SERVICE: f"{SERVICE} <- {COMMON} <- changed py/common/src/acme_common/__init__.py",
+    }
+
+
+def test_proto_change_reaches_generated_code_consumers(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "proto/acme/common/v1/money.proto", "\n// touched\n")
+    f = "changed proto/acme/common/v1/money.proto"
+    assert explain(affected_json(run_cli, example_repo)) == {
+        PROTO: f"{PROTO} <- {f}",
+        API: f"{API} <- {PROTO} <- {f}",
+        MODELS: f"{MODELS} <- {PROTO} <- {f}",
+        WEB: f"{WEB} <- {API} <- {PROTO} <- {f}",
+        SERVICE: f"{SERVICE} <- {MODELS} <- {PROTO} <- {f}",
+    }
+
+
+def test_buf_gen_template_change_reaches_consumers(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "buf.gen.yaml", "\n# touched\n")
+    doc = affected_json(run_cli, example_repo)
+    assert set(explain(doc)) == {PROTO, API, MODELS, WEB, SERVICE}
+    assert explain(doc)[PROTO] == f"{PROTO} <- global file buf.gen.yaml"
+
+
+def test_one_change_in_each_ecosystem_at_once(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "go/lib/mathx/mathx.go", "\n// x\n")
+    append(example_repo, "js/core/src/index.js", "\n// x\n")
+    append(example_repo, "py/service/src/acme_service/__init__.py", "\n# x\n")
+    append(example_repo, "proto/acme/orders/v1/order.proto", "\n// x\n")
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "all four")
+    doc = affected_json(run_cli, example_repo)
+    assert [a["id"] for a in doc["affected"]] == sorted(
+        [  # type: ignore[attr-defined,index]
+            MATHX,
+            HANDLER,
+            CMD,
+            CORE,
+            UI,
+            WEB,
+            API,
+            SERVICE,
+            MODELS,
+            PROTO,
+        ]
+    )
+    direct = {a["id"] for a in doc["affected"] if a["direct"]}  # type: ignore[attr-defined,index]
+    assert direct == {MATHX, CORE, SERVICE, PROTO}
+
+
+def test_workspace_manifest_is_global_for_its_ecosystem(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    append(example_repo, "pnpm-workspace.yaml", "\n# touched\n")
+    doc = affected_json(run_cli, example_repo)
+    assert set(explain(doc)) == {CORE, UI, WEB, API}
+    assert doc["changed"][0]["kind"] == "global"  # type: ignore[index]
+
+
+def test_go_work_is_global_for_go(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "go.work", "\n// x\n")
+    assert set(explain(affected_json(run_cli, example_repo))) == {
+        STRUTIL,
+        MATHX,
+        STORE,
+        HANDLER,
+        CMD,
+    }
+
+
+def test_ameide_toml_affects_everything(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "ameide.toml", "\n# touched\n")
+    doc = affected_json(run_cli, example_repo)
+    assert len(doc["affected"]) == 13  # type: ignore[arg-type]
+
+
+def test_pnpm_lockfile_change_affects_only_changed_closures(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    lock = example_repo / "pnpm-lock.yaml"
+    text = lock.read_text()
+    key = "\n  '@bufbuild/protobuf@2.17.0': {}\n"
+    assert key in text, "the example's lockfile layout changed"
+    lock.write_text(
+        text.replace(
+            key, "\n  '@bufbuild/protobuf@2.17.0':\n    dependencies:\n      tslib: 2.8.1\n"
+        )
+    )
+    doc = affected_json(run_cli, example_repo)
+    assert explain(doc) == {
+        API: f"{API} <- lockfile closure changed in pnpm-lock.yaml",
+        WEB: f"{WEB} <- {API} <- lockfile closure changed in pnpm-lock.yaml",
+    }
+
+
+def test_unowned_files_affect_nothing(run_cli: RunCli, example_repo: Path) -> None:
+    write_files(example_repo, {"docs/notes.md": "hello\n"})
+    doc = affected_json(run_cli, example_repo)
+    assert doc["affected"] == []
+    assert doc["changed"][0]["kind"] == "unowned"  # type: ignore[index]
+
+
+def test_config_global_and_ignore_globs(run_cli: RunCli, example_repo: Path) -> None:
+    append(
+        example_repo, "ameide.toml", '\n[affected]\nglobal = ["tools/**"]\nignore = ["**/*.md"]\n'
+    )
+    git(example_repo, "commit", "-qam", "config")
+    git(example_repo, "branch", "-f", "main")  # the config is part of the base
+    write_files(example_repo, {"js/ui/README.md": "docs only\n"})
+    doc = affected_json(run_cli, example_repo)
+    assert doc["affected"] == []
+    assert doc["changed"][0]["kind"] == "ignored"  # type: ignore[index]
+    write_files(example_repo, {"tools/lint.sh": "echo\n"})
+    assert len(affected_json(run_cli, example_repo)["affected"]) == 13  # type: ignore[arg-type]
+
+
+UV_LOCK = """\
+version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "a"
+version = "0.1.0"
+source = {{ editable = "a" }}
+dependencies = [{{ name = "six" }}]
+
+[[package]]
+name = "b"
+version = "0.1.0"
+source = {{ editable = "b" }}
+dependencies = [{{ name = "attrs" }}, {{ name = "a" }}]
+
+[[package]]
+name = "c"
+version = "0.1.0"
+source = {{ editable = "c" }}
+dependencies = [{{ name = "attrs" }}]
+
+[[package]]
+name = "six"
+version = "{six}"
+source = {{ registry = "https://registry.invalid/simple" }}
+
+[[package]]
+name = "attrs"
+version = "{attrs}"
+source = {{ registry = "https://registry.invalid/simple" }}
+"""
+
+
+def uv_workspace(make_repo: MakeRepo) -> Path:
+    member = """\
+        [project]
+        name = "{n}"
+        version = "0.1.0"
+        dependencies = [{deps}]
+        [tool.uv.sources]
+        a = {{ workspace = true }}
+        """
+    return make_repo(
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["a", "b", "c"]\n',
+            "a/pyproject.toml": member.format(n="a", deps='"six"'),
+            "b/pyproject.toml": member.format(n="b", deps='"attrs", "a"'),
+            "c/pyproject.toml": member.format(n="c", deps='"attrs"'),
+            "uv.lock": UV_LOCK.format(six="1.16.0", attrs="23.1.0"),
+        }
+    )
+
+
+def test_uv_lock_change_affects_members_whose_closure_changed(
+    run_cli: RunCli, make_repo: MakeRepo
+) -> None:
+    repo = uv_workspace(make_repo)
+    git(repo, "checkout", "-q", "-b", "bump")
+    (repo / "uv.lock").write_text(UV_LOCK.format(six="1.17.0", attrs="23.1.0"))
+    doc = affected_json(run_cli, repo)
+    # b's locked closure contains a (and so six): both changed, c's did not
+    assert explain(doc) == {
+        "uv:a": "uv:a <- lockfile closure changed in uv.lock",
+        "uv:b": "uv:b <- lockfile closure changed in uv.lock",
+    }
+    (repo / "uv.lock").write_text(UV_LOCK.format(six="1.16.0", attrs="24.0.0"))
+    assert set(explain(affected_json(run_cli, repo))) == {"uv:b", "uv:c"}
+
+
+def test_unresolvable_base_affects_everything_with_the_reason(
+    run_cli: RunCli, make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    up = uv_workspace(make_repo)
+    git(up, "checkout", "-q", "-b", "feature")
+    for i in range(3):
+        write_files(up, {f"a/f{i}.py": "x\n"})
+        git(up, "add", "-A")
+        git(up, "commit", "-q", "-m", str(i))
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{up}", str(clone))
+    git(clone, "remote", "remove", "origin")
+    doc = affected_json(run_cli, clone, "--base", "HEAD~2")
+    assert doc["everything"] is True
+    assert "shallow clone" in doc["everything_reason"]  # type: ignore[operator]
+    assert {a["reason"]["kind"] for a in doc["affected"]} == {"everything"}  # type: ignore
+    assert len(doc["affected"]) == 3  # type: ignore[arg-type]
+
+
+def test_cycles_are_reported_and_do_not_hang(run_cli: RunCli, make_repo: MakeRepo) -> None:
+    pkg = '{{"name": "{n}", "dependencies": {{"{d}": "workspace:*"}}}}'
+    repo = make_repo(
+        {
+            "pnpm-workspace.yaml": "packages: ['p/*']\n",
+            "p/a/package.json": pkg.format(n="a", d="b"),
+            "p/b/package.json": pkg.format(n="b", d="a"),
+        }
+    )
+    git(repo, "checkout", "-q", "-b", "f")
+    write_files(repo, {"p/a/x.js": "1\n"})
+    doc = affected_json(run_cli, repo)
+    assert set(explain(doc)) == {"pnpm:a", "pnpm:b"}
+    assert "dependency cycle: pnpm:a -> pnpm:b -> pnpm:a" in doc["warnings"]  # type: ignore
+
+
+def test_same_state_gives_byte_identical_json(run_cli: RunCli, example_repo: Path) -> None:
+    append(example_repo, "proto/acme/common/v1/money.proto", "\n// touched\n")
+    write_files(example_repo, {"js/core/new.js": "1\n"})
+    first = run_cli(["affected", "--json"], example_repo)[1]
+    # the second run answers from the graph cache; it must not change the result
+    assert run_cli(["affected", "--json"], example_repo)[1] == first
+
+
+@pytest.mark.parametrize("cache_file", ["graph.json", "facts.json"])
+def test_a_damaged_cache_is_a_miss(run_cli: RunCli, example_repo: Path, cache_file: str) -> None:
+    append(example_repo, "js/core/src/index.js", "\n// x\n")
+    first = run_cli(["affected", "--json"], example_repo)[1]
+    path = example_repo / ".git" / "ameide" / cache_file
+    assert path.exists()
+    path.write_text("{ half-written")
+    assert run_cli(["affected", "--json"], example_repo)[1] == first

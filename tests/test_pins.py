@@ -1,0 +1,28 @@
+"""The toolchain pins of scripts/pins.env agree with those examples/monorepo declares."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+
+from tests.conftest import EXAMPLE, ROOT
+
+
+def pins() -> dict[str, str]:
+    text = (ROOT / "scripts" / "pins.env").read_text()
+    return dict(re.findall(r"^([A-Z_]+)=(\S+)$", text, re.M))
+
+
+def test_example_pins_match_the_setup_script() -> None:
+    p = pins()
+    go_lines = {
+        m
+        for f in ("go/lib/go.mod", "go/svc/go.mod", "go.work")
+        for m in re.findall(r"^go (\S+)$", (EXAMPLE / f).read_text(), re.M)
+    }
+    assert go_lines == {p["GO_VERSION"]}
+    pkg = json.loads((EXAMPLE / "package.json").read_text())
+    assert pkg["packageManager"] == f"pnpm@{p['PNPM_VERSION']}"
+    cfg = tomllib.loads((EXAMPLE / "ameide.toml").read_text())
+    assert cfg["toolchain"] == {"uv": p["UV_VERSION"], "buf": p["BUF_VERSION"]}
