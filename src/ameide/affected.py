@@ -35,9 +35,30 @@ def load_graph(cwd: str, env: Mapping[str, str] | None = None) -> tuple[vcs.Repo
     return repo, config, discover(repo.root, snap.index.blobs, config, cache)
 
 
+class Planning:
+    """Everything the test engine needs from planning: repo, config, graph, affected report."""
+
+    def __init__(
+        self, repo: vcs.Repo, config: Config, graph: Graph, report: AffectedReport, cache_dir: str
+    ) -> None:
+        self.repo = repo
+        self.config = config
+        self.graph = graph
+        self.report = report
+        self.cache_dir = cache_dir
+
+
 def compute(
     cwd: str, base: str | None = None, env: Mapping[str, str] | None = None
 ) -> tuple[AffectedReport, Graph]:
+    """Resolve the base, collect the changed files, discover targets and walk dependents."""
+    p = plan_context(cwd, base, env)
+    return p.report, p.graph
+
+
+def plan_context(
+    cwd: str, base: str | None = None, env: Mapping[str, str] | None = None
+) -> Planning:
     """Resolve the base, collect the changed files, discover targets and walk dependents."""
     env = os.environ if env is None else env
     repo = vcs.open_repo(cwd, env)
@@ -57,7 +78,7 @@ def compute(
         everything_reason=res.everything_reason,
         warnings=res.warnings,
     )
-    return classify(repo, graph, config, changes), graph
+    return Planning(repo, config, graph, classify(repo, graph, config, changes), cache)
 
 
 def _matcher(patterns: tuple[str, ...] | list[str]) -> tuple[set[str], list[re.Pattern[str]]]:
