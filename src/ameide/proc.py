@@ -1,9 +1,17 @@
-"""The only subprocess seam: every child process is started here and comes back as a result."""
+"""The only subprocess seam: every child process is started here and comes back as a result.
+
+Every child gets its own process group (start_new_session) and is registered while it runs,
+so a timeout, a cancelled task or an interrupted run kills the whole group, grandchildren
+included, and `kill_all()` can sweep whatever is left before ameide exits.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 
@@ -109,3 +117,107 @@ def run_many(
             ProcResult(tuple(argv), cwd_s, p.returncode, out, err, time.perf_counter() - started)
         )
     return results
+
+
+# ----------------------------------------------------------------- long-running, logged tasks
+
+_LIVE: set[int] = set()  # process-group ids of running children
+_LIVE_LOCK = threading.Lock()
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
+
+
+def _register(pgid: int) -> None:
+    with _LIVE_LOCK:
+        _LIVE.add(pgid)
+
+
+def _unregister(pgid: int) -> None:
+    with _LIVE_LOCK:
+        _LIVE.discard(pgid)
+
+
+def kill_group(pgid: int, grace: float = KILL_GRACE) -> None:
+    """SIGTERM the group, then SIGKILL whatever is still there after `grace` seconds."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def kill_all() -> int:
+    """Kill every registered process group; returns how many there were."""
+    with _LIVE_LOCK:
+        groups = sorted(_LIVE)
+        _LIVE.clear()
+    for g in groups:
+        kill_group(g, grace=0.5)
+    return len(groups)
+
+
+@record
+class LoggedResult:
+    returncode: int | None  # None when killed (timeout/cancel) or not started
+    elapsed: float
+    timed_out: bool = False
+    cancelled: bool = False
+    missing: bool = False
+
+
+async def run_logged(
+    argv: Sequence[str],
+    cwd: str,
+    *,
+    env: Mapping[str, str] | None,
+    log_path: str,
+    timeout: float | None,
+) -> LoggedResult:
+    """Run a command with stdout+stderr streamed straight into `log_path` (never held in
+    memory), in its own process group; a timeout or cancellation kills the group."""
+    import anyio
+
+    started = time.perf_counter()
+    with open(log_path, "ab") as log:
+        try:
+            p = subprocess.Popen(
+                list(argv),
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            log.write(f"ameide: {argv[0]}: command not found\n".encode())
+            return LoggedResult(127, time.perf_counter() - started, missing=True)
+        except OSError as exc:
+            log.write(f"ameide: cannot start {argv[0]}: {exc}\n".encode())
+            return LoggedResult(126, time.perf_counter() - started, missing=True)
+    pgid = p.pid
+    _register(pgid)
+    try:
+        with anyio.move_on_after(timeout):
+            code = await anyio.to_thread.run_sync(p.wait, abandon_on_cancel=True)
+            return LoggedResult(code, time.perf_counter() - started)
+        await anyio.to_thread.run_sync(kill_group, pgid)
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(p.wait)
+        with open(log_path, "ab") as log:
+            log.write(f"\nameide: timed out after {timeout:.0f}s; process group killed\n".encode())
+        return LoggedResult(None, time.perf_counter() - started, timed_out=True)
+    except anyio.get_cancelled_exc_class():
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(kill_group, pgid)
+            await anyio.to_thread.run_sync(p.wait)
+        raise
+    finally:
+        _unregister(pgid)

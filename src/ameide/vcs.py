@@ -442,3 +442,35 @@ def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
     """The content of `path` (relative to the monorepo root) at `commit`, None if absent."""
     r = proc.run(("git", "show", f"{commit}:{repo.prefix}{path}"), repo.git_root, env=repo.env)
     return r.stdout if r.ok else None
+
+
+def paths_in_commit(repo: Repo, commit: str, paths: Iterable[str]) -> set[str]:
+    """Which of `paths` (dirs or files, relative to the monorepo root) exist at `commit`."""
+    wanted = sorted(set(paths))
+    if not wanted:
+        return set()
+    r = proc.run(
+        ("git", "ls-tree", "-z", "--name-only", commit, "--", *[repo.prefix + p for p in wanted]),
+        repo.git_root,
+        env=repo.env,
+    )
+    found = {p[len(repo.prefix) :] for p in _split_z(r.stdout)} if r.ok else set()
+    return {p for p in wanted if p in found}
+
+
+def is_dirty(repo: Repo) -> bool:
+    r = proc.run(
+        (
+            "git",
+            "status",
+            "--porcelain",
+            "-z",
+            "--untracked-files=normal",
+            "--",
+            repo.prefix or ".",
+        ),
+        repo.git_root,
+        env=repo.env,
+    )
+    entries = [e for e in _split_z(r.stdout) if not _own(e[3:][len(repo.prefix) :])]
+    return bool(entries)

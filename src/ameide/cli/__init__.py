@@ -34,6 +34,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fast_lane(args: list[str]) -> Callable[[], int] | None:
     from ameide.cli.options import parse_fast
 
+    if args in (["test"], ["test", "ci"]):  # the front doors take no flags
+        from ameide.cli.actions import do_test
+
+        mode = "ci" if len(args) == 2 else "test"
+        return lambda: do_test(mode=mode)
+
     parsed = parse_fast(args)
     if parsed is None:
         return None

@@ -36,3 +36,42 @@ def do_targets(*, as_json: bool) -> int:
 
         render_targets(graph, make_console())
     return 0
+
+
+def do_test(
+    *,
+    mode: str,
+    base: str | None = None,
+    phases: tuple[int, ...] = (0, 1, 2),
+    targets: tuple[str, ...] = (),
+    all_targets: bool = False,
+    as_json: bool = False,
+) -> int:
+    """`ameide test` (mode test), `ameide test ci` (mode ci) and `ameide run` (mode run)."""
+    from ameide.report.console import make_console
+    from ameide.report.testview import make_listener, render_closing, render_nothing
+    from ameide.testrun import TestRequest, run_tests
+
+    env = os.environ
+    ci = mode == "ci"
+    console = make_console(stderr=as_json)
+    listener = make_listener(console, env, ci=ci or as_json)
+    req = TestRequest(
+        mode=mode,
+        cwd=os.getcwd(),
+        base=base,
+        phases=phases,
+        targets=targets,
+        all_targets=all_targets,
+        fail_fast=not ci,
+    )
+    outcome = run_tests(req, listener)
+    if as_json:
+        import json
+
+        sys.stdout.write(json.dumps(outcome.summary, indent=2) + "\n")
+    elif outcome.nothing:
+        render_nothing(outcome.summary, console, os.getcwd())
+    else:
+        render_closing(outcome.summary, console, os.getcwd())
+    return outcome.exit_code

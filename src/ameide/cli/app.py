@@ -14,7 +14,7 @@ def _version(value: bool) -> None:
 
 
 def build_app() -> typer.Typer:
-    from ameide.cli import affected, targets
+    from ameide.cli import affected, run_cmd, targets, test
 
     app = typer.Typer(
         name="ameide",
@@ -40,4 +40,6 @@ def build_app() -> typer.Typer:
 
     app.command("affected")(affected.affected)
     app.command("targets")(targets.targets)
+    app.add_typer(test.app, name="test")
+    app.command("run")(run_cmd.run)
     return app

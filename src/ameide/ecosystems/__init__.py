@@ -57,7 +57,8 @@ def parent(path: str) -> str:
 
 
 def join(*parts: str) -> str:
-    p = posixpath.normpath(posixpath.join(*[x for x in parts if x and x != "."]) or ".")
+    kept = [x for x in parts if x and x != "."]  # all "." (go.work `use .`) is the root
+    p = posixpath.normpath(posixpath.join(*kept)) if kept else "."
     return "." if p in ("", ".") else p
 
 
@@ -84,6 +85,9 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         if pat.startswith("**/", i):
             out.append("(?:.*/)?")
             i += 3
+        elif pat.startswith("/**", i) and i + 3 == len(pat):
+            out.append("(?:/.*)?")  # `a/**` matches `a` itself too, as in pnpm and uv
+            i += 3
         elif pat.startswith("**", i):
             out.append(".*")
             i += 2
@@ -94,7 +98,8 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
             out.append("[^/]")
             i += 1
         elif c == "[":
-            j = pat.find("]", i + 1)
+            k = i + 2 if pat.startswith("[!", i) else i + 1
+            j = pat.find("]", k + 1)  # a `]` first in the set is a member (`[]]` is valid)
             if j == -1:
                 out.append(re.escape(c))
                 i += 1

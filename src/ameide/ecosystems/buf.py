@@ -82,10 +82,15 @@ def build(ctx: Context) -> Part:
     part = Part()
     modules: dict[str, str] = {}  # module dir -> config file that declared it
     workspace_of: dict[str, str] = {}  # module dir -> workspace config file
+    # a module's own buf.yaml first, then the files listing modules: whatever the paths' order,
+    # a v1 module inside a buf.work.yaml keeps its own buf.yaml as its manifest
     configs = sorted(
-        (p, f)
-        for p, f in ctx.facts.items()
-        if p.rsplit("/", 1)[-1] in ("buf.yaml", "buf.yml", "buf.work.yaml")
+        (
+            (p, f)
+            for p, f in ctx.facts.items()
+            if p.rsplit("/", 1)[-1] in ("buf.yaml", "buf.yml", "buf.work.yaml")
+        ),
+        key=lambda pf: (pf[1].get("kind") == "work" or pf[1].get("modules") is not None, pf[0]),
     )
     for path, f in configs:
         if f.get("error"):
@@ -111,7 +116,7 @@ def build(ctx: Context) -> Part:
     mod_dirs = sorted(modules, key=lambda m: (-m.count("/"), m))
     protos: dict[str, list[tuple[str, dict[str, Any]]]] = {m: [] for m in modules}
     rel_index: dict[str, str] = {}
-    for path, f in ctx.facts.items():
+    for path, f in sorted(ctx.facts.items()):  # sorted: the first of equal paths wins
         if not path.endswith(".proto"):
             continue
         for m in mod_dirs:

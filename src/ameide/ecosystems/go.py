@@ -23,6 +23,7 @@ _TOKEN = re.compile(
 )
 _INTEGRATION = re.compile(r"(?<![!\w])integration\b")
 _SKIP_PARTS = ("vendor", "testdata", "node_modules")
+_VERB = re.compile(r"([A-Za-z]+)(?=[\s(])")
 
 
 def relevant(path: str) -> bool:
@@ -31,7 +32,7 @@ def relevant(path: str) -> bool:
 
 def parse(path: str, data: bytes) -> dict[str, Any]:
     name = path.rsplit("/", 1)[-1]
-    text = data.decode("utf-8", "replace")
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")  # go accepts a leading BOM
     if name == "go.mod":
         return _parse_mod(text)
     if name == "go.work":
@@ -68,12 +69,10 @@ def _parse_mod(text: str) -> dict[str, Any]:
                 continue
             _directive(facts, block, line)
             continue
-        verb, _, rest = line.partition(" ")
-        rest = rest.strip()
+        # tokens are separated by any whitespace, and `replace(` opens a block like `replace (`
+        m = _VERB.match(line)
+        verb, rest = (m.group(1), line[m.end() :].strip()) if m else (line, "")
         if rest == "(":
-            block = verb
-            continue
-        if rest.endswith("(") and rest[:-1].strip() == "":
             block = verb
             continue
         _directive(facts, verb, rest)
@@ -167,10 +166,13 @@ def build(ctx: Context) -> Part:
         for p, f in ctx.facts.items()
         if p.endswith("go.mod") and (p == "go.mod" or p.endswith("/go.mod"))
     }
+    work = ctx.facts.get("go.work")
+    # a module go.work names explicitly counts even in a dir `./...` would skip (_examples/x)
+    used = {join(u) for u in work.get("use", [])} if work is not None else set()
     modules: dict[str, str] = {}  # module dir -> module path
     for path in sorted(mod_facts):
         d = parent(path)
-        if _skipped(d) and d != ".":
+        if _skipped(d) and d != "." and d not in used:
             continue
         f = mod_facts[path]
         if f.get("error") or not f.get("module"):
@@ -183,7 +185,6 @@ def build(ctx: Context) -> Part:
             )
             continue
         modules[d] = f["module"]
-    work = ctx.facts.get("go.work")
     if work is not None:
         if work.get("error"):
             part.errors.append(("go.work", work["error"], "close the block with ')'"))
@@ -216,7 +217,7 @@ def build(ctx: Context) -> Part:
     # group source files by package directory, inside their nearest module
     pkgs: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     mod_of_dir: dict[str, str | None] = {}
-    for path, f in ctx.facts.items():
+    for path, f in sorted(ctx.facts.items()):
         if not path.endswith(".go"):
             continue
         d = parent(path)
@@ -226,7 +227,7 @@ def build(ctx: Context) -> Part:
             mod_of_dir[d] = mod
         if mod is None:
             continue
-        rel = d if mod == "." else d[len(mod) + 1 :] if d != mod else ""
+        rel = "" if d == mod else (d if mod == "." else d[len(mod) + 1 :])
         if rel and _skipped(rel):
             continue
         if f.get("error"):

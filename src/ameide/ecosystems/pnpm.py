@@ -114,11 +114,15 @@ def build(ctx: Context) -> Part:
                 )
                 continue
             named[name] = (d, f)
+        by_dir = {d: name for name, (d, _) in named.items()}
         for name, (d, f) in sorted(named.items()):
             deps = set()
             for dep, spec in f["deps"].items():
                 target = dep
-                if spec.startswith("workspace:"):
+                if spec.startswith(("workspace:./", "workspace:../")):
+                    # `workspace:../foo` names the package by its directory
+                    target = by_dir.get(join(d, spec[len("workspace:") :]), dep)
+                elif spec.startswith("workspace:"):
                     target = _workspace_alias(spec) or dep
                 if target in named and target != name:
                     deps.add(f"pnpm:{target}")

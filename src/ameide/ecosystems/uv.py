@@ -39,6 +39,11 @@ def _req_names(reqs: Any) -> list[str]:
     return out
 
 
+def _table(value: Any) -> dict[str, Any]:
+    """A TOML table, or {} when the key is missing or holds another type (no crash on typos)."""
+    return value if isinstance(value, dict) else {}
+
+
 def parse(path: str, data: bytes) -> dict[str, Any]:
     import tomllib
 
@@ -47,7 +52,7 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return {"error": f"invalid TOML: {exc}"}
     project = doc.get("project")
-    tool_uv = (doc.get("tool") or {}).get("uv")
+    tool_uv = _table(doc.get("tool")).get("uv")
     facts: dict[str, Any] = {
         "has_project": isinstance(project, dict),
         "has_tool_uv": isinstance(tool_uv, dict),
@@ -62,15 +67,15 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
         name = project.get("name")
         facts["name"] = normalize(name) if isinstance(name, str) else None
         deps += _req_names(project.get("dependencies"))
-        for extra in (project.get("optional-dependencies") or {}).values():
+        for extra in _table(project.get("optional-dependencies")).values():
             deps += _req_names(extra)
-    for group in (doc.get("dependency-groups") or {}).values():
+    for group in _table(doc.get("dependency-groups")).values():
         deps += _req_names(group)
     if isinstance(tool_uv, dict):
         deps += _req_names(tool_uv.get("dev-dependencies"))
         rv = tool_uv.get("required-version")
         facts["required_version"] = rv if isinstance(rv, str) else None
-        for name, src in (tool_uv.get("sources") or {}).items():
+        for name, src in _table(tool_uv.get("sources")).items():
             entries = src if isinstance(src, list) else [src]
             for e in entries:
                 if isinstance(e, dict):
@@ -82,8 +87,12 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
         if isinstance(ws, dict):
             members = ws.get("members") or []
             exclude = ws.get("exclude") or []
-            if not all(isinstance(m, str) for m in [*members, *exclude]):
+            # a bare string is not a list of globs (iterating it would yield its characters)
+            if not (isinstance(members, list) and isinstance(exclude, list)) or not all(
+                isinstance(m, str) for m in [*members, *exclude]
+            ):
                 facts["error"] = "[tool.uv.workspace] members/exclude must be lists of strings"
+                members, exclude = [], []
             facts["workspace"] = {"members": list(members), "exclude": list(exclude)}
     facts["deps"] = sorted(set(deps))
     return facts
@@ -127,7 +136,7 @@ def build(ctx: Context) -> Part:
         lock = join(root, "uv.lock")
         if lock in ctx.paths:
             part.lockfiles.append(LockfileRef(lock, "uv", root))
-    for d, f in projects.items():
+    for d, f in sorted(projects.items()):
         if d in member_of or f.get("workspace") or not f.get("has_project"):
             continue
         if f.get("has_tool_uv") or join(d, "uv.lock") in ctx.paths:
@@ -169,11 +178,13 @@ def build(ctx: Context) -> Part:
     for d, tid in sorted(dir_id.items()):
         f = projects[d]
         root = member_of[d]
-        sources = dict(projects[root].get("sources", {})) if root != d else {}
-        sources.update(f["sources"])
+        # (declaring dir, source): the root's `path` sources are relative to the root, as in uv
+        root_sources = projects[root].get("sources", {}) if root != d else {}
+        sources = {k: (root, v) for k, v in root_sources.items()}
+        sources.update({k: (d, v) for k, v in f["sources"].items()})
         deps: set[str] = set()
         for dep in f["deps"]:
-            src = sources.get(dep)
+            base, src = sources.get(dep, (d, None))
             if not src:
                 continue
             if src.get("workspace"):
@@ -186,7 +197,7 @@ def build(ctx: Context) -> Part:
                         "{ workspace = true } but is not a workspace member"
                     )
             elif "path" in src:
-                target_dir = join(d, src["path"])
+                target_dir = join(base, src["path"])
                 if target_dir.startswith(".."):
                     continue
                 if target_dir in dir_id:

@@ -1,0 +1,33 @@
+"""`ameide test` and `ameide test ci`: the front doors (no flags besides --help)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    invoke_without_command=True,
+    add_completion=False,
+    help="Test what your change affects: phases 0 contract, 1 unit, 2 integration-local.",
+)
+
+
+@app.callback()
+def test(ctx: typer.Context) -> None:
+    """Plan the affected targets and run phases 0/1/2 with evidence under
+    artifacts/agent-ci/. The first failure stops its phase; a failed phase stops the run.
+    Knobs: AMEIDE_BASE, AMEIDE_JOBS, NO_COLOR, CI (docs/test.md)."""
+    if ctx.invoked_subcommand is None:
+        from ameide.cli import set_exit_code
+        from ameide.cli.actions import do_test
+
+        set_exit_code(do_test(mode="test"))
+
+
+@app.command("ci")
+def ci() -> None:
+    """The same engine for CI: base from the CI environment, finishes a failing phase so
+    every failure of it is shown, plain grouped output (GitHub Actions annotations)."""
+    from ameide.cli import set_exit_code
+    from ameide.cli.actions import do_test
+
+    set_exit_code(do_test(mode="ci"))

@@ -1,0 +1,1 @@
+"""Evidence of a run: run directory, JUnit (native, converted, synthetic), summary.json."""

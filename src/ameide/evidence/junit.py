@@ -1,0 +1,236 @@
+"""JUnit XML: go test -json conversion, parsing the tools' own reports, synthetic entries for
+tasks that produced none, and one merged file per phase.
+
+Large outputs are streamed: `go test -json` is read line by line, and failure texts are
+capped, so a task that printed hundreds of megabytes does not balloon memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
+
+from ameide.records import record
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+MAX_TEXT = 64 * 1024  # per failure text
+
+
+@record
+class Case:
+    suite: str
+    classname: str
+    name: str
+    time: float
+    status: str  # passed | failed | error | skipped
+    message: str = ""
+    text: str = ""
+    file: str | None = None
+    line: int | None = None
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def xml_safe(s: str) -> str:
+    """Drop ANSI colour codes and characters XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", _ANSI.sub("", s))
+
+
+def _cap(s: str) -> str:
+    if len(s) <= MAX_TEXT:
+        return s
+    return s[: MAX_TEXT // 2] + "\n... [truncated] ...\n" + s[-MAX_TEXT // 2 :]
+
+
+def gotest_json_to_cases(path: str, suite_prefix: str = "") -> tuple[list[Case], str]:
+    """Cases from a `go test -json` stream, plus the human-readable output (for the log)."""
+    outputs: dict[tuple[str, str], list[str]] = {}
+    results: dict[tuple[str, str], tuple[str, float]] = {}
+    order: list[tuple[str, str]] = []
+    human: list[str] = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                human.append(line + "\n")  # build errors are printed as plain text
+                continue
+            if not isinstance(ev, dict):
+                continue
+            pkg = str(ev.get("Package", ""))
+            test = str(ev.get("Test", ""))
+            key = (pkg, test)
+            action = ev.get("Action")
+            if action == "output":
+                out = str(ev.get("Output", ""))
+                human.append(out)
+                buf = outputs.setdefault(key, [])
+                if sum(len(x) for x in buf) < MAX_TEXT:
+                    buf.append(out)
+            elif action == "build-output":
+                human.append(str(ev.get("Output", "")))
+                outputs.setdefault((str(ev.get("ImportPath", "")).split(" ")[0], ""), []).append(
+                    str(ev.get("Output", ""))
+                )
+            elif action in ("pass", "fail", "skip"):
+                if key not in results:
+                    order.append(key)
+                results[key] = (str(action), float(ev.get("Elapsed", 0) or 0))
+    cases: list[Case] = []
+    for pkg, test in order:
+        action, elapsed = results[(pkg, test)]
+        if not test:
+            # a package-level result: only interesting when it failed without a failing test
+            failed_tests = any(p == pkg and t and results[(p, t)][0] == "fail" for p, t in order)
+            if action == "fail" and not failed_tests:
+                text = "".join(outputs.get((pkg, ""), []))
+                cases.append(
+                    Case(
+                        suite_prefix + pkg,
+                        pkg,
+                        "(package)",
+                        elapsed,
+                        "error",
+                        "package failed (build error or panic)",
+                        _cap(text),
+                    )
+                )
+            continue
+        status = {"pass": "passed", "fail": "failed", "skip": "skipped"}[action]
+        text = "".join(outputs.get((pkg, test), [])) if status != "passed" else ""
+        cases.append(
+            Case(
+                suite_prefix + pkg,
+                pkg,
+                test,
+                elapsed,
+                status,
+                f"{test} failed" if status == "failed" else "",
+                _cap(text),
+            )
+        )
+    return cases, "".join(human)
+
+
+def parse_junit(path: str, default_suite: str) -> list[Case]:
+    """Cases from a JUnit file written by pytest, node's test runner or another tool."""
+    root = ET.parse(path).getroot()
+    cases: list[Case] = []
+
+    def walk(el: ET.Element, suite: str) -> None:
+        for child in el:
+            if child.tag == "testsuite":
+                walk(child, child.get("name") or suite)
+            elif child.tag == "testcase":
+                cases.append(_case(child, suite))
+            elif child.tag == "testsuites":
+                walk(child, suite)
+
+    if root.tag == "testcase":
+        cases.append(_case(root, default_suite))
+    else:
+        walk(root, root.get("name") or default_suite if root.tag == "testsuite" else default_suite)
+    return cases
+
+
+def _case(el: ET.Element, suite: str) -> Case:
+    status, message, text = "passed", "", ""
+    for tag, st in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+        sub = el.find(tag)
+        if sub is not None:
+            status = st
+            message = sub.get("message") or ""
+            text = _cap(sub.text or "")
+            break
+    line = el.get("line")
+    try:
+        t = float(el.get("time") or 0)
+    except ValueError:
+        t = 0.0
+    return Case(
+        suite,
+        el.get("classname") or suite,
+        el.get("name") or "(unnamed)",
+        t,
+        status,
+        message,
+        text,
+        el.get("file"),
+        int(line) if line and line.isdigit() else None,
+    )
+
+
+def synthetic_case(
+    suite: str, name: str, status: str, elapsed: float, message: str, text: str
+) -> Case:
+    return Case(suite, f"ameide.{suite}", name, elapsed, status, message, _cap(text))
+
+
+def write_phase_junit(
+    path: str, phase_name: str, groups: Iterable[tuple[str, list[Case]]]
+) -> dict[str, int]:
+    """Write one merged JUnit file for a phase: a <testsuite> per (task, suite)."""
+    top = ET.Element("testsuites", name=phase_name)
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    total_time = 0.0
+    for task_id, cases in groups:
+        suites: dict[str, list[Case]] = {}
+        for c in cases:
+            suites.setdefault(c.suite, []).append(c)
+        for suite_name, members in suites.items():
+            s = ET.SubElement(top, "testsuite", name=xml_safe(suite_name))
+            ET.SubElement(
+                ET.SubElement(s, "properties"), "property", name="ameide.task", value=task_id
+            )
+            counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+            stime = 0.0
+            for c in members:
+                attrs = {
+                    "classname": xml_safe(c.classname),
+                    "name": xml_safe(c.name),
+                    "time": f"{c.time:.3f}",
+                }
+                if c.file:
+                    attrs["file"] = c.file
+                if c.line is not None:
+                    attrs["line"] = str(c.line)
+                tc = ET.SubElement(s, "testcase", attrs)
+                counts["tests"] += 1
+                stime += c.time
+                if c.status == "failed":
+                    counts["failures"] += 1
+                    ET.SubElement(
+                        tc, "failure", message=xml_safe(c.message or "failed")
+                    ).text = xml_safe(c.text)
+                elif c.status == "error":
+                    counts["errors"] += 1
+                    ET.SubElement(
+                        tc, "error", message=xml_safe(c.message or "error")
+                    ).text = xml_safe(c.text)
+                elif c.status == "skipped":
+                    counts["skipped"] += 1
+                    ET.SubElement(tc, "skipped", message=xml_safe(c.message or "skipped"))
+            for k, v in counts.items():
+                s.set(k, str(v))
+                totals[k] += v
+            s.set("time", f"{stime:.3f}")
+            total_time += stime
+    for k, v in totals.items():
+        top.set(k, str(v))
+    top.set("time", f"{total_time:.3f}")
+    ET.indent(top)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    ET.ElementTree(top).write(tmp, encoding="utf-8", xml_declaration=True)
+    os.replace(tmp, path)
+    return totals

@@ -1,0 +1,136 @@
+"""summary.json: the pydantic models of a run's evidence (`"schema": 1`).
+
+docs/summary.schema.json is generated from these models (`python -m ameide.evidence.summary`)
+and a test keeps the committed copy current. Field-by-field documentation: docs/test.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BaseInfo(_M):
+    ref: str | None = Field(description="the ref compared with, as named or found")
+    commit: str | None = Field(description="the merge-base commit; null = empty tree")
+    source: str = Field(description="how the base was chosen")
+
+
+class ChangedFileInfo(_M):
+    path: str
+    status: str = Field(description="added | modified | deleted | untracked | typechange")
+    kind: str = Field(description="owned | global | module | lockfile | ignored | unowned")
+    owners: list[str]
+
+
+class TargetInfo(_M):
+    id: str
+    ecosystem: str
+    path: str
+    direct: bool = Field(description="changed itself (true) or a dependent (false)")
+    reason: str = Field(description="the reason chain, e.g. 'pnpm:web <- pnpm:ui <- changed x'")
+
+
+class TestCounts(_M):
+    total: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+
+class TaskInfo(_M):
+    id: str
+    phase: int
+    kind: str = Field(
+        description="install | vet | collect | typecheck | buf-lint | buf-format | "
+        "buf-breaking | codegen | unit | lint | integration | toolchain | guardrails"
+    )
+    ecosystem: str
+    targets: list[str]
+    command: list[str] = Field(description="argv; empty for built-in checks")
+    cwd: str = Field(description="working directory, relative to the monorepo root")
+    status: Literal["passed", "failed", "timeout", "error", "cancelled", "skipped"]
+    exit_code: int | None
+    duration: float = Field(description="seconds")
+    cached: bool = Field(default=False, description="result replayed from the cache")
+    log: str | None = Field(description="log path relative to the run directory")
+    junit: str = Field(description="where this task's cases are: the phase's junit.xml")
+    junit_source: Literal["native", "converted", "synthetic"]
+    tests: TestCounts
+    message: str = ""
+
+
+class PhaseInfo(_M):
+    phase: int
+    name: str
+    status: Literal["passed", "failed", "interrupted", "not-run", "empty"]
+    duration: float
+    junit: str | None
+    tasks: list[TaskInfo]
+
+
+class FirstFailure(_M):
+    task: str
+    phase: int
+    targets: list[str]
+    command: str
+    test: str | None = Field(description="the first failing test case, when known")
+    excerpt: str = Field(description="the relevant lines of the log or the failure text")
+    file: str | None = None
+    line: int | None = None
+
+
+class Totals(_M):
+    tasks: int
+    passed: int
+    failed: int
+    tests: int
+    test_failures: int
+    duration: float
+
+
+class Summary(_M):
+    schema_: int = Field(SCHEMA_VERSION, alias="schema")
+    run_id: str
+    mode: Literal["test", "ci", "run"]
+    root: str
+    started_at: str = Field(description="UTC, ISO 8601")
+    finished_at: str
+    base: BaseInfo | None
+    head: str | None
+    branch: str | None
+    dirty: bool = Field(description="the work tree had uncommitted changes")
+    everything: bool
+    changed_files: list[ChangedFileInfo]
+    targets: list[TargetInfo]
+    notes: list[str] = Field(description="why some targets have no task in some phase")
+    phases: list[PhaseInfo]
+    result: Literal["passed", "failed", "interrupted", "error"]
+    exit_code: int
+    first_failure: FirstFailure | None
+    totals: Totals
+    shard: str | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True, indent=2) + "\n"
+
+
+def json_schema() -> dict[str, object]:
+    return Summary.model_json_schema(by_alias=True)
+
+
+if __name__ == "__main__":  # regenerate docs/summary.schema.json
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(json_schema(), indent=2) + "\n")

@@ -1,0 +1,551 @@
+"""Targets x phases -> tasks: what `ameide test` runs, chosen from what each target has.
+
+Phase 0 (contract) checks without running tests: installs when lockfiles changed, compile
+and collect checks, buf lint/format/breaking, generated-code freshness. Phase 1 (unit) and
+phase 2 (integration-local) run tests. A target without a suitable test gets no task and a
+note saying so. Go packages are batched per module (one `go test` shares compilation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import TYPE_CHECKING
+
+from ameide.records import field, record
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ameide.config import Config
+    from ameide.model import Graph, Target
+
+PHASES = ("contract", "unit", "integration-local")
+DEFAULT_TIMEOUT = 900.0
+JUNIT = "{junit}"  # replaced by the runner with the task's report path
+NODE_JUNIT = (
+    "--test-reporter=spec --test-reporter-destination=stdout "
+    "--test-reporter=junit --test-reporter-destination={junit}"
+)
+
+
+@record
+class Task:
+    id: str
+    phase: int
+    stage: int  # 0: prepare (installs) before the rest of the phase
+    kind: str
+    ecosystem: str
+    targets: tuple[str, ...]
+    argv: tuple[str, ...]
+    cwd: str  # relative to the monorepo root
+    env: dict[str, str] = field(default_factory=dict)
+    report: str = "none"  # none | junit | gotest-json
+    timeout: float = DEFAULT_TIMEOUT
+    builtin: str | None = None  # in-process check instead of argv
+    params: dict[str, Any] = field(default_factory=dict)
+    ok_codes: tuple[int, ...] = (0,)
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", self.id).strip("_")[:120]
+
+    def command(self) -> str:
+        import shlex
+
+        if self.builtin:
+            return f"(ameide built-in: {self.builtin})"
+        return shlex.join(self.argv)
+
+
+@record
+class Plan:
+    tasks: tuple[Task, ...]
+    notes: tuple[str, ...]
+    targets: tuple[str, ...]  # the target ids planned for
+
+    def phase(self, n: int) -> list[Task]:
+        return [t for t in self.tasks if t.phase == n]
+
+
+def _sha(root: str, *paths: str) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        try:
+            with open(os.path.join(root, p), "rb") as fh:
+                h.update(fh.read())
+        except OSError:
+            h.update(b"<absent>")
+    return h.hexdigest()[:32]
+
+
+def stamp_path(state_dir: str, kind: str, workspace: str) -> str:
+    digest = hashlib.sha1(workspace.encode()).hexdigest()[:12]
+    return os.path.join(state_dir, "stamps", f"{kind}-{digest}")
+
+
+def install_stamp(root: str, kind: str, workspace: str) -> str:
+    lock = "pnpm-lock.yaml" if kind == "pnpm" else "uv.lock"
+    manifest = "package.json" if kind == "pnpm" else "pyproject.toml"
+    rel = "" if workspace == "." else workspace + "/"
+    return _sha(root, rel + lock, rel + manifest)
+
+
+def _needs_install(root: str, state_dir: str, kind: str, workspace: str) -> bool:
+    marker = "node_modules" if kind == "pnpm" else ".venv"
+    if not os.path.isdir(os.path.join(root, workspace, marker)):
+        return True
+    try:
+        with open(stamp_path(state_dir, kind, workspace), encoding="utf-8") as fh:
+            return fh.read().strip() != install_stamp(root, kind, workspace)
+    except OSError:
+        return True
+
+
+def _has_integration_marker(root: str, target: Target) -> bool:
+    top = os.path.join(root, target.path)
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if d not in (".venv", "node_modules", "__pycache__") and not d.startswith(".")
+        ]
+        for name in filenames:
+            if name.endswith(".py") and (
+                name.startswith("test")
+                or name.endswith("_test.py")
+                or "tests" in dirpath
+                or name == "conftest.py"
+            ):
+                try:
+                    with open(
+                        os.path.join(dirpath, name), encoding="utf-8", errors="replace"
+                    ) as fh:
+                        if "mark.integration" in fh.read():
+                            return True
+                except OSError:
+                    continue
+    return False
+
+
+def build_plan(
+    root: str,
+    graph: Graph,
+    target_ids: list[str],
+    config: Config,
+    *,
+    state_dir: str,
+    base_commit: str | None,
+    git_root: str,
+    base_has: set[str] | None = None,
+    phases: tuple[int, ...] = (0, 1, 2),
+    codegen_templates: list[dict[str, Any]] | None = None,
+) -> Plan:
+    """Plan the tasks for `target_ids` (already the affected set, or what the user chose)."""
+    tasks: list[Task] = []
+    notes: list[str] = []
+    timeout = float(config.run.get("timeout") or DEFAULT_TIMEOUT)
+    chosen = [graph.targets[t] for t in sorted(set(target_ids)) if t in graph.targets]
+    overrides = config.targets
+    regular: list[Target] = []
+    for t in chosen:
+        ov = overrides.get(t.id) or {}
+        if ov.get("skip"):
+            notes.append(f"{t.id}: skipped by ameide.toml [targets] skip = true")
+            continue
+        regular.append(t)
+
+    def t_timeout(ids: list[str] | tuple[str, ...]) -> float:
+        vals = [overrides.get(i, {}).get("timeout") for i in ids]
+        return float(max([v for v in vals if v] or [timeout]))
+
+    def overridden(t: Target, phase_key: str) -> bool:
+        argv = (overrides.get(t.id) or {}).get(phase_key)
+        if argv:
+            n = {"contract": 0, "unit": 1, "integration": 2}[phase_key]
+            tasks.append(
+                Task(
+                    f"{t.id} {phase_key} (ameide.toml)",
+                    n,
+                    1,
+                    phase_key,
+                    t.ecosystem,
+                    (t.id,),
+                    tuple(argv),
+                    t.path,
+                    timeout=t_timeout([t.id]),
+                )
+            )
+            return True
+        return False
+
+    # ---- Go: batched per module
+    go_by_mod: dict[str, list[Target]] = {}
+    for t in regular:
+        if t.ecosystem == "go":
+            go_by_mod.setdefault(t.meta["module_dir"], []).append(t)
+    for mod, ts in sorted(go_by_mod.items()):
+        modpath = ts[0].meta["module"]
+        vet = [t for t in ts if not overridden(t, "contract")]
+        if vet:
+            tasks.append(
+                Task(
+                    f"go vet {modpath}",
+                    0,
+                    1,
+                    "vet",
+                    "go",
+                    tuple(t.id for t in vet),
+                    ("go", "vet", *[t.name for t in vet]),
+                    mod,
+                    timeout=t_timeout([t.id for t in vet]),
+                )
+            )
+        integ = [t for t in ts if t.meta.get("integration_files")]
+        if integ:
+            tasks.append(
+                Task(
+                    f"go vet -tags=integration {modpath}",
+                    0,
+                    1,
+                    "vet",
+                    "go",
+                    tuple(t.id for t in integ),
+                    ("go", "vet", "-tags=integration", *[t.name for t in integ]),
+                    mod,
+                    timeout=t_timeout([t.id for t in integ]),
+                )
+            )
+        unit = []
+        for t in ts:
+            if overridden(t, "unit"):
+                continue
+            if t.meta.get("test_files"):
+                unit.append(t)
+            elif not t.meta.get("integration_files"):
+                notes.append(f"{t.id}: no test files -> no unit task")
+        if unit:
+            tasks.append(
+                Task(
+                    f"go test {modpath}",
+                    1,
+                    1,
+                    "unit",
+                    "go",
+                    tuple(t.id for t in unit),
+                    ("go", "test", "-json", *[t.name for t in unit]),
+                    mod,
+                    report="gotest-json",
+                    timeout=t_timeout([t.id for t in unit]),
+                )
+            )
+        integ2 = [t for t in integ if not overridden(t, "integration")]
+        if integ2:
+            tasks.append(
+                Task(
+                    f"go test -tags=integration {modpath}",
+                    2,
+                    1,
+                    "integration",
+                    "go",
+                    tuple(t.id for t in integ2),
+                    ("go", "test", "-json", "-tags=integration", *[t.name for t in integ2]),
+                    mod,
+                    report="gotest-json",
+                    timeout=t_timeout([t.id for t in integ2]),
+                )
+            )
+
+    # ---- pnpm: one install per workspace when its lockfile changed; scripts per package
+    pnpm_ws = sorted({t.group for t in regular if t.ecosystem == "pnpm"})
+    for ws in pnpm_ws:
+        if _needs_install(root, state_dir, "pnpm", ws):
+            tasks.append(
+                Task(
+                    f"pnpm install {ws}",
+                    0,
+                    0,
+                    "install",
+                    "pnpm",
+                    (),
+                    ("pnpm", "install", "--frozen-lockfile"),
+                    ws,
+                    params={"stamp": ("pnpm", ws)},
+                )
+            )
+        else:
+            notes.append(f"pnpm install ({ws}): skipped, lockfile unchanged since last install")
+    for t in regular:
+        if t.ecosystem != "pnpm":
+            continue
+        scripts = set(t.meta.get("scripts", []))
+        if not overridden(t, "contract") and "typecheck" in scripts:
+            tasks.append(
+                Task(
+                    f"{t.id} typecheck",
+                    0,
+                    1,
+                    "typecheck",
+                    "pnpm",
+                    (t.id,),
+                    ("pnpm", "run", "typecheck"),
+                    t.path,
+                    timeout=t_timeout([t.id]),
+                )
+            )
+        if not overridden(t, "unit"):
+            if "test" in scripts:
+                tasks.append(
+                    Task(
+                        f"{t.id} test",
+                        1,
+                        1,
+                        "unit",
+                        "pnpm",
+                        (t.id,),
+                        ("pnpm", "run", "test"),
+                        t.path,
+                        env={"NODE_OPTIONS": NODE_JUNIT},
+                        report="junit",
+                        timeout=t_timeout([t.id]),
+                    )
+                )
+            else:
+                notes.append(f'{t.id}: no "test" script -> no unit task')
+            if "lint" in scripts:
+                tasks.append(
+                    Task(
+                        f"{t.id} lint",
+                        1,
+                        1,
+                        "lint",
+                        "pnpm",
+                        (t.id,),
+                        ("pnpm", "run", "lint"),
+                        t.path,
+                        timeout=t_timeout([t.id]),
+                    )
+                )
+        if not overridden(t, "integration"):
+            if "test:integration" in scripts:
+                tasks.append(
+                    Task(
+                        f"{t.id} test:integration",
+                        2,
+                        1,
+                        "integration",
+                        "pnpm",
+                        (t.id,),
+                        ("pnpm", "run", "test:integration"),
+                        t.path,
+                        env={"NODE_OPTIONS": NODE_JUNIT},
+                        report="junit",
+                        timeout=t_timeout([t.id]),
+                    )
+                )
+            else:
+                notes.append(f'{t.id}: no "test:integration" script -> no integration task')
+
+    # ---- uv: one sync per workspace when uv.lock changed; pytest per member
+    uv_ws = sorted({t.group for t in regular if t.ecosystem == "uv"})
+    for ws in uv_ws:
+        frozen = os.path.isfile(os.path.join(root, ws, "uv.lock"))
+        if _needs_install(root, state_dir, "uv", ws):
+            argv = (
+                ("uv", "sync", "--all-packages", "--frozen")
+                if frozen
+                else ("uv", "sync", "--all-packages")
+            )
+            tasks.append(
+                Task(
+                    f"uv sync {ws}",
+                    0,
+                    0,
+                    "install",
+                    "uv",
+                    (),
+                    argv,
+                    ws,
+                    params={"stamp": ("uv", ws)},
+                )
+            )
+            if not frozen:
+                notes.append(f"uv ({ws}): no uv.lock; syncing without --frozen")
+        else:
+            notes.append(f"uv sync ({ws}): skipped, uv.lock unchanged since last sync")
+    py_env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    pytest = ("uv", "run", "--frozen", "--no-sync", "pytest", "-p", "no:cacheprovider")
+    for t in regular:
+        if t.ecosystem != "uv":
+            continue
+        rel = t.path if t.group == "." else os.path.relpath(t.path, t.group)
+        if not overridden(t, "contract"):
+            tasks.append(
+                Task(
+                    f"{t.id} collect",
+                    0,
+                    1,
+                    "collect",
+                    "uv",
+                    (t.id,),
+                    (*pytest, "--collect-only", "-q", rel),
+                    t.group,
+                    env=py_env,
+                    ok_codes=(0, 5),
+                    timeout=t_timeout([t.id]),
+                )
+            )
+        if not overridden(t, "unit"):
+            tasks.append(
+                Task(
+                    f"{t.id} pytest",
+                    1,
+                    1,
+                    "unit",
+                    "uv",
+                    (t.id,),
+                    (*pytest, "-m", "not integration", f"--junitxml={JUNIT}", rel),
+                    t.group,
+                    env=py_env,
+                    report="junit",
+                    ok_codes=(0, 5),
+                    timeout=t_timeout([t.id]),
+                )
+            )
+        if not overridden(t, "integration"):
+            if _has_integration_marker(root, t):
+                tasks.append(
+                    Task(
+                        f"{t.id} pytest -m integration",
+                        2,
+                        1,
+                        "integration",
+                        "uv",
+                        (t.id,),
+                        (*pytest, "-m", "integration", f"--junitxml={JUNIT}", rel),
+                        t.group,
+                        env=py_env,
+                        report="junit",
+                        ok_codes=(0, 5),
+                        timeout=t_timeout([t.id]),
+                    )
+                )
+            else:
+                notes.append(f"{t.id}: no tests marked integration -> no integration task")
+
+    # ---- buf: lint, format, breaking per module; freshness per generation template
+    for t in regular:
+        if t.ecosystem != "buf":
+            continue
+        if overridden(t, "contract"):
+            continue
+        ws = t.group
+        mod = t.path if ws == "." else os.path.relpath(t.path, ws)
+        tasks.append(
+            Task(
+                f"{t.id} buf lint",
+                0,
+                1,
+                "buf-lint",
+                "buf",
+                (t.id,),
+                ("buf", "lint", mod),
+                ws,
+                timeout=t_timeout([t.id]),
+            )
+        )
+        tasks.append(
+            Task(
+                f"{t.id} buf format",
+                0,
+                1,
+                "buf-format",
+                "buf",
+                (t.id,),
+                ("buf", "format", mod, "--diff", "--exit-code"),
+                ws,
+                timeout=t_timeout([t.id]),
+            )
+        )
+        if base_commit and base_has is not None and t.path in base_has:
+            wsdir = os.path.join(root, ws)
+            sub = os.path.relpath(wsdir, git_root)
+            against = f"{os.path.relpath(os.path.join(git_root, '.git'), wsdir)}#ref={base_commit}"
+            if sub != ".":
+                against += f",subdir={sub}"
+            tasks.append(
+                Task(
+                    f"{t.id} buf breaking",
+                    0,
+                    1,
+                    "buf-breaking",
+                    "buf",
+                    (t.id,),
+                    ("buf", "breaking", mod, "--against", against),
+                    ws,
+                    timeout=t_timeout([t.id]),
+                )
+            )
+        elif base_commit:
+            notes.append(f"{t.id}: not in the base commit -> no buf breaking check")
+        else:
+            notes.append(f"{t.id}: no base commit -> no buf breaking check")
+    for tpl in codegen_templates or []:
+        ins = [i for i in tpl["inputs"] if i in {t.id for t in regular}]
+        if not ins:
+            continue
+        tasks.append(
+            Task(
+                f"codegen fresh {tpl['template']}",
+                0,
+                1,
+                "codegen",
+                "buf",
+                tuple(ins),
+                (),
+                tpl["dir"],
+                builtin="codegen",
+                params={"template": tpl["template"], "outs": tpl["outs"]},
+                timeout=timeout,
+            )
+        )
+
+    order = {"go": 0, "pnpm": 1, "uv": 2, "buf": 3}
+    tasks = [t for t in tasks if t.phase in phases]
+    tasks.sort(key=lambda t: (t.phase, t.stage, order.get(t.ecosystem, 9), t.id))
+    ids = [task.id for task in tasks]
+    if len(ids) != len(set(ids)):
+        raise AssertionError(f"duplicate task ids in plan: {ids}")
+    return Plan(tuple(tasks), tuple(sorted(notes)), tuple(t.id for t in chosen))
+
+
+def codegen_templates(graph: Graph) -> list[dict[str, Any]]:
+    """Generation templates with their input module ids and out dirs (from buf meta)."""
+    by_tpl: dict[str, dict[str, Any]] = {}
+    for t in graph.targets.values():
+        if t.ecosystem != "buf":
+            continue
+        for g in t.meta.get("generates", []):
+            d = by_tpl.setdefault(
+                g["template"],
+                {
+                    "template": g["template"],
+                    "inputs": [],
+                    "outs": [],
+                    "dir": _parent(g["template"]),
+                },
+            )
+            if t.id not in d["inputs"]:
+                d["inputs"].append(t.id)
+            if g["out"] not in d["outs"]:
+                d["outs"].append(g["out"])
+    for d in by_tpl.values():
+        d["inputs"].sort()
+        d["outs"].sort()
+    return [by_tpl[k] for k in sorted(by_tpl)]
+
+
+def _parent(path: str) -> str:
+    d = os.path.dirname(path)
+    return d or "."

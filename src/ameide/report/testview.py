@@ -1,0 +1,230 @@
+"""Progress and the closing block of `ameide test`/`test ci`/`run`.
+
+Live view (rich) on a TTY, plain lines otherwise, GitHub Actions groups and annotations when
+GITHUB_ACTIONS=true. Subprocess output is never echoed with markup.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ameide.plan import Task
+    from ameide.runner import TaskResult
+
+MARK = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "timeout": "TIME",
+    "error": "ERR ",
+    "cancelled": "----",
+    "skipped": "skip",
+}
+NAMES = ("contract", "unit", "integration-local")
+
+
+def _gh_escape(s: str, prop: bool = False) -> str:
+    s = s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        s = s.replace(":", "%3A").replace(",", "%2C")
+    return s
+
+
+class PlainListener:
+    """One line per finished task; `::group::`/`::error` under GitHub Actions."""
+
+    def __init__(self, console: Any, env: Mapping[str, str]) -> None:
+        self.console = console
+        self.github = env.get("GITHUB_ACTIONS") == "true"
+
+    def _print(self, text: str, style: str | None = None) -> None:
+        self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def phase_started(self, n: int, tasks: list[Task]) -> None:
+        title = f"phase {n} {NAMES[n]}: {len(tasks)} task{'s' if len(tasks) != 1 else ''}"
+        self._print(f"::group::{title}" if self.github else f"== {title}")
+
+    def task_started(self, task: Task) -> None:
+        pass
+
+    def task_finished(self, r: TaskResult) -> None:
+        style = {"passed": "green", "failed": "red", "timeout": "red", "error": "red"}.get(r.status)
+        extra = f"  {r.message}" if r.message and r.status != "passed" else ""
+        self._print(f"  {MARK[r.status]} {r.task.id} ({r.duration:.1f}s){extra}", style)
+
+    def phase_finished(
+        self, n: int, results: list[TaskResult], status: str, elapsed: float
+    ) -> None:
+        if self.github:
+            self._print("::endgroup::")
+            for r in results:
+                for c in r.cases:
+                    if c.status in ("failed", "error"):
+                        props = f"title={_gh_escape(f'{r.task.id}: {c.name}', True)}"
+                        if c.file:
+                            props = (
+                                f"file={_gh_escape(c.file, True)}"
+                                + (f",line={c.line}" if c.line else "")
+                                + ","
+                                + props
+                            )
+                        body = _gh_escape((c.message + "\n" + c.text).strip()[:4000])
+                        self._print(f"::error {props}::{body}")
+        else:
+            self._print(f"   phase {n} {status} in {elapsed:.1f}s")
+
+
+class LiveListener(PlainListener):
+    """A live table of running tasks with elapsed time and per-phase counts (TTY only)."""
+
+    def __init__(self, console: Any, env: Mapping[str, str]) -> None:
+        super().__init__(console, env)
+        from rich.live import Live
+
+        self.running: dict[str, float] = {}
+        self.counts = {"done": 0, "failed": 0, "total": 0}
+        self.phase = 0
+        self.live = Live(
+            self._render(),
+            console=console,
+            refresh_per_second=8,
+            transient=True,
+            get_renderable=self._render,
+        )
+
+    def _render(self) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        t = Table.grid(padding=(0, 2))
+        c = self.counts
+        t.add_row(
+            Text(f"phase {self.phase} {NAMES[self.phase]}", style="bold"),
+            Text(f"{c['done']}/{c['total']} done, {c['failed']} failed"),
+        )
+        now = time.monotonic()
+        for tid, started in sorted(self.running.items(), key=lambda kv: kv[1])[:12]:
+            t.add_row(Text(f"  ⠿ {tid}"), Text(f"{now - started:5.1f}s", style="dim"))
+        if len(self.running) > 12:
+            t.add_row(Text(f"  ... {len(self.running) - 12} more"), Text(""))
+        return t
+
+    def phase_started(self, n: int, tasks: list[Task]) -> None:
+        self.phase = n
+        self.counts = {"done": 0, "failed": 0, "total": len(tasks)}
+        super().phase_started(n, tasks)
+        self.live.start()
+
+    def task_started(self, task: Task) -> None:
+        self.running[task.id] = time.monotonic()
+
+    def task_finished(self, r: TaskResult) -> None:
+        self.running.pop(r.task.id, None)
+        self.counts["done"] += 1
+        self.counts["failed"] += r.status in ("failed", "timeout", "error")
+        super().task_finished(r)
+
+    def phase_finished(
+        self, n: int, results: list[TaskResult], status: str, elapsed: float
+    ) -> None:
+        self.live.stop()
+        super().phase_finished(n, results, status, elapsed)
+
+
+def make_listener(console: Any, env: Mapping[str, str], *, ci: bool) -> PlainListener:
+    if not ci and console.is_terminal and env.get("CI") in (None, "", "false", "0"):
+        return LiveListener(console, env)
+    return PlainListener(console, env)
+
+
+def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
+    """The block every run ends with: phases, total, evidence, the first actionable error."""
+    from rich.text import Text
+
+    def line(text: str = "", style: str | None = None) -> None:
+        console.print(Text(text, style=style or ""), soft_wrap=True)
+
+    result = doc["result"]
+    style = {
+        "passed": "bold green",
+        "failed": "bold red",
+        "interrupted": "bold yellow",
+        "error": "bold red",
+    }[result]
+    line()
+    line(
+        f"ameide {doc['mode'] if doc['mode'] != 'test' else 'test'}: {result.upper()} "
+        f"(exit {doc['exit_code']})",
+        style,
+    )
+    for p in doc["phases"]:
+        n_tasks = len(p["tasks"])
+        failed = sum(1 for t in p["tasks"] if t["status"] in ("failed", "timeout", "error"))
+        detail = f"{n_tasks} task{'s' if n_tasks != 1 else ''}" + (
+            f", {failed} failed" if failed else ""
+        )
+        if p["status"] in ("empty", "not-run"):
+            line(f"  phase {p['phase']} {p['name']:<18} {p['status']}", "dim")
+        else:
+            line(
+                f"  phase {p['phase']} {p['name']:<18} {p['status']:<8} "
+                f"{p['duration']:6.1f}s  ({detail})"
+            )
+    t = doc["totals"]
+    run_dir = os.path.join(doc["root"], "artifacts", "agent-ci", doc["run_id"])
+    rel = os.path.relpath(run_dir, cwd)
+    line(
+        f"  total {t['duration']:.1f}s, {len(doc['targets'])} targets, {t['tasks']} tasks, "
+        f"{t['tests']} test cases"
+    )
+    line(f"  evidence: {rel if not rel.startswith('../..') else run_dir}/")
+    ff = doc.get("first_failure")
+    if ff:
+        line()
+        line(f"first failure: {ff['task']} (phase {ff['phase']})", "bold red")
+        if ff["targets"]:
+            line(
+                f"  targets: {', '.join(ff['targets'][:5])}"
+                + (f" (+{len(ff['targets']) - 5})" if len(ff["targets"]) > 5 else "")
+            )
+        line(f"  command: {ff['command']}")
+        if ff.get("test"):
+            where = f" ({ff['file']}:{ff['line']})" if ff.get("file") and ff.get("line") else ""
+            line(f"  test:    {ff['test']}{where}")
+        for ln in ff["excerpt"].splitlines()[:25]:
+            line(f"  | {ln}")
+        log = next(
+            (
+                tk["log"]
+                for p in doc["phases"]
+                for tk in p["tasks"]
+                if tk["id"] == ff["task"] and tk["log"]
+            ),
+            None,
+        )
+        if log:
+            line(f"  full log: {os.path.join(rel, log)}", "dim")
+    for w in doc.get("warnings", []):
+        line(f"! {w}", "yellow")
+
+
+def render_nothing(doc: dict[str, Any], console: Any, cwd: str) -> None:
+    from rich.text import Text
+
+    base = doc["base"] or {}
+    n = len(doc["changed_files"])
+    console.print(
+        Text(
+            f"nothing to test: {n} changed file{'s' if n != 1 else ''} affect no target "
+            f"(base {base.get('ref')}: {base.get('source')})",
+            style="green",
+        ),
+        soft_wrap=True,
+    )
+    for note in doc["notes"]:
+        console.print(Text(f"  note: {note}", style="dim"), soft_wrap=True)
+    render_closing(doc, console, cwd)

@@ -1,0 +1,250 @@
+"""The parallel executor: one task group per phase, a capacity limiter, fail-fast or finish.
+
+Tasks run as processes through proc.run_logged (their own process groups, output streamed to
+the log file) or as built-in checks. Failed tasks are data (TaskResult), never exceptions.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Protocol
+
+import anyio
+
+from ameide import proc
+from ameide.evidence.junit import Case, gotest_json_to_cases, parse_junit, synthetic_case
+from ameide.plan import JUNIT
+from ameide.records import record
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ameide.plan import Task
+
+LOG_TAIL_BYTES = 64 * 1024
+
+
+@record
+class TaskResult:
+    task: Task
+    status: str  # passed | failed | timeout | error | cancelled | skipped
+    exit_code: int | None
+    duration: float
+    log: str | None  # absolute path
+    cases: tuple[Case, ...]
+    junit_source: str  # native | converted | synthetic
+    message: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("passed", "skipped")
+
+
+class Listener(Protocol):
+    def task_started(self, task: Task) -> None: ...
+    def task_finished(self, result: TaskResult) -> None: ...
+
+
+def read_tail(path: str | None, limit: int = LOG_TAIL_BYTES) -> str:
+    if not path:
+        return ""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - limit))
+            data = fh.read()
+    except OSError:
+        return ""
+    text = data.decode("utf-8", "replace")
+    if size > limit:
+        text = text.split("\n", 1)[-1]
+    return text
+
+
+class Runner:
+    def __init__(
+        self,
+        root: str,
+        run_dir: str,
+        *,
+        jobs: int,
+        env: Mapping[str, str],
+        listener: Listener,
+        builtins: dict[str, object] | None = None,
+    ) -> None:
+        self.root = root
+        self.run_dir = run_dir
+        self.jobs = max(1, jobs)
+        self.env = env
+        self.listener = listener
+        self.builtins = builtins or {}
+        self.current: dict[str, TaskResult] = {}
+
+    def _paths(self, task: Task) -> tuple[str, str]:
+        phase_dir = os.path.join(self.run_dir, f"phase{task.phase}")
+        os.makedirs(os.path.join(phase_dir, "logs"), exist_ok=True)
+        os.makedirs(os.path.join(phase_dir, "reports"), exist_ok=True)
+        return (
+            os.path.join(phase_dir, "logs", task.slug + ".log"),
+            os.path.join(phase_dir, "reports", task.slug),
+        )
+
+    async def run_phase(self, tasks: list[Task], *, fail_fast: bool) -> list[TaskResult]:
+        """Run the tasks of one phase: stage 0 (installs) first, then the rest in parallel.
+
+        With `fail_fast` the first failure cancels the rest of the phase. If the caller's
+        scope is cancelled (Ctrl-C), the partial results stay in `self.current`."""
+        results: dict[str, TaskResult] = {}
+        self.current = results
+        self.notified: set[str] = set()
+        limiter = anyio.CapacityLimiter(self.jobs)
+        failed = False
+        try:
+            for stage in sorted({t.stage for t in tasks}):
+                batch = [t for t in tasks if t.stage == stage]
+                if failed:
+                    for t in batch:
+                        results[t.id] = self._not_run(t, "skipped", "an earlier step failed")
+                    continue
+                async with anyio.create_task_group() as tg:
+                    for t in batch:
+                        tg.start_soon(self._guarded, t, limiter, tg.cancel_scope, fail_fast)
+                failed = any(not r.ok for r in results.values())
+        finally:
+            self.finish(tasks, "cancelled: another task failed" if failed else "interrupted")
+        return [results[t.id] for t in tasks]
+
+    def finish(self, tasks: list[Task], why: str) -> None:
+        """Give every task a result and tell the listener about those it has not heard of."""
+        for t in tasks:
+            if t.id not in self.current:
+                self.current[t.id] = self._not_run(t, "cancelled", why)
+            if t.id not in self.notified:
+                self.notified.add(t.id)
+                self.listener.task_finished(self.current[t.id])
+
+    def _not_run(self, task: Task, status: str, why: str) -> TaskResult:
+        return TaskResult(
+            task,
+            status,
+            None,
+            0.0,
+            None,
+            (synthetic_case(task.id, task.id, "skipped", 0.0, why, ""),),
+            "synthetic",
+            why,
+        )
+
+    async def _guarded(
+        self, task: Task, limiter: anyio.CapacityLimiter, scope: anyio.CancelScope, fail_fast: bool
+    ) -> None:
+        async with limiter:
+            if scope.cancel_called:
+                return
+            self.listener.task_started(task)
+            result = await self.run_task(task)
+        self.current[task.id] = result
+        self.notified.add(task.id)
+        self.listener.task_finished(result)
+        if fail_fast and not result.ok:
+            scope.cancel()
+
+    async def run_task(self, task: Task) -> TaskResult:
+        log, report_base = self._paths(task)
+        cwd = os.path.join(self.root, task.cwd)
+        env = dict(self.env)
+        junit_file = report_base + (".jsonl" if task.report == "gotest-json" else ".xml")
+        for k, v in task.env.items():
+            env[k] = v.replace(JUNIT, junit_file)
+        with open(log, "wb") as fh:
+            fh.write(f"$ (cd {task.cwd} && {task.command()})\n".encode())
+        started = time.perf_counter()
+        try:
+            if task.builtin:
+                fn = self.builtins[task.builtin]
+                code, message = await fn(task, self.root, log, env)  # type: ignore[operator]
+                res = proc.LoggedResult(code, time.perf_counter() - started)
+            elif task.report == "gotest-json":
+                # the JSON stream goes to the report file; the log gets the readable text
+                res = await proc.run_logged(
+                    task.argv, cwd, env=env, log_path=junit_file, timeout=task.timeout
+                )
+                message = ""
+            else:
+                argv = tuple(a.replace(JUNIT, junit_file) for a in task.argv)
+                res = await proc.run_logged(argv, cwd, env=env, log_path=log, timeout=task.timeout)
+                message = ""
+        except anyio.get_cancelled_exc_class():
+            # its process group is already killed; record what the log holds so far
+            res = proc.LoggedResult(None, time.perf_counter() - started, cancelled=True)
+            self.current[task.id] = self._result(task, res, "cancelled", log, junit_file)
+            raise
+        return self._result(task, res, message, log, junit_file)
+
+    def _result(
+        self, task: Task, res: proc.LoggedResult, message: str, log: str, junit_file: str
+    ) -> TaskResult:
+        cases: list[Case] = []
+        source = "synthetic"
+        if task.report == "gotest-json" and os.path.exists(junit_file):
+            cases, human = gotest_json_to_cases(junit_file, "")
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(human)
+            source = "converted"
+        elif task.report == "junit" and os.path.exists(junit_file):
+            try:
+                cases = parse_junit(junit_file, task.id)
+                source = "native"
+            except Exception as exc:  # a half-written report: fall back to synthetic
+                message = message or f"unreadable JUnit report ({type(exc).__name__})"
+                cases = []
+        if res.cancelled:
+            return TaskResult(
+                task,
+                "cancelled",
+                None,
+                res.elapsed,
+                log,
+                (
+                    synthetic_case(
+                        task.id, task.id, "skipped", res.elapsed, "cancelled", read_tail(log, 4096)
+                    ),
+                ),
+                "synthetic",
+                "cancelled",
+            )
+        if res.timed_out:
+            status = "timeout"
+            message = f"timed out after {task.timeout:.0f}s (process group killed)"
+        elif res.missing:
+            status = "error"
+            message = f"{task.argv[0]}: command not found"
+        elif res.returncode in task.ok_codes:
+            status = "passed"
+            if res.returncode == 5 and task.ecosystem == "uv":
+                message = message or "no tests collected"
+        else:
+            status = "failed"
+            message = message or f"exit code {res.returncode}"
+        if status != "passed" and not any(c.status in ("failed", "error") for c in cases):
+            # the tool crashed or failed before reporting a test: make the failure visible
+            tail = read_tail(log, 8 * 1024)
+            cases.append(
+                synthetic_case(
+                    task.id,
+                    task.id,
+                    "error" if status != "failed" else "failed",
+                    res.elapsed,
+                    message,
+                    f"$ {task.command()}\nexit code: {res.returncode}\n{tail}",
+                )
+            )
+            if source == "synthetic" or not cases[:-1]:
+                source = "synthetic" if len(cases) == 1 else source
+        elif not cases:
+            cases.append(synthetic_case(task.id, task.id, "passed", res.elapsed, message, ""))
+        return TaskResult(
+            task, status, res.returncode, res.elapsed, log, tuple(cases), source, message
+        )

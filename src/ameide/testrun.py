@@ -1,0 +1,456 @@
+"""The test engine behind `ameide test`, `ameide test ci` and `ameide run`.
+
+plan (affected targets -> tasks) -> toolchain check -> phases 0/1/2 through the runner ->
+evidence (per-phase JUnit, logs, summary.json, latest). Returns an outcome; never prints
+(the listener renders progress, the CLI renders the closing block).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from typing import TYPE_CHECKING, Any
+
+from ameide import vcs
+from ameide.errors import ExitCode, UsageError
+from ameide.records import record
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ameide.affected import Planning
+    from ameide.evidence.junit import Case
+    from ameide.plan import Plan
+    from ameide.runner import Listener, TaskResult
+    from ameide.workspace.toolchain import ToolStatus
+
+PHASE_NAMES = ("contract", "unit", "integration-local")
+_ERROR_LINE = re.compile(
+    r"(FAIL|Error|ERROR|error[:\[]|panic:|assert|Assertion|Traceback|✖|not ok|expected|"
+    r"undefined:|cannot |failed)",
+    re.I,
+)
+
+
+@record
+class TestRequest:
+    mode: str  # test | ci | run
+    cwd: str
+    base: str | None = None
+    phases: tuple[int, ...] = (0, 1, 2)
+    targets: tuple[str, ...] = ()
+    all_targets: bool = False
+    jobs: int | None = None
+    fail_fast: bool = True
+
+
+@record
+class Outcome:
+    exit_code: int
+    summary: dict[str, Any]  # the summary.json document
+    run_dir: str | None
+    nothing: bool  # nothing was affected / planned
+
+
+def jobs_from_env(env: Mapping[str, str], config_jobs: Any) -> int:
+    raw = env.get("AMEIDE_JOBS")
+    if raw:
+        if not raw.isdigit() or int(raw) < 1:
+            raise UsageError(
+                f"AMEIDE_JOBS={raw!r} is not a positive integer",
+                hint="set AMEIDE_JOBS to the number of parallel tasks, e.g. 4",
+            )
+        return int(raw)
+    if isinstance(config_jobs, int) and config_jobs > 0:
+        return config_jobs
+    return os.cpu_count() or 2
+
+
+def _excerpt(
+    result: TaskResult, max_lines: int = 25
+) -> tuple[str | None, str, str | None, int | None]:
+    """(test name, relevant lines, file, line) of a failed task."""
+    for c in result.cases:
+        if c.status in ("failed", "error") and c.name != result.task.id:
+            lines = [ln for ln in (c.message + "\n" + c.text).splitlines() if ln.strip()]
+            return c.name, "\n".join(_dedupe(lines)[:max_lines]), c.file, c.line
+    from ameide.runner import read_tail
+
+    tail = read_tail(result.log, 32 * 1024).splitlines()
+    picked: list[int] = [i for i, ln in enumerate(tail) if _ERROR_LINE.search(ln)]
+    if picked:
+        first = max(0, picked[0] - 2)
+        lines = tail[first : first + max_lines]
+    else:
+        lines = tail[-max_lines:]
+    return None, "\n".join(ln.rstrip() for ln in lines), None, None
+
+
+def _dedupe(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for ln in lines:
+        if not out or out[-1] != ln:
+            out.append(ln)
+    return out
+
+
+def _iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+class Engine:
+    def __init__(self, req: TestRequest, listener: Listener, env: Mapping[str, str]) -> None:
+        self.req = req
+        self.listener = listener
+        self.env = env
+        self.interrupted = False
+
+    # ------------------------------------------------------------------ planning
+    def plan(self) -> tuple[Planning, Plan, list[str]]:
+        from ameide.affected import plan_context
+        from ameide.plan import build_plan, codegen_templates
+
+        ctx = plan_context(self.req.cwd, self.req.base, self.env)
+        graph = ctx.graph
+        if self.req.all_targets:
+            ids = sorted(graph.targets)
+        elif self.req.targets:
+            unknown = [t for t in self.req.targets if t not in graph.targets]
+            if unknown:
+                import difflib
+
+                near = difflib.get_close_matches(unknown[0], list(graph.targets), n=3)
+                raise UsageError(
+                    f"unknown target {unknown[0]!r}",
+                    hint=("did you mean " + ", ".join(near) + "?")
+                    if near
+                    else "list them with: ameide targets",
+                )
+            ids = sorted(set(self.req.targets))
+        else:
+            ids = [a.target.id for a in ctx.report.affected]
+        base_commit = ctx.report.changes.base.commit
+        buf_paths = [graph.targets[t].path for t in ids if t.startswith("buf:")]
+        base_has = vcs.paths_in_commit(ctx.repo, base_commit, buf_paths) if base_commit else set()
+        plan = build_plan(
+            ctx.repo.root,
+            graph,
+            ids,
+            ctx.config,
+            state_dir=ctx.cache_dir,
+            base_commit=base_commit,
+            git_root=ctx.repo.git_root,
+            base_has=base_has,
+            phases=self.req.phases,
+            codegen_templates=codegen_templates(graph),
+        )
+        return ctx, plan, ids
+
+    # ------------------------------------------------------------------ running
+    def run(self) -> Outcome:
+        import anyio
+
+        from ameide import proc
+
+        started = time.time()
+        ctx, plan, ids = self.plan()
+        try:
+            return anyio.run(self._run, ctx, plan, ids, started)
+        finally:
+            proc.kill_all()  # belt and braces: no child outlives ameide
+
+    async def _run(self, ctx: Planning, plan: Plan, ids: list[str], started: float) -> Outcome:
+        import anyio
+
+        from ameide.codegen import check_fresh
+        from ameide.evidence.rundir import new_run
+        from ameide.runner import Runner
+
+        run_id, run_dir = new_run(ctx.repo.root)
+        env = dict(self.env)
+        jobs = self.req.jobs or jobs_from_env(env, ctx.config.run.get("jobs"))
+        runner = Runner(
+            ctx.repo.root,
+            run_dir,
+            jobs=jobs,
+            env=env,
+            listener=self.listener,
+            builtins={"codegen": check_fresh},
+        )
+        phase_results: dict[int, list[TaskResult]] = {}
+        phase_times: dict[int, float] = {}
+        status: dict[int, str] = {}
+        env_error: list[ToolStatus] = []
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._watch_signals, tg.cancel_scope)
+            with anyio.CancelScope() as run_scope:
+                self._run_scope = run_scope
+                ecos = sorted({ctx.graph.targets[t].ecosystem for t in plan.targets})
+                tool_results = await anyio.to_thread.run_sync(self._check_tools, ctx, ecos)
+                env_error = [s for s in tool_results if not s.ok]
+                if env_error:
+                    phase_results[0] = [self._tool_result(s, run_dir) for s in tool_results]
+                    status[0] = "failed"
+                    phase_times[0] = 0.0
+                else:
+                    for n in self.req.phases:
+                        tasks = plan.phase(n)
+                        if not tasks:
+                            status[n] = "empty"
+                            continue
+                        if any(s == "failed" for s in status.values()):
+                            status[n] = "not-run"
+                            continue
+                        hook = getattr(self.listener, "phase_started", None)
+                        if hook:
+                            hook(n, tasks)
+                        t0 = time.perf_counter()
+                        try:
+                            res = await runner.run_phase(tasks, fail_fast=self.req.fail_fast)
+                        finally:
+                            phase_times[n] = time.perf_counter() - t0
+                            phase_results[n] = [
+                                runner.current[t.id] for t in tasks if t.id in runner.current
+                            ]
+                        status[n] = "passed" if all(r.ok for r in res) else "failed"
+                        hook2 = getattr(self.listener, "phase_finished", None)
+                        if hook2:
+                            hook2(n, res, status[n], phase_times[n])
+                        await self._post_install(ctx, res)
+            tg.cancel_scope.cancel()
+        if self.interrupted:
+            for n in self.req.phases:
+                if n in phase_results and status.get(n) not in ("passed", "failed"):
+                    status[n] = "interrupted"
+                elif n not in status:
+                    status[n] = "not-run"
+        return self._finish(
+            ctx, plan, ids, run_id, run_dir, started, phase_results, phase_times, status, env_error
+        )
+
+    async def _watch_signals(self, scope: Any) -> None:
+        import anyio
+
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                self.interrupted = True
+                run_scope = getattr(self, "_run_scope", None)
+                if run_scope is not None:
+                    run_scope.cancel()
+                return
+
+    def _check_tools(self, ctx: Planning, ecos: list[str]) -> list[ToolStatus]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ameide.workspace.toolchain import check, pins
+
+        go_mods = [
+            t.meta["module_dir"] + "/go.mod" if t.meta["module_dir"] != "." else "go.mod"
+            for t in ctx.graph.targets.values()
+            if t.ecosystem == "go"
+        ]
+        p = pins(ctx.repo.root, ctx.config, set(go_mods))
+        wanted = [p[e] for e in ecos if e in p]
+        with ThreadPoolExecutor(max_workers=4) as ex:
+            return list(ex.map(lambda pin: check(pin, ctx.repo.root, self.env), wanted))
+
+    def _tool_result(self, s: ToolStatus, run_dir: str) -> TaskResult:
+        from ameide.evidence.junit import synthetic_case
+        from ameide.plan import Task
+        from ameide.runner import TaskResult
+
+        task = Task(
+            f"toolchain {s.tool}", 0, 0, "toolchain", s.tool, (), (), ".", builtin="toolchain"
+        )
+        if s.ok:
+            msg = f"{s.tool} {s.found} at {s.path} (wanted {s.wanted or 'any'}, {s.source})"
+            case = synthetic_case("toolchain", s.tool, "passed", 0.0, msg, "")
+            return TaskResult(task, "passed", 0, 0.0, None, (case,), "synthetic", msg)
+        found = f"found {s.found} at {s.path}" if s.found else "not found on PATH"
+        msg = f"{s.tool}: wanted {s.wanted or 'any'} ({s.source}), {found}"
+        case = synthetic_case("toolchain", s.tool, "error", 0.0, msg, f"fix: {s.fix}")
+        return TaskResult(
+            task, "error", None, 0.0, None, (case,), "synthetic", f"{msg}; fix: {s.fix}"
+        )
+
+    async def _post_install(self, ctx: Planning, results: list[TaskResult]) -> None:
+        """Stamp successful installs with their lockfile hash so the next run skips them."""
+        from ameide.fsutil import atomic_write_text
+        from ameide.plan import install_stamp, stamp_path
+
+        for r in results:
+            stamp = r.task.params.get("stamp")
+            if r.task.kind == "install" and r.status == "passed" and stamp:
+                kind, ws = stamp
+                atomic_write_text(
+                    stamp_path(ctx.cache_dir, kind, ws), install_stamp(ctx.repo.root, kind, ws)
+                )
+
+    # ------------------------------------------------------------------ evidence
+    def _finish(
+        self,
+        ctx: Planning,
+        plan: Plan,
+        ids: list[str],
+        run_id: str,
+        run_dir: str,
+        started: float,
+        phase_results: dict[int, list[TaskResult]],
+        phase_times: dict[int, float],
+        status: dict[int, str],
+        env_error: list[ToolStatus],
+    ) -> Outcome:
+        from ameide.evidence.junit import write_phase_junit
+        from ameide.evidence.rundir import update_latest
+
+        phases_doc = []
+        first: dict[str, Any] | None = None
+        totals = {"tasks": 0, "passed": 0, "failed": 0, "tests": 0, "test_failures": 0}
+        for n in self.req.phases:
+            results = phase_results.get(n, [])
+            junit_rel = None
+            if results:
+                junit_rel = f"phase{n}/junit.xml"
+                write_phase_junit(
+                    os.path.join(run_dir, junit_rel),
+                    f"phase{n}-{PHASE_NAMES[n]}",
+                    [(r.task.id, list(r.cases)) for r in results],
+                )
+            tasks_doc = []
+            for r in results:
+                counts = _counts(r.cases)
+                totals["tasks"] += 1
+                totals["passed"] += r.ok
+                totals["failed"] += not r.ok and r.status != "cancelled"
+                totals["tests"] += counts["total"]
+                totals["test_failures"] += counts["failed"] + counts["errors"]
+                tasks_doc.append(
+                    {
+                        "id": r.task.id,
+                        "phase": n,
+                        "kind": r.task.kind,
+                        "ecosystem": r.task.ecosystem,
+                        "targets": list(r.task.targets),
+                        "command": list(r.task.argv),
+                        "cwd": r.task.cwd,
+                        "status": r.status,
+                        "exit_code": r.exit_code,
+                        "duration": round(r.duration, 3),
+                        "cached": False,
+                        "log": os.path.relpath(r.log, run_dir) if r.log else None,
+                        "junit": junit_rel or "",
+                        "junit_source": r.junit_source,
+                        "tests": counts,
+                        "message": r.message,
+                    }
+                )
+                if first is None and r.status in ("failed", "timeout", "error"):
+                    test, excerpt, file, line = _excerpt(r)
+                    first = {
+                        "task": r.task.id,
+                        "phase": n,
+                        "targets": list(r.task.targets),
+                        "command": r.message if r.task.kind == "toolchain" else r.task.command(),
+                        "test": test,
+                        "excerpt": excerpt,
+                        "file": file,
+                        "line": line,
+                    }
+            phases_doc.append(
+                {
+                    "phase": n,
+                    "name": PHASE_NAMES[n],
+                    "status": status.get(n, "not-run"),
+                    "duration": round(phase_times.get(n, 0.0), 3),
+                    "junit": junit_rel,
+                    "tasks": tasks_doc,
+                }
+            )
+        if self.interrupted:
+            result, code = "interrupted", int(ExitCode.INTERRUPTED)
+        elif env_error:
+            result, code = "error", int(ExitCode.ENVIRONMENT)
+        elif any(p["status"] == "failed" for p in phases_doc):
+            result, code = "failed", int(ExitCode.CHECKS_FAILED)
+        else:
+            result, code = "passed", int(ExitCode.OK)
+        rep = ctx.report
+        ch = rep.changes
+        finished = time.time()
+        doc: dict[str, Any] = {
+            "schema": 1,
+            "run_id": run_id,
+            "mode": self.req.mode,
+            "root": ctx.repo.root,
+            "started_at": _iso(started),
+            "finished_at": _iso(finished),
+            "base": {"ref": ch.base.ref, "commit": ch.base.commit, "source": ch.base.source},
+            "head": ch.head,
+            "branch": ch.branch,
+            "dirty": vcs.is_dirty(ctx.repo),
+            "everything": ch.everything,
+            "changed_files": [
+                {"path": f.path, "status": f.status, "kind": f.kind, "owners": list(f.owners)}
+                for f in rep.files
+            ],
+            "targets": [
+                {
+                    "id": a.target.id,
+                    "ecosystem": a.target.ecosystem,
+                    "path": a.target.path,
+                    "direct": a.direct,
+                    "reason": a.reason.explain(),
+                }
+                for a in rep.affected
+                if a.target.id in set(ids)
+            ]
+            + [
+                {
+                    "id": t,
+                    "ecosystem": ctx.graph.targets[t].ecosystem,
+                    "path": ctx.graph.targets[t].path,
+                    "direct": True,
+                    "reason": "chosen with ameide run",
+                }
+                for t in ids
+                if t not in {a.target.id for a in rep.affected}
+            ],
+            "notes": list(plan.notes),
+            "phases": phases_doc,
+            "result": result,
+            "exit_code": code,
+            "first_failure": first,
+            "totals": {**totals, "duration": round(finished - started, 3)},
+            "shard": None,
+            "warnings": list(rep.warnings),
+        }
+        from ameide.evidence.summary import Summary
+
+        text = Summary.model_validate(doc).to_json()
+        from ameide.fsutil import atomic_write_text
+
+        atomic_write_text(os.path.join(run_dir, "summary.json"), text)
+        update_latest(ctx.repo.root, run_id)
+        return Outcome(code, doc, run_dir, not plan.tasks and not env_error)
+
+
+def _counts(cases: tuple[Case, ...]) -> dict[str, int]:
+    c = {"total": 0, "failed": 0, "errors": 0, "skipped": 0}
+    for case in cases:
+        c["total"] += 1
+        if case.status == "failed":
+            c["failed"] += 1
+        elif case.status == "error":
+            c["errors"] += 1
+        elif case.status == "skipped":
+            c["skipped"] += 1
+    return c
+
+
+def run_tests(
+    req: TestRequest, listener: Listener, env: Mapping[str, str] | None = None
+) -> Outcome:
+    return Engine(req, listener, os.environ if env is None else env).run()

@@ -1,0 +1,1 @@
+"""The workspace contract: toolchain pins and checks (hardening, code-server, Codex follow)."""
