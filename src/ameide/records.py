@@ -8,14 +8,14 @@ our machines, a fifth of an `ameide affected` answer. `record` generates the sam
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import TypeVar, dataclass_transform
+    from typing import dataclass_transform
 
-    T = TypeVar("T")
-else:
+T = TypeVar("T")
+if not TYPE_CHECKING:
 
     def dataclass_transform(**_kw: Any) -> Any:
         return lambda f: f
@@ -88,3 +88,10 @@ def record(cls: type[T]) -> type[T]:
     new: type[T] = type(cls.__name__, cls.__bases__, ns)
     new.__qualname__ = cls.__qualname__
     return new
+
+
+def replace(obj: T, **changes: Any) -> T:
+    """A copy of a record with some fields changed (like dataclasses.replace)."""
+    values = {f: getattr(obj, f) for f in obj.__slots__}  # type: ignore[attr-defined]
+    values.update(changes)
+    return type(obj)(**values)

@@ -7,6 +7,7 @@ the log file) or as built-in checks. Failed tasks are data (TaskResult), never e
 from __future__ import annotations
 
 import os
+import re
 import time
 from typing import TYPE_CHECKING, Protocol
 
@@ -15,7 +16,7 @@ import anyio
 from ameide import proc
 from ameide.evidence.junit import Case, gotest_json_to_cases, parse_junit, synthetic_case
 from ameide.plan import JUNIT
-from ameide.records import record
+from ameide.records import record, replace
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -39,6 +40,40 @@ class TaskResult:
     @property
     def ok(self) -> bool:
         return self.status in ("passed", "skipped")
+
+
+_GO_POS = re.compile(r"^\s+([\w.-]+\.go):(\d+):", re.M)
+
+
+def locate_go(case: Case, task: Task) -> Case:
+    """File and line of a failed Go test, from its `file_test.go:12:` output."""
+    if case.status not in ("failed", "error") or case.file:
+        return case
+    m = _GO_POS.search(case.text)
+    if not m:
+        return case
+    pkg_dir = task.params.get("dirs", {}).get(case.classname)
+    if pkg_dir is None:
+        return case
+    path = m.group(1) if pkg_dir == "." else f"{pkg_dir}/{m.group(1)}"
+    return replace(case, file=path, line=int(m.group(2)))
+
+
+def locate(case: Case, root: str, task: Task) -> Case:
+    """File and line of a failure from a stack trace naming a file under the root."""
+    if case.status not in ("failed", "error"):
+        return case
+    if case.file:
+        f = case.file
+        if os.path.isabs(f):
+            f = os.path.relpath(f, root)
+        elif task.cwd != ".":
+            f = os.path.normpath(os.path.join(task.cwd, f))
+        return replace(case, file=f)
+    m = re.search(re.escape(root.rstrip("/")) + r"/([^\s:()'\"]+):(\d+)", case.text)
+    if not m:
+        return case
+    return replace(case, file=m.group(1), line=int(m.group(2)))
 
 
 class Listener(Protocol):
@@ -190,12 +225,13 @@ class Runner:
         source = "synthetic"
         if task.report == "gotest-json" and os.path.exists(junit_file):
             cases, human = gotest_json_to_cases(junit_file, "")
+            cases = [locate_go(c, task) for c in cases]
             with open(log, "a", encoding="utf-8") as fh:
                 fh.write(human)
             source = "converted"
         elif task.report == "junit" and os.path.exists(junit_file):
             try:
-                cases = parse_junit(junit_file, task.id)
+                cases = [locate(c, self.root, task) for c in parse_junit(junit_file, task.id)]
                 source = "native"
             except Exception as exc:  # a half-written report: fall back to synthetic
                 message = message or f"unreadable JUnit report ({type(exc).__name__})"

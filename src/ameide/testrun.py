@@ -354,6 +354,7 @@ class Engine:
                         "phase": n,
                         "targets": list(r.task.targets),
                         "command": r.message if r.task.kind == "toolchain" else r.task.command(),
+                        "cwd": r.task.cwd,
                         "test": test,
                         "excerpt": excerpt,
                         "file": file,

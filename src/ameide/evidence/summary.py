@@ -81,6 +81,7 @@ class FirstFailure(_M):
     phase: int
     targets: list[str]
     command: str
+    cwd: str = Field(".", description="where the command ran, relative to the monorepo root")
     test: str | None = Field(description="the first failing test case, when known")
     excerpt: str = Field(description="the relevant lines of the log or the failure text")
     file: str | None = None

@@ -191,7 +191,10 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
                 f"  targets: {', '.join(ff['targets'][:5])}"
                 + (f" (+{len(ff['targets']) - 5})" if len(ff["targets"]) > 5 else "")
             )
-        line(f"  command: {ff['command']}")
+        line(
+            f"  command: {ff['command']}"
+            + (f"  (in {ff['cwd']})" if ff.get("cwd") not in (None, ".") else "")
+        )
         if ff.get("test"):
             where = f" ({ff['file']}:{ff['line']})" if ff.get("file") and ff.get("line") else ""
             line(f"  test:    {ff['test']}{where}")

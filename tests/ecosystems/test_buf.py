@@ -1,0 +1,655 @@
+"""buf: buf.yaml / buf.work.yaml / buf.gen.yaml / .proto facts, modules and cross-language edges."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ameide.ecosystems import buf
+from ameide.errors import ConfigError
+from ameide.model import GlobalRule
+from tests.ecosystems.helpers import deps_of, graph_of, text
+
+
+def parse(path: str, content: str) -> dict[str, object]:
+    return buf.parse(path, text(content))
+
+
+# --- relevant / parse -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("proto/acme/v1/a.proto", True),
+        ("buf.yaml", True),
+        ("buf.yml", True),
+        ("proto/buf.yaml", True),
+        ("buf.work.yaml", True),
+        ("buf.gen.yaml", True),
+        ("buf.gen.yml", True),
+        ("buf.gen.go.yaml", True),
+        ("web/buf.gen.ts.yaml", True),
+        ("buf.lock", False),
+        ("buf.policy.yaml", False),
+        ("mybuf.gen.yaml", False),
+        ("node_modules/@bufbuild/protobuf/x.proto", False),
+        ("a.protobuf", False),
+    ],
+)
+def test_relevant(path: str, expected: bool) -> None:
+    assert buf.relevant(path) is expected
+
+
+def test_proto_imports_and_go_package() -> None:
+    content = """
+        // Copyright Acme. import "fake/header.proto";
+        syntax = "proto3";
+
+        package acme.orders.v1;
+
+        /*
+        import "fake/block.proto";
+        */
+        import "acme/common/v1/money.proto";
+        import public "acme/common/v1/ids.proto";
+        import weak "acme/legacy/v1/old.proto";
+          import   "google/protobuf/timestamp.proto"  ;  // trailing comment
+        import "acme/common/v1/money.proto";
+        // import "fake/line.proto";
+
+        option go_package = "github.com/acme/gen/go/acme/orders/v1;ordersv1";
+        option java_package = "com.acme.orders.v1";
+
+        message Order { string id = 1; }
+        """
+    assert parse("proto/acme/orders/v1/orders.proto", content) == {
+        "imports": [
+            "acme/common/v1/ids.proto",
+            "acme/common/v1/money.proto",
+            "acme/legacy/v1/old.proto",
+            "google/protobuf/timestamp.proto",
+        ],
+        "go_package": "github.com/acme/gen/go/acme/orders/v1",
+    }
+
+
+def test_proto_go_package_without_name() -> None:
+    facts = parse("a.proto", 'syntax = "proto3";\noption go_package = "example.com/gen/a";\n')
+    assert facts == {"imports": [], "go_package": "example.com/gen/a"}
+
+
+def test_proto_go_package_in_a_comment_does_not_count() -> None:
+    facts = parse("a.proto", '// option go_package = "example.com/fake";\nsyntax = "proto3";\n')
+    assert facts == {"imports": [], "go_package": None}
+
+
+def test_proto2_and_editions() -> None:
+    assert parse("a.proto", 'edition = "2023";\nimport "b.proto";\n') == {
+        "imports": ["b.proto"],
+        "go_package": None,
+    }
+
+
+def test_buf_yaml_v2_with_modules() -> None:
+    content = """
+        version: v2
+        modules:
+          - path: proto/common
+            name: buf.build/acme/common
+          - path: proto/orders
+            excludes: [proto/orders/internal]
+        deps:
+          - buf.build/googleapis/googleapis
+        lint:
+          use: [STANDARD]
+        breaking:
+          use: [FILE]
+        """
+    assert parse("buf.yaml", content) == {
+        "kind": "config",
+        "version": "v2",
+        "modules": ["proto/common", "proto/orders"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("version: v2\n", {"kind": "config", "version": "v2", "modules": None}),
+        ("version: v2\nmodules: []\n", {"kind": "config", "version": "v2", "modules": []}),
+        (
+            "version: v1\nname: buf.build/a/b\n",
+            {"kind": "config", "version": "v1", "modules": None},
+        ),
+        ("", {"kind": "config", "version": "v1", "modules": None}),
+        ("lint:\n  use: [DEFAULT]\n", {"kind": "config", "version": "v1", "modules": None}),
+        ("version: 2\n", {"kind": "config", "version": "2", "modules": None}),
+        ("modules: [proto]\n", {"error": "'modules' must be a list of {path: ...} entries"}),
+        ("modules: proto\n", {"error": "'modules' must be a list of {path: ...} entries"}),
+        ("modules:\n  - name: x\n", {"error": "'modules' must be a list of {path: ...} entries"}),
+        ("- a\n", {"error": "expected a YAML mapping"}),
+    ],
+)
+def test_buf_yaml_shapes(content: str, expected: dict[str, object]) -> None:
+    assert buf.parse("buf.yaml", content.encode()) == expected
+
+
+def test_buf_yml_is_a_config_too() -> None:
+    assert buf.parse("proto/buf.yml", b"version: v1\n") == {
+        "kind": "config",
+        "version": "v1",
+        "modules": None,
+    }
+
+
+def test_invalid_yaml() -> None:
+    for name in ("buf.yaml", "buf.work.yaml", "buf.gen.yaml"):
+        facts = buf.parse(name, b"version: [\n")
+        assert list(facts) == ["error"]
+        assert facts["error"].startswith("invalid YAML: ")
+
+
+def test_buf_work_yaml() -> None:
+    content = """
+        version: v1
+        directories:
+          - proto
+          - vendor/googleapis
+        """
+    assert parse("buf.work.yaml", content) == {
+        "kind": "work",
+        "version": "v1",
+        "directories": ["proto", "vendor/googleapis"],
+    }
+    assert buf.parse("buf.work.yaml", b"version: v1\n") == {
+        "kind": "work",
+        "version": "v1",
+        "directories": [],
+    }
+    assert buf.parse("buf.work.yaml", b"directories: proto\n") == {
+        "error": "'directories' must be a list of paths"
+    }
+    assert buf.parse("buf.work.yaml", b"directories: [1]\n") == {
+        "error": "'directories' must be a list of paths"
+    }
+
+
+def test_buf_gen_yaml_v2_inputs_and_outs() -> None:
+    content = """
+        version: v2
+        clean: true
+        managed:
+          enabled: true
+        inputs:
+          - directory: proto
+          - module: buf.build/acme/petapis
+          - git_repo: https://github.com/acme/protos
+          - directory: vendor/proto
+        plugins:
+          - remote: buf.build/protocolbuffers/go
+            out: gen/go
+            opt: paths=source_relative
+          - remote: buf.build/connectrpc/go
+            out: gen/go
+          - local: protoc-gen-es
+            out: web/src/gen
+            include_imports: true
+          - protoc_builtin: python
+            out: py/gen
+          - local: no-out-plugin
+        """
+    assert parse("buf.gen.yaml", content) == {
+        "kind": "gen",
+        "version": "v2",
+        "inputs": ["proto", "vendor/proto"],
+        "outs": ["gen/go", "py/gen", "web/src/gen"],
+    }
+
+
+def test_buf_gen_yaml_v1_without_inputs() -> None:
+    content = """
+        version: v1
+        managed:
+          enabled: true
+        plugins:
+          - plugin: buf.build/protocolbuffers/go
+            out: ../gen/go
+          - name: es
+            out: ../web/gen
+        """
+    assert parse("proto/buf.gen.yaml", content) == {
+        "kind": "gen",
+        "version": "v1",
+        "inputs": None,
+        "outs": ["../gen/go", "../web/gen"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("version: v2\n", {"kind": "gen", "version": "v2", "inputs": None, "outs": []}),
+        ("version: v2\ninputs: []\n", {"kind": "gen", "version": "v2", "inputs": [], "outs": []}),
+        ("inputs: proto\n", {"kind": "gen", "version": "v1", "inputs": None, "outs": []}),
+        ("plugins: go\n", {"error": "'plugins' must be a list"}),
+        ("plugins:\n  - out: 3\n", {"kind": "gen", "version": "v1", "inputs": None, "outs": []}),
+    ],
+)
+def test_buf_gen_yaml_shapes(content: str, expected: dict[str, object]) -> None:
+    assert buf.parse("buf.gen.yaml", content.encode()) == expected
+
+
+# --- graph building ---------------------------------------------------------------------------
+
+
+def proto(package: str, *imports: str, go_package: str | None = None) -> str:
+    lines = ['syntax = "proto3";', f"package {package};"]
+    lines += [f'import "{i}";' for i in imports]
+    if go_package:
+        lines.append(f'option go_package = "{go_package}";')
+    return "\n".join(lines) + "\n"
+
+
+V2 = {
+    "buf.yaml": """
+        version: v2
+        modules:
+          - path: proto/common
+          - path: proto/orders
+          - path: proto/billing
+        """,
+    "buf.lock": "version: v2\n",
+    "proto/common/acme/common/v1/money.proto": proto("acme.common.v1"),
+    "proto/orders/acme/orders/v1/orders.proto": proto(
+        "acme.orders.v1",
+        "acme/common/v1/money.proto",
+        "google/protobuf/timestamp.proto",
+        "acme/orders/v1/types.proto",
+    ),
+    "proto/orders/acme/orders/v1/types.proto": proto("acme.orders.v1"),
+    "proto/billing/acme/billing/v1/billing.proto": proto(
+        "acme.billing.v1", "acme/orders/v1/orders.proto", "acme/common/v1/money.proto"
+    ),
+    "proto/README.md": "# protos\n",
+    "scratch/loose.proto": proto("loose", "acme/common/v1/money.proto"),
+}
+
+
+def test_v2_modules_and_import_edges() -> None:
+    g = graph_of(V2)
+    assert deps_of(g) == {
+        "buf:proto/billing": ("buf:proto/common", "buf:proto/orders"),
+        "buf:proto/common": (),
+        "buf:proto/orders": ("buf:proto/common",),
+    }
+    assert g.warnings == ()
+
+
+def test_v2_target_fields_and_meta() -> None:
+    g = graph_of(V2)
+    orders = g.targets["buf:proto/orders"]
+    assert (orders.ecosystem, orders.name, orders.path, orders.manifest, orders.group) == (
+        "buf",
+        "proto/orders",
+        "proto/orders",
+        "buf.yaml",
+        ".",
+    )
+    assert orders.meta == {
+        "config": "buf.yaml",
+        "workspace": "buf.yaml",
+        "protos": 2,
+        "generates": [],
+    }
+
+
+def test_v2_workspace_globals() -> None:
+    g = graph_of(V2)
+    mods = ("buf:proto/billing", "buf:proto/common", "buf:proto/orders")
+    assert list(g.globals) == [
+        GlobalRule("buf.yaml", "targets", mods, "buf workspace configuration"),
+        GlobalRule("buf.lock", "targets", mods, "buf dependency lock"),
+        GlobalRule("ameide.toml", "*", why="ameide configuration"),
+    ]
+
+
+def test_v2_buf_yaml_without_modules_is_one_module_at_its_dir() -> None:
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\n",
+            "acme/v1/a.proto": proto("acme.v1", "acme/v1/b.proto"),
+            "acme/v1/b.proto": proto("acme.v1"),
+        }
+    )
+    assert deps_of(g) == {"buf:.": ()}
+    t = g.targets["buf:."]
+    assert (t.path, t.manifest, t.group) == (".", "buf.yaml", ".")
+    assert t.meta == {"config": "buf.yaml", "workspace": None, "protos": 2, "generates": []}
+    assert [r.path for r in g.globals] == ["ameide.toml"]
+
+
+def test_v2_module_at_the_workspace_dir() -> None:
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: .\n  - path: vendor/ext\n",
+            "acme/a.proto": proto("acme", "ext/e.proto"),
+            "vendor/ext/ext/e.proto": proto("ext"),
+        }
+    )
+    assert deps_of(g) == {"buf:.": ("buf:vendor/ext",), "buf:vendor/ext": ()}
+    assert g.targets["buf:."].meta["protos"] == 1  # the nested module's file is not counted
+    # the workspace file is owned by the root module itself; the rule lists the others
+    assert g.globals[0] == GlobalRule(
+        "buf.yaml", "targets", ("buf:vendor/ext",), "buf workspace configuration"
+    )
+
+
+def test_v1_buf_work_yaml_with_directories() -> None:
+    g = graph_of(
+        {
+            "buf.work.yaml": "version: v1\ndirectories:\n  - proto\n  - third_party/proto\n",
+            "proto/buf.yaml": "version: v1\n",
+            "proto/acme/v1/svc.proto": proto("acme.v1", "google/api/annotations.proto"),
+            "third_party/proto/buf.yaml": "version: v1\n",
+            "third_party/proto/google/api/annotations.proto": proto("google.api"),
+        }
+    )
+    assert deps_of(g) == {"buf:proto": ("buf:third_party/proto",), "buf:third_party/proto": ()}
+    t = g.targets["buf:proto"]
+    assert (t.manifest, t.group) == ("proto/buf.yaml", ".")
+    assert t.meta == {
+        "config": "proto/buf.yaml",
+        "workspace": "buf.work.yaml",
+        "protos": 1,
+        "generates": [],
+    }
+    assert [r for r in g.globals if r.scope == "targets"] == [
+        GlobalRule(
+            "buf.work.yaml",
+            "targets",
+            ("buf:proto", "buf:third_party/proto"),
+            "buf workspace configuration",
+        ),
+        GlobalRule(
+            "buf.lock",
+            "targets",
+            ("buf:proto", "buf:third_party/proto"),
+            "buf dependency lock",
+        ),
+    ]
+
+
+def test_v1_workspace_manifest_does_not_depend_on_path_order() -> None:
+    g = graph_of(
+        {
+            "x/buf.work.yaml": "version: v1\ndirectories: [api, proto, bare]\n",
+            "x/api/buf.yaml": "version: v1\n",  # sorts before x/buf.work.yaml
+            "x/proto/buf.yaml": "version: v1\n",  # sorts after it
+            "x/bare/a.proto": proto("a"),  # no buf.yaml of its own
+        }
+    )
+    assert {t.id: (t.manifest, t.group) for t in g.targets.values()} == {
+        "buf:x/api": ("x/api/buf.yaml", "x"),
+        "buf:x/bare": ("x/buf.work.yaml", "x"),
+        "buf:x/proto": ("x/proto/buf.yaml", "x"),
+    }
+
+
+def test_single_v1_buf_yaml_module() -> None:
+    g = graph_of(
+        {
+            "api/proto/buf.yaml": "version: v1\nname: buf.build/acme/api\n",
+            "api/proto/acme/v1/a.proto": proto("acme.v1"),
+            "api/README.md": "# api\n",
+        }
+    )
+    assert deps_of(g) == {"buf:api/proto": ()}
+    t = g.targets["buf:api/proto"]
+    assert (t.manifest, t.group) == ("api/proto/buf.yaml", "api/proto")
+    assert t.meta == {
+        "config": "api/proto/buf.yaml",
+        "workspace": None,
+        "protos": 1,
+        "generates": [],
+    }
+    assert [r.path for r in g.globals] == ["ameide.toml"]
+
+
+def test_protos_belong_to_the_deepest_module() -> None:
+    g = graph_of(
+        {
+            "proto/buf.yaml": "version: v1\n",
+            "proto/a.proto": proto("a", "b.proto"),
+            "proto/inner/buf.yaml": "version: v1\n",
+            "proto/inner/b.proto": proto("b"),
+        }
+    )
+    assert deps_of(g) == {"buf:proto": ("buf:proto/inner",), "buf:proto/inner": ()}
+    assert g.targets["buf:proto"].meta["protos"] == 1
+    assert g.targets["buf:proto/inner"].meta["protos"] == 1
+
+
+def test_same_relative_proto_path_in_two_modules_is_deterministic() -> None:
+    files = {
+        "buf.yaml": "version: v2\nmodules:\n  - path: a\n  - path: b\n  - path: c\n",
+        "a/x/dup.proto": proto("x"),
+        "b/x/dup.proto": proto("x"),
+        "c/use.proto": proto("c", "x/dup.proto"),
+    }
+    assert graph_of(files) == graph_of(files, reverse=True)
+    assert graph_of(files).targets["buf:c"].deps == ("buf:a",)
+
+
+def test_protos_without_any_buf_config_make_no_target() -> None:
+    g = graph_of({"proto/a.proto": proto("a"), "buf.gen.yaml": "version: v2\nplugins: []\n"})
+    assert g.targets == {}
+    assert g.warnings == ()
+
+
+CROSS = {
+    "buf.yaml": "version: v2\nmodules:\n  - path: proto/common\n  - path: proto/api\n",
+    "proto/common/common/v1/types.proto": proto(
+        "common.v1", go_package="example.com/gen/common/v1;commonv1"
+    ),
+    "proto/api/api/v1/svc.proto": proto(
+        "api.v1", "common/v1/types.proto", go_package="example.com/gen/api/v1;apiv1"
+    ),
+    "buf.gen.yaml": """
+        version: v2
+        inputs:
+          - directory: proto/api
+        plugins:
+          - local: protoc-gen-go
+            out: gen/go
+          - local: protoc-gen-es
+            out: js/packages/api-client/src/gen
+        """,
+    "gen/go/go.mod": "module example.com/gen\n",
+    "gen/go/api/v1/svc.pb.go": "package apiv1\n",
+    "gen/go/common/v1/types.pb.go": "package commonv1\n",
+    "svc/go.mod": "module example.com/svc\n",
+    "svc/main.go": 'package main\n\nimport apiv1 "example.com/gen/api/v1"\n',
+    "pnpm-workspace.yaml": "packages: ['js/packages/*']\n",
+    "js/packages/api-client/package.json": json.dumps({"name": "@acme/api-client"}),
+    "js/packages/web/package.json": json.dumps(
+        {"name": "@acme/web", "dependencies": {"@acme/api-client": "workspace:*"}}
+    ),
+}
+
+
+def test_generated_code_and_go_package_edges() -> None:
+    g = graph_of(CROSS)
+    assert deps_of(g) == {
+        "buf:proto/api": ("buf:proto/common",),
+        "buf:proto/common": (),
+        # gen/go is a plugin out of buf.gen.yaml (input proto/api), and go_package names them
+        "go:example.com/gen/api/v1": ("buf:proto/api",),
+        "go:example.com/gen/common/v1": ("buf:proto/api", "buf:proto/common"),
+        "go:example.com/svc": ("go:example.com/gen/api/v1",),
+        "pnpm:@acme/api-client": ("buf:proto/api",),
+        "pnpm:@acme/web": ("pnpm:@acme/api-client",),
+    }
+    assert g.warnings == ()
+
+
+def test_generates_meta_and_template_global() -> None:
+    g = graph_of(CROSS)
+    assert g.targets["buf:proto/api"].meta["generates"] == [
+        {
+            "template": "buf.gen.yaml",
+            "out": "gen/go",
+            "consumers": ["go:example.com/gen/api/v1", "go:example.com/gen/common/v1"],
+        },
+        {
+            "template": "buf.gen.yaml",
+            "out": "js/packages/api-client/src/gen",
+            "consumers": ["pnpm:@acme/api-client"],
+        },
+    ]
+    assert g.targets["buf:proto/common"].meta["generates"] == []
+    assert (
+        GlobalRule("buf.gen.yaml", "targets", ("buf:proto/api",), "code generation template")
+        in g.globals
+    )
+
+
+def test_gen_out_into_a_python_package() -> None:
+    g = graph_of(
+        {
+            "proto/buf.yaml": "version: v1\n",
+            "proto/a.proto": proto("a"),
+            "proto/buf.gen.yaml": (
+                "version: v1\nplugins:\n  - plugin: python\n    out: ../py/api/src/api/gen\n"
+            ),
+            "py/api/pyproject.toml": '[project]\nname = "api"\n[tool.uv]\n',
+        }
+    )
+    assert deps_of(g) == {"buf:proto": (), "uv:api": ("buf:proto",)}
+
+
+def test_v1_gen_without_inputs_uses_the_modules_around_it() -> None:
+    g = graph_of(
+        {
+            "buf.work.yaml": "version: v1\ndirectories: [proto, vendor]\n",
+            "proto/a.proto": proto("a"),
+            "vendor/v.proto": proto("v"),
+            "buf.gen.yaml": "version: v1\nplugins:\n  - name: go\n    out: gen\n",
+            "gen/go.mod": "module example.com/gen\n",
+            "gen/a/a.pb.go": "package a\n",
+            "proto/buf.gen.yaml": "version: v1\nplugins:\n  - name: ts\n    out: ../web/gen\n",
+            "pnpm-workspace.yaml": "packages: [web]\n",
+            "web/package.json": '{"name": "web"}',
+        }
+    )
+    assert deps_of(g) == {
+        "buf:proto": (),
+        "buf:vendor": (),
+        "go:example.com/gen/a": ("buf:proto", "buf:vendor"),
+        "pnpm:web": ("buf:proto",),
+    }
+    assert [r for r in g.globals if r.why == "code generation template"] == [
+        GlobalRule(
+            "buf.gen.yaml", "targets", ("buf:proto", "buf:vendor"), "code generation template"
+        ),
+        GlobalRule("proto/buf.gen.yaml", "targets", ("buf:proto",), "code generation template"),
+    ]
+
+
+def test_gen_out_inside_a_single_go_package() -> None:
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+            "proto/a.proto": proto("a"),
+            "buf.gen.yaml": (
+                "version: v2\nplugins:\n  - local: protoc-gen-go\n    out: svc/internal/pb\n"
+            ),
+            "svc/go.mod": "module example.com/svc\n",
+            "svc/main.go": "package main\n",
+            "svc/internal/store/store.go": "package store\n",
+        }
+    )
+    # no package under the out dir yet: the deepest target containing it consumes the code
+    assert deps_of(g) == {
+        "buf:proto": (),
+        "go:example.com/svc": ("buf:proto",),
+        "go:example.com/svc/internal/store": (),
+    }
+
+
+def test_gen_with_inputs_naming_no_module_is_a_warning() -> None:
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+            "proto/a.proto": proto("a"),
+            "buf.gen.yaml": (
+                "version: v2\ninputs:\n  - directory: elsewhere\n"
+                "plugins:\n  - local: x\n    out: gen\n"
+            ),
+        }
+    )
+    assert g.warnings == ("buf.gen.yaml: its inputs name no buf module",)
+    assert [r.path for r in g.globals if r.why == "code generation template"] == []
+
+
+def test_go_package_without_matching_go_target_is_no_edge() -> None:
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\n",
+            "a.proto": proto("a", go_package="example.com/not/here;here"),
+            "go.mod": "module example.com/other\n",
+            "pkg/x.go": "package x\n",
+        }
+    )
+    assert deps_of(g) == {"buf:.": (), "go:example.com/other/pkg": ()}
+
+
+def test_malformed_buf_yaml_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as err:
+        graph_of({"buf.yaml": "version: v2\nmodules: proto\n", "proto/a.proto": proto("a")})
+    assert err.value.message == (
+        "malformed manifest: buf.yaml: 'modules' must be a list of {path: ...} entries"
+    )
+    assert err.value.path == "buf.yaml"
+    assert err.value.hint == "see the buf configuration reference"
+
+
+def test_malformed_buf_gen_yaml_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as err:
+        graph_of({"buf.yaml": "version: v2\n", "buf.gen.yaml": "plugins: {go: {}}\n"})
+    assert err.value.message == "malformed manifest: buf.gen.yaml: 'plugins' must be a list"
+    assert err.value.hint == "see the buf.gen.yaml reference"
+
+
+def test_proto_cycle_across_modules_is_reported() -> None:
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: a\n  - path: b\n",
+            "a/x.proto": proto("x", "y.proto"),
+            "b/y.proto": proto("y", "x.proto"),
+        }
+    )
+    assert g.warnings == ("dependency cycle: buf:a -> buf:b -> buf:a",)
+
+
+def test_gen_out_into_a_sibling_package_reaches_its_dependents() -> None:
+    # a template inside one package generating into another: edges cross, no cycle
+    g = graph_of(
+        {
+            "pnpm-workspace.yaml": "packages: ['p/*']\n",
+            "p/gen/package.json": json.dumps({"name": "gen"}),
+            "p/app/package.json": json.dumps(
+                {"name": "app", "dependencies": {"gen": "workspace:*"}}
+            ),
+            "p/app/proto/buf.yaml": "version: v1\n",
+            "p/app/proto/a.proto": proto("a"),
+            "p/app/proto/buf.gen.yaml": "version: v1\nplugins:\n  - name: es\n    out: ../../gen\n",
+        }
+    )
+    assert deps_of(g) == {
+        "buf:p/app/proto": (),
+        "pnpm:app": ("pnpm:gen",),
+        "pnpm:gen": ("buf:p/app/proto",),
+    }
+    assert g.warnings == ()
