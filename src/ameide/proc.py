@@ -127,6 +127,8 @@ KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
 
 
 def _register(pgid: int) -> None:
+    if pgid <= 1:
+        return
     with _LIVE_LOCK:
         _LIVE.add(pgid)
 
@@ -136,21 +138,56 @@ def _unregister(pgid: int) -> None:
         _LIVE.discard(pgid)
 
 
-def kill_group(pgid: int, grace: float = KILL_GRACE) -> None:
-    """SIGTERM the group, then SIGKILL whatever is still there after `grace` seconds."""
+def kill_group(
+    pgid: int, grace: float = KILL_GRACE, leader: subprocess.Popen[bytes] | None = None
+) -> None:
+    """SIGTERM the group, then SIGKILL whatever is still there after `grace` seconds.
+
+    `leader` (our child) is reaped while waiting: a zombie leader keeps the group alive."""
+    if pgid <= 1:  # 0 would signal our own group, 1 init: never
+        return
     try:
         os.killpg(pgid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
+        if leader is not None:
+            leader.poll()
+        if not group_alive(pgid):
             return
         time.sleep(0.02)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def group_alive(pgid: int) -> bool:
+    """Does the group still have a member that is not a zombie?
+
+    Zombies count for killpg(pgid, 0) until their new parent reaps them, which a container's
+    PID 1 may do late; they hold no resources, so they do not count here."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        entries = []
+    if not entries:
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    for e in entries:
+        if not e.isdigit():
+            continue
+        try:
+            with open(f"/proc/{e}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != b"Z":
+            return True
+    return False
 
 
 def kill_all() -> int:
@@ -203,12 +240,19 @@ async def run_logged(
             log.write(f"ameide: cannot start {argv[0]}: {exc}\n".encode())
             return LoggedResult(126, time.perf_counter() - started, missing=True)
     pgid = p.pid
+
+    def stop() -> None:
+        if pgid > 1:
+            kill_group(pgid, leader=p)
+        else:  # not a real process (a test double): ask it directly
+            p.kill()
+
     _register(pgid)
     try:
         with anyio.move_on_after(timeout):
             code = await anyio.to_thread.run_sync(p.wait, abandon_on_cancel=True)
             return LoggedResult(code, time.perf_counter() - started)
-        await anyio.to_thread.run_sync(kill_group, pgid)
+        await anyio.to_thread.run_sync(stop)
         with anyio.CancelScope(shield=True):
             await anyio.to_thread.run_sync(p.wait)
         with open(log_path, "ab") as log:
@@ -216,7 +260,7 @@ async def run_logged(
         return LoggedResult(None, time.perf_counter() - started, timed_out=True)
     except anyio.get_cancelled_exc_class():
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(kill_group, pgid)
+            await anyio.to_thread.run_sync(stop)
             await anyio.to_thread.run_sync(p.wait)
         raise
     finally:

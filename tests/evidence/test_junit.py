@@ -1,0 +1,128 @@
+"""JUnit evidence: go test -json conversion, native reports, synthetic cases, merging."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from ameide.evidence.junit import (
+    Case,
+    gotest_json_to_cases,
+    parse_junit,
+    synthetic_case,
+    write_phase_junit,
+    xml_safe,
+)
+
+PKG = "example.com/m/lib"
+
+
+def events(*evs: dict[str, object]) -> str:
+    return "".join(json.dumps(e) + "\n" for e in evs)
+
+
+def test_go_json_becomes_cases_with_failure_text(tmp_path: Path) -> None:
+    stream = tmp_path / "t.jsonl"
+    stream.write_text(
+        events(
+            {"Action": "run", "Package": PKG, "Test": "TestA"},
+            {"Action": "output", "Package": PKG, "Test": "TestA", "Output": "=== RUN   TestA\n"},
+            {"Action": "pass", "Package": PKG, "Test": "TestA", "Elapsed": 0.01},
+            {
+                "Action": "output",
+                "Package": PKG,
+                "Test": "TestB",
+                "Output": "    b_test.go:7: bad\n",
+            },
+            {"Action": "fail", "Package": PKG, "Test": "TestB", "Elapsed": 0.2},
+            {"Action": "skip", "Package": PKG, "Test": "TestC", "Elapsed": 0},
+            {"Action": "fail", "Package": PKG, "Elapsed": 0.3},
+        )
+        + "not json: a build error line\n"
+    )
+    cases, human = gotest_json_to_cases(str(stream))
+    assert [(c.name, c.status, c.time) for c in cases] == [
+        ("TestA", "passed", 0.01),
+        ("TestB", "failed", 0.2),
+        ("TestC", "skipped", 0.0),
+    ]
+    assert cases[1].text == "    b_test.go:7: bad\n"
+    assert cases[1].suite == PKG and cases[1].classname == PKG
+    assert human == "=== RUN   TestA\n    b_test.go:7: bad\nnot json: a build error line\n"
+
+
+def test_go_package_failure_without_a_failing_test_is_an_error_case(tmp_path: Path) -> None:
+    stream = tmp_path / "t.jsonl"
+    stream.write_text(
+        events(
+            {"Action": "output", "Package": PKG, "Output": "panic: boom\n"},
+            {"Action": "fail", "Package": PKG, "Elapsed": 0.1},
+            {"Action": "pass", "Package": "example.com/m/ok", "Elapsed": 0.1},
+        )
+    )
+    cases, _ = gotest_json_to_cases(str(stream))
+    assert [(c.name, c.status, c.text) for c in cases] == [("(package)", "error", "panic: boom\n")]
+
+
+PYTEST_XML = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="2" failures="1">
+<testcase classname="tests.test_a" name="test_ok" file="tests/test_a.py" line="3" time="0.01"/>
+<testcase classname="tests.test_a" name="test_bad" file="tests/test_a.py" line="7" time="0.02">
+<failure message="assert 1 == 2">def test_bad():
+&gt;       assert 1 == 2
+E       assert 1 == 2</failure></testcase>
+</testsuite></testsuites>"""
+
+NODE_XML = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+  <testcase name="adds" time="0.001" classname="test"/>
+  <testsuite name="group"><testcase name="nested" time="0.002" classname="test">
+    <skipped type="skipped" message="todo"/></testcase></testsuite>
+</testsuites>"""
+
+
+def test_pytest_and_node_reports_are_read(tmp_path: Path) -> None:
+    (tmp_path / "p.xml").write_text(PYTEST_XML)
+    (tmp_path / "n.xml").write_text(NODE_XML)
+    p = parse_junit(str(tmp_path / "p.xml"), "task")
+    assert [(c.suite, c.name, c.status, c.file, c.line) for c in p] == [
+        ("pytest", "test_ok", "passed", "tests/test_a.py", 3),
+        ("pytest", "test_bad", "failed", "tests/test_a.py", 7),
+    ]
+    assert p[1].message == "assert 1 == 2" and "E       assert 1 == 2" in p[1].text
+    n = parse_junit(str(tmp_path / "n.xml"), "task")
+    assert [(c.suite, c.name, c.status) for c in n] == [
+        ("task", "adds", "passed"),
+        ("group", "nested", "skipped"),
+    ]
+
+
+def test_phase_file_merges_tasks_and_counts(tmp_path: Path) -> None:
+    out = tmp_path / "phase1" / "junit.xml"
+    cases_a = [
+        Case("pkg", "pkg", "TestA", 0.5, "passed"),
+        Case("pkg", "pkg", "TestB", 0.25, "failed", "TestB failed", "boom\x1b[31m\x00"),
+    ]
+    synth = [
+        synthetic_case(
+            "pnpm:x test", "pnpm:x test", "error", 1.0, "exit code 2", "$ pnpm run test\ncrashed"
+        )
+    ]
+    totals = write_phase_junit(
+        str(out), "phase1-unit", [("go test m", cases_a), ("pnpm:x test", synth)]
+    )
+    assert totals == {"tests": 3, "failures": 1, "errors": 1, "skipped": 0}
+    root = ET.parse(out).getroot()
+    assert root.get("name") == "phase1-unit" and root.get("tests") == "3"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["pkg", "pnpm:x test"]
+    assert suites[0].find("properties/property").get("value") == "go test m"  # type: ignore
+    failure = suites[0].findall("testcase")[1].find("failure")
+    assert failure is not None and failure.text == "boom"  # ANSI and NUL removed
+    err = suites[1].find("testcase/error")
+    assert err is not None and err.get("message") == "exit code 2"
+
+
+def test_xml_safe_drops_control_characters() -> None:
+    assert xml_safe("a\x1b[1mb\x07c\td") == "abc\td"

@@ -1,0 +1,142 @@
+"""The runner through the process seam, with processes faked by pytest-subprocess."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import anyio
+from pytest_subprocess import FakeProcess
+
+from ameide.plan import Task
+from ameide.runner import Runner, TaskResult
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, str]] = []
+
+    def task_started(self, task: Task) -> None:
+        self.events.append(("start", task.id, ""))
+
+    def task_finished(self, result: TaskResult) -> None:
+        self.events.append(("finish", result.task.id, result.status))
+
+
+def task(tid: str, argv: tuple[str, ...], **kw: Any) -> Task:
+    return Task(tid, 1, 1, "unit", "pnpm", (f"pnpm:{tid}",), argv, ".", **kw)
+
+
+def run(
+    tmp_path: Path, tasks: list[Task], *, fail_fast: bool = True, jobs: int = 2
+) -> tuple[list[TaskResult], Recorder]:
+    rec = Recorder()
+    runner = Runner(
+        str(tmp_path), str(tmp_path / "run"), jobs=jobs, env=dict(os.environ), listener=rec
+    )
+    results = anyio.run(lambda: runner.run_phase(tasks, fail_fast=fail_fast))
+    return results, rec
+
+
+def test_passing_and_failing_tasks_are_results(tmp_path: Path, fp: FakeProcess) -> None:
+    fp.register(["ok"], stdout="fine\n")
+    fp.register(["bad"], stdout="it broke\n", returncode=3)
+    results, _ = run(tmp_path, [task("a", ("ok",)), task("b", ("bad",))], fail_fast=False)
+    assert [(r.task.id, r.status, r.exit_code) for r in results] == [
+        ("a", "passed", 0),
+        ("b", "failed", 3),
+    ]
+    assert results[1].message == "exit code 3"
+    # the failure is visible in the evidence even though the tool wrote no report
+    synthetic = results[1].cases[-1]
+    assert synthetic.status == "failed" and "$ bad" in synthetic.text
+    assert results[0].cases[0].status == "passed"
+    log = Path(results[1].log or "").read_text()
+    assert log.startswith("$ (cd . && bad)\n")
+
+
+def test_ok_codes_and_missing_commands(tmp_path: Path, fp: FakeProcess) -> None:
+    fp.register(["collect"], returncode=5)
+    fp.allow_unregistered(True)  # the missing tool really is missing
+    results, _ = run(
+        tmp_path,
+        [task("c", ("collect",), ok_codes=(0, 5)), task("m", ("no-such-tool-xyz",))],
+        fail_fast=False,
+    )
+    assert [r.status for r in results] == ["passed", "error"]
+    assert results[1].message == "no-such-tool-xyz: command not found"
+
+
+def test_fail_fast_cancels_the_rest_of_the_phase(tmp_path: Path, fp: FakeProcess) -> None:
+    fp.register(["bad"], returncode=1)
+    fp.register(["later"])
+    fp.register(["later2"])
+    tasks = [task("bad", ("bad",)), task("later", ("later",)), task("later2", ("later2",))]
+    results, rec = run(tmp_path, tasks, jobs=1)
+    assert [r.status for r in results] == ["failed", "cancelled", "cancelled"]
+    assert [e for e in rec.events if e[0] == "start"] == [("start", "bad", "")]
+    assert sorted(e[1] for e in rec.events if e[0] == "finish") == ["bad", "later", "later2"]
+
+
+def test_finish_mode_runs_everything(tmp_path: Path, fp: FakeProcess) -> None:
+    fp.register(["bad"], returncode=1)
+    fp.register(["bad2"], returncode=1)
+    results, _ = run(tmp_path, [task("x", ("bad",)), task("y", ("bad2",))], fail_fast=False, jobs=1)
+    assert [r.status for r in results] == ["failed", "failed"]
+
+
+def test_prepare_stage_failure_skips_the_rest(tmp_path: Path, fp: FakeProcess) -> None:
+    fp.register(["install"], returncode=1)
+    install = Task("install", 0, 0, "install", "pnpm", (), ("install",), ".")
+    check = Task("check", 0, 1, "typecheck", "pnpm", ("pnpm:a",), ("check",), ".")
+    results, _ = run(tmp_path, [install, check], fail_fast=False)
+    assert [(r.task.id, r.status) for r in results] == [("install", "failed"), ("check", "skipped")]
+
+
+def test_junit_placeholder_is_replaced_and_report_read(tmp_path: Path, fp: FakeProcess) -> None:
+    def write_report(process: Any) -> None:
+        path = next(a.split("=", 1)[1] for a in process.args if a.startswith("--junitxml="))
+        Path(path).write_text(
+            '<testsuite name="s"><testcase name="t1" time="0.5"/>'
+            '<testcase name="t2"><failure message="m">x</failure></testcase>'
+            "</testsuite>"
+        )
+
+    fp.register(["pytest", fp.any()], callback=write_report, returncode=1)
+    t = task("p", ("pytest", "--junitxml={junit}"), report="junit")
+    (result,), _ = run(tmp_path, [t])
+    assert result.junit_source == "native"
+    assert [(c.name, c.status) for c in result.cases] == [("t1", "passed"), ("t2", "failed")]
+
+
+def test_real_timeout_kills_the_process_group(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    script = f"sleep 60 & echo $! > {pidfile}; wait"
+    t = task("slow", ("sh", "-c", script), timeout=1.0)
+    (result,), _ = run(tmp_path, [t])
+    assert result.status == "timeout"
+    assert result.message == "timed out after 1s (process group killed)"
+    assert not alive(int(pidfile.read_text()))  # the grandchild died with its group
+
+
+def alive(pid: int) -> bool:
+    """Running and not a zombie (a reparented zombie waits for PID 1 to reap it)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except FileNotFoundError:
+        return False
+    return stat[stat.rfind(b")") + 2 :].split()[0] != b"Z"
+
+
+def test_huge_output_is_streamed_to_the_log(tmp_path: Path) -> None:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cmd = ("python3", "-c", "import sys\nfor _ in range(200):\n sys.stdout.write('x' * 1048576)")
+    (result,), _ = run(tmp_path, [task("big", cmd)])
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert result.status == "passed"
+    assert os.path.getsize(result.log or "") > 200 * 1024 * 1024
+    assert after - before < 50 * 1024  # KiB: the 200 MiB never went through our memory
