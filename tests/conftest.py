@@ -137,3 +137,15 @@ def tool_env() -> dict[str, str]:
     env["GOTOOLCHAIN"] = "local"
     env["GOPROXY"] = "off"
     return env
+
+
+def load_summary(root: Path, run: str = "latest") -> dict[str, object]:
+    """The run's summary.json, validated against the pydantic models that define it."""
+    import json
+
+    from ameide.evidence.summary import Summary
+
+    doc: dict[str, object] = json.loads(
+        (root / "artifacts" / "agent-ci" / run / "summary.json").read_text())
+    Summary.model_validate(doc)
+    return doc

@@ -238,6 +238,7 @@ def build_plan(
                     mod,
                     report="gotest-json",
                     timeout=t_timeout([t.id for t in unit]),
+                    params={"dirs": {t.name: t.path for t in unit}},
                 )
             )
         integ2 = [t for t in integ if not overridden(t, "integration")]
@@ -254,6 +255,7 @@ def build_plan(
                     mod,
                     report="gotest-json",
                     timeout=t_timeout([t.id for t in integ2]),
+                    params={"dirs": {t.name: t.path for t in integ2}},
                 )
             )
 

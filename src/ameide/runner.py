@@ -71,9 +71,17 @@ def locate(case: Case, root: str, task: Task) -> Case:
             f = os.path.normpath(os.path.join(task.cwd, f))
         return replace(case, file=f)
     m = re.search(re.escape(root.rstrip("/")) + r"/([^\s:()'\"]+):(\d+)", case.text)
-    if not m:
-        return case
-    return replace(case, file=m.group(1), line=int(m.group(2)))
+    if m:
+        return replace(case, file=m.group(1), line=int(m.group(2)))
+    # pytest names the failing line relative to where it ran: `tests/test_x.py:12: Error`
+    for m in _REL_POS.finditer(case.text):
+        f = os.path.normpath(os.path.join(task.cwd, m.group(1)))
+        if not f.startswith("..") and os.path.isfile(os.path.join(root, f)):
+            return replace(case, file=f, line=int(m.group(2)))
+    return case
+
+
+_REL_POS = re.compile(r"^([^\s:()'\"]+\.py):(\d+): ", re.M)
 
 
 class Listener(Protocol):

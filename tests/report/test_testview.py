@@ -1,0 +1,101 @@
+"""Console output of the test engine: plain lines, GitHub annotations, the closing block."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from ameide.evidence.junit import Case
+from ameide.plan import Task
+from ameide.report.console import make_console
+from ameide.report.testview import PlainListener, make_listener, render_closing
+from ameide.runner import TaskResult
+
+
+def console() -> tuple[Any, io.StringIO]:
+    buf = io.StringIO()
+    return make_console(buf), buf
+
+
+def result(status: str, cases: tuple[Case, ...] = (), message: str = "") -> TaskResult:
+    t = Task("go test example.com/m", 1, 1, "unit", "go", ("go:example.com/m/a",),
+             ("go", "test", "-json", "example.com/m/a"), "go/m")
+    return TaskResult(t, status, 1 if status == "failed" else 0, 1.25, None, cases,
+                      "converted", message)
+
+
+def test_plain_lines() -> None:
+    c, buf = console()
+    lst = PlainListener(c, {})
+    lst.phase_started(1, [result("passed").task])
+    lst.task_finished(result("passed"))
+    lst.task_finished(result("failed", message="exit code 1"))
+    lst.phase_finished(1, [], "failed", 2.5)
+    assert buf.getvalue().splitlines() == [
+        "== phase 1 unit: 1 task",
+        "  PASS go test example.com/m (1.2s)",
+        "  FAIL go test example.com/m (1.2s)  exit code 1",
+        "   phase 1 failed in 2.5s",
+    ]
+
+
+def test_github_groups_and_error_annotations() -> None:
+    c, buf = console()
+    lst = PlainListener(c, {"GITHUB_ACTIONS": "true"})
+    failing = Case("example.com/m/a", "example.com/m/a", "TestX", 0.1, "failed", "TestX failed",
+                   "a_test.go:3: got 1, want 2\n", "go/m/a/a_test.go", 3)
+    lst.phase_started(1, [result("failed").task])
+    lst.phase_finished(1, [result("failed", (failing,))], "failed", 1.0)
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "::group::phase 1 unit: 1 task"
+    assert lines[1] == "::endgroup::"
+    assert lines[2] == ("::error file=go/m/a/a_test.go,line=3,title=go test example.com/m%3A "
+                        "TestX::TestX failed%0Aa_test.go:3: got 1, want 2")
+
+
+def test_no_live_view_without_a_tty_or_in_ci() -> None:
+    c, _ = console()
+    assert type(make_listener(c, {}, ci=False)) is PlainListener
+
+
+DOC: dict[str, Any] = {
+    "mode": "test", "result": "failed", "exit_code": 1, "root": "/r", "run_id": "RID",
+    "targets": [{"id": "go:example.com/m/a"}],
+    "totals": {"duration": 3.5, "tasks": 2, "tests": 7},
+    "phases": [
+        {"phase": 0, "name": "contract", "status": "passed", "duration": 1.0,
+         "tasks": [{"id": "go vet example.com/m", "status": "passed", "log": "l0"}]},
+        {"phase": 1, "name": "unit", "status": "failed", "duration": 2.5,
+         "tasks": [{"id": "go test example.com/m", "status": "failed",
+                    "log": "phase1/logs/go_test.log"}]},
+        {"phase": 2, "name": "integration-local", "status": "not-run", "duration": 0,
+         "tasks": []},
+    ],
+    "first_failure": {"task": "go test example.com/m", "phase": 1,
+                      "targets": ["go:example.com/m/a"], "command": "go test -json ./a",
+                      "cwd": "go/m", "test": "TestX", "file": "go/m/a/a_test.go", "line": 3,
+                      "excerpt": "TestX failed\na_test.go:3: got 1, want 2"},
+    "warnings": [],
+}
+
+
+def test_closing_block_names_the_first_actionable_error() -> None:
+    c, buf = console()
+    render_closing(DOC, c, "/r")
+    assert buf.getvalue().splitlines() == [
+        "",
+        "ameide test: FAILED (exit 1)",
+        "  phase 0 contract           passed      1.0s  (1 task)",
+        "  phase 1 unit               failed      2.5s  (1 task, 1 failed)",
+        "  phase 2 integration-local  not-run",
+        "  total 3.5s, 1 targets, 2 tasks, 7 test cases",
+        "  evidence: artifacts/agent-ci/RID/",
+        "",
+        "first failure: go test example.com/m (phase 1)",
+        "  targets: go:example.com/m/a",
+        "  command: go test -json ./a  (in go/m)",
+        "  test:    TestX (go/m/a/a_test.go:3)",
+        "  | TestX failed",
+        "  | a_test.go:3: got 1, want 2",
+        "  full log: artifacts/agent-ci/RID/phase1/logs/go_test.log",
+    ]
