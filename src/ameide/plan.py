@@ -495,6 +495,13 @@ def build_plan(
             notes.append(f"{t.id}: no base commit -> no buf breaking check")
     for tpl in codegen_templates or []:
         ins = [i for i in tpl["inputs"] if i in {t.id for t in regular}]
+        # a target holding generated code (e.g. an edited *_pb.js) needs the check too
+        holders = [
+            t.id
+            for t in regular
+            if t.ecosystem != "buf" and any(_overlaps(t.path, out) for out in tpl["outs"])
+        ]
+        ins = sorted(set(ins) | set(holders))
         if not ins:
             continue
         tasks.append(
@@ -551,3 +558,8 @@ def codegen_templates(graph: Graph) -> list[dict[str, Any]]:
 def _parent(path: str) -> str:
     d = os.path.dirname(path)
     return d or "."
+
+
+def _overlaps(path: str, out: str) -> bool:
+    """Is the generated-code dir `out` inside the target at `path`, or the target in it?"""
+    return path in (".", out) or out.startswith(path + "/") or path.startswith(out + "/")

@@ -216,6 +216,7 @@ async def run_logged(
     env: Mapping[str, str] | None,
     log_path: str,
     timeout: float | None,
+    header: bytes = b"",
 ) -> LoggedResult:
     """Run a command with stdout+stderr streamed straight into `log_path` (never held in
     memory), in its own process group; a timeout or cancellation kills the group."""
@@ -223,6 +224,9 @@ async def run_logged(
 
     started = time.perf_counter()
     with open(log_path, "ab") as log:
+        if header:
+            log.write(header)
+            log.flush()
         try:
             p = subprocess.Popen(
                 list(argv),

@@ -124,6 +124,10 @@ class Runner:
         self.listener = listener
         self.builtins = builtins or {}
         self.current: dict[str, TaskResult] = {}
+        self._made: set[int] = set()
+        # tasks without env of their own inherit ours untouched: encoding an environment
+        # for every one of hundreds of short tasks is measurable
+        self._inherit = dict(env) == dict(os.environ)
 
     def _paths(self, task: Task) -> tuple[str, str]:
         phase_dir = os.path.join(self.run_dir, f"phase{task.phase}")
@@ -197,27 +201,35 @@ class Runner:
     async def run_task(self, task: Task) -> TaskResult:
         log, report_base = self._paths(task)
         cwd = os.path.join(self.root, task.cwd)
-        env = dict(self.env)
         junit_file = report_base + (".jsonl" if task.report == "gotest-json" else ".xml")
-        for k, v in task.env.items():
-            env[k] = v.replace(JUNIT, junit_file)
-        with open(log, "wb") as fh:
-            fh.write(f"$ (cd {task.cwd} && {task.command()})\n".encode())
+        env: dict[str, str] | None = None
+        if task.env or not self._inherit:
+            env = dict(self.env)
+            for k, v in task.env.items():
+                env[k] = v.replace(JUNIT, junit_file)
+        header = f"$ (cd {task.cwd} && {task.command()})\n".encode()
         started = time.perf_counter()
         try:
             if task.builtin:
+                with open(log, "wb") as fh:
+                    fh.write(header)
                 fn = self.builtins[task.builtin]
-                code, message = await fn(task, self.root, log, env)  # type: ignore[operator]
+                fn_env = env or self.env
+                code, message = await fn(task, self.root, log, fn_env)  # type: ignore[operator]
                 res = proc.LoggedResult(code, time.perf_counter() - started)
             elif task.report == "gotest-json":
                 # the JSON stream goes to the report file; the log gets the readable text
+                with open(log, "wb") as fh:
+                    fh.write(header)
                 res = await proc.run_logged(
                     task.argv, cwd, env=env, log_path=junit_file, timeout=task.timeout
                 )
                 message = ""
             else:
                 argv = tuple(a.replace(JUNIT, junit_file) for a in task.argv)
-                res = await proc.run_logged(argv, cwd, env=env, log_path=log, timeout=task.timeout)
+                res = await proc.run_logged(
+                    argv, cwd, env=env, log_path=log, timeout=task.timeout, header=header
+                )
                 message = ""
         except anyio.get_cancelled_exc_class():
             # its process group is already killed; record what the log holds so far
@@ -231,7 +243,9 @@ class Runner:
     ) -> TaskResult:
         cases: list[Case] = []
         source = "synthetic"
-        if task.report == "gotest-json" and os.path.exists(junit_file):
+        if task.report == "none":
+            pass
+        elif task.report == "gotest-json" and os.path.exists(junit_file):
             cases, human = gotest_json_to_cases(junit_file, "")
             cases = [locate_go(c, task) for c in cases]
             with open(log, "a", encoding="utf-8") as fh:
