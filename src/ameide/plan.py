@@ -273,7 +273,10 @@ def build_plan(
                     (),
                     ("pnpm", "install", "--frozen-lockfile"),
                     ws,
-                    params={"stamp": ("pnpm", ws)},
+                    params={
+                        "stamp": ("pnpm", ws),
+                        "lock": stamp_path(state_dir, "pnpm", ws) + ".lock",
+                    },
                 )
             )
         else:
@@ -369,7 +372,10 @@ def build_plan(
                     (),
                     argv,
                     ws,
-                    params={"stamp": ("uv", ws)},
+                    params={
+                        "stamp": ("uv", ws),
+                        "lock": stamp_path(state_dir, "uv", ws) + ".lock",
+                    },
                 )
             )
             if not frozen:

@@ -84,6 +84,15 @@ def locate(case: Case, root: str, task: Task) -> Case:
 _REL_POS = re.compile(r"^([^\s:()'\"]+\.py):(\d+): ", re.M)
 
 
+def _lock(path: str) -> int:
+    import fcntl
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
 class Listener(Protocol):
     def task_started(self, task: Task) -> None: ...
     def task_finished(self, result: TaskResult) -> None: ...
@@ -191,7 +200,15 @@ class Runner:
             if scope.cancel_called:
                 return
             self.listener.task_started(task)
-            result = await self.run_task(task)
+            lock = task.params.get("lock")
+            if lock:  # installs: two ameide runs must not install into one workspace at once
+                fd = await anyio.to_thread.run_sync(_lock, lock, abandon_on_cancel=True)
+                try:
+                    result = await self.run_task(task)
+                finally:
+                    os.close(fd)
+            else:
+                result = await self.run_task(task)
         self.current[task.id] = result
         self.notified.add(task.id)
         self.listener.task_finished(result)
