@@ -41,14 +41,20 @@ def discover(
     ecos = load_all()
     relevant: dict[str, Any] = {}
     presence: list[str] = []
+    # relevance is decided by the file name, then confirmed on the full path (skipped
+    # directories); caching by name keeps this loop cheap on repos of tens of thousands of files
+    by_name: dict[str, Any] = {}
     for path in blobs:
-        for eco in ecos:
+        name = path.rpartition("/")[2]
+        eco = by_name.get(name, False)
+        if eco is False:
+            eco = next((e for e in ecos if e.relevant(name)), None)
+            by_name[name] = eco
+        if eco is not None:
             if eco.relevant(path):
                 relevant[path] = eco
-                break
-        else:
-            if path.rsplit("/", 1)[-1] in PRESENCE:
-                presence.append(path)
+        elif name in PRESENCE:
+            presence.append(path)
 
     facts: dict[str, dict[str, Any]] = {}
     h = hashlib.sha256(f"{CACHE_VERSION}\0{config.digest}\0".encode())
