@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from typing import Any
 
 FILE = "ameide.toml"
-_KEYS_HELP = 'known tables: [toolchain], [affected], [targets."<id>"], [run]; see docs/config.md'
+_KEYS_HELP = (
+    'known tables: [toolchain], [affected], [targets."<id>"], [run], [workspace]; '
+    "see docs/config.md"
+)
 
 
 @record
@@ -26,17 +29,21 @@ class Config:
     affected_ignore: tuple[str, ...] = ()
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     run: dict[str, Any] = field(default_factory=dict)
+    toolchain_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    workspace: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, path: str | None, digest: str, d: dict[str, Any]) -> Config:
         return cls(
             path=path,
             digest=digest,
-            toolchain=dict(d.get("toolchain") or {}),
+            toolchain={k: v for k, v in (d.get("toolchain") or {}).items() if k != "sources"},
             affected_global=tuple(d.get("affected", {}).get("global", ())),
             affected_ignore=tuple(d.get("affected", {}).get("ignore", ())),
             targets=dict(d.get("targets") or {}),
             run=dict(d.get("run") or {}),
+            toolchain_sources=dict((d.get("toolchain") or {}).get("sources") or {}),
+            workspace=dict(d.get("workspace") or {}),
         )
 
 

@@ -3,7 +3,7 @@ results are cached by content hash (see config.py), keeping start-up fast."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -12,12 +12,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class ToolSource(_Strict):
+    """Where `ameide toolchain install` gets one tool (docs/workspace.md)."""
+
+    kind: Literal["pypi", "npm", "archive"]
+    package: str | None = None
+    url: str | None = None
+    sha256: dict[str, str] = Field(default_factory=dict)
+    bin: str | None = None
+    links: dict[str, str] = Field(default_factory=dict)
+
+
 class ToolchainPins(_Strict):
     go: str | None = None
     node: str | None = None
     pnpm: str | None = None
     uv: str | None = None
     buf: str | None = None
+    sources: dict[Literal["go", "uv", "pnpm", "buf"], ToolSource] = Field(default_factory=dict)
+
+
+class WorkspaceSettings(_Strict):
+    code_server_url: str | None = None
+    codex_secrets_dir: str | None = None
 
 
 class AffectedSettings(_Strict):
@@ -43,6 +60,7 @@ class AmeideConfigModel(_Strict):
     affected: AffectedSettings = Field(default_factory=AffectedSettings)
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
     run: RunSettings = Field(default_factory=RunSettings)
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
 
 
 def validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:

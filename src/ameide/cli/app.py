@@ -42,4 +42,9 @@ def build_app() -> typer.Typer:
     app.command("targets")(targets.targets)
     app.add_typer(test.app, name="test")
     app.command("run")(run_cmd.run)
+    from ameide.cli import codex, toolchain, workspace  # the workspace contract
+
+    app.add_typer(toolchain.app, name="toolchain")
+    app.add_typer(workspace.app, name="workspace")
+    app.add_typer(codex.app, name="codex")
     return app
