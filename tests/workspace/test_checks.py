@@ -599,3 +599,91 @@ def test_run_checks_orders_groups(roots: Roots) -> None:
     groups = list(dict.fromkeys(c.group for c in report.checks))
     assert groups == ["devcontainer", "code-server", "hardening", "profile", "codex"]
     assert not report.ok and report.count("fail") >= 3
+
+
+# ------------------------------------------------------------------------------- CLI
+
+
+def test_cli_workspace_check_exact_output(
+    run_cli: Callable[..., tuple[int, str, str]],
+    roots: Roots,
+    make_repo: MakeRepo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo = _repo(make_repo, '{"image": "debian", "forwardPorts": [3000]}')
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    fake = replace(roots, repo=repo, code_server_url=f"http://127.0.0.1:{port}")
+    _codex(fake, auth=auth_doc())
+    Path(fake.workspaces, "code").mkdir()
+    Path(fake.workspaces, "code", "AGENTS.md").write_text("# code\n")
+    monkeypatch.setattr(Roots, "from_env", classmethod(lambda cls, cwd, env: fake))
+    code, out, err = run_cli(["workspace", "check"], Path(repo))
+    home, ws = fake.codex_home, fake.workspaces
+    assert (code, err) == (1, "")
+    assert out == (
+        f"PASS  devcontainer  {DEVC} is valid JSON with comments\n"
+        "PASS  devcontainer  image debian\n"
+        "WARN  devcontainer  `forwardPorts` is ignored by envbuilder\n"
+        "                    fix: use coder_app resources (or `coder port-forward`) instead\n"
+        f"FAIL  code-server   http://127.0.0.1:{port}/healthz: connection refused (nothing "
+        "listens there)\n"
+        f"                    fix: start code-server (code-server --auth none --bind-addr "
+        f"127.0.0.1:{port}; in Coder the code-server module's script does it)\n"
+        "PASS  hardening     no Docker/containerd/podman socket, DOCKER_HOST unset\n"
+        "PASS  hardening     CAP_NET_ADMIN is in neither the effective nor the bounding set\n"
+        f"PASS  hardening     no {fake.dev}/net/tun\n"
+        "PASS  hardening     no Kubernetes service-account token\n"
+        f"PASS  profile       profile code: instructions at {ws}/code/AGENTS.md\n"
+        f'PASS  codex         cli_auth_credentials_store = "file" in {home}/config.toml\n'
+        f"PASS  codex         {home}/auth.json holds ChatGPT tokens\n"
+        f"PASS  codex         {home}/auth.json has mode 0600\n"
+        f"PASS  codex         {home}/auth.json and {home} are writable\n"
+        f"PASS  codex         {home}/auth.json is on a private, writable mount ({home}, ext4)\n"
+        "PASS  codex         last refresh 24 h ago\n"
+        "workspace check FAILED: 13 pass, 1 warn, 1 fail (profile code)\n"
+    )
+    code, out, _ = run_cli(["workspace", "check", "--json"], Path(repo))
+    doc = json.loads(out)
+    assert (code, doc["schema"], doc["ok"], doc["counts"]) == (
+        1,
+        1,
+        False,
+        {"pass": 13, "warn": 1, "fail": 1},
+    )
+    assert doc["checks"][2] == {
+        "id": "devcontainer.ignored-key",
+        "group": "devcontainer",
+        "status": "warn",
+        "message": "`forwardPorts` is ignored by envbuilder",
+        "fix": "use coder_app resources (or `coder port-forward`) instead",
+    }
+    assert not any(v in out for v in TOKENS.values())
+
+
+def test_roots_from_env_honours_overrides(tmp_path: Path, make_repo: MakeRepo) -> None:
+    repo = make_repo({"ameide.toml": '[workspace]\ncode_server_url = "http://127.0.0.1:8080"\n'})
+    env = {"HOME": str(tmp_path), "XDG_RUNTIME_DIR": "/run/user/1000", "PATH": os.environ["PATH"]}
+    r = Roots.from_env(str(repo), env)
+    assert (r.repo, r.code_server_url, r.codex_home, r.profile) == (
+        str(repo),
+        "http://127.0.0.1:8080",
+        f"{tmp_path}/.codex",
+        "code",
+    )
+    assert "/run/user/1000/docker.sock" in r.sockets
+    assert f"{tmp_path}/.local/lib/code-server-*" in r.code_server_dirs
+    env |= {
+        "AMEIDE_CODE_SERVER_URL": "http://127.0.0.1:1",
+        "CODEX_HOME": "/x/codex",
+        "AMEIDE_AGENT_PROFILE": "sre",
+    }
+    r = Roots.from_env(str(tmp_path), env)
+    assert (r.repo, r.code_server_url, r.codex_home, r.profile) == (
+        None,
+        "http://127.0.0.1:1",
+        "/x/codex",
+        "sre",
+    )
+    assert r.repo_error.startswith("not a git repository")

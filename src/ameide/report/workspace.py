@@ -85,7 +85,7 @@ def render_toolchain(report: ToolchainReport, console: Any) -> None:
     rows = [["tool", "wanted", "found", "status", "path", "fix"]]
     for s in report.statuses:
         status = s.status if s.needed else f"{s.status} (not needed)"
-        rows.append([s.tool, s.label, s.found or "-", status, s.path or "-", s.fix])
+        rows.append([s.tool, s.label, s.found or "-", status, s.path or "-", s.fix * s.needed])
     _table(rows, console, status_col=3)
     bad = [s for s in report.statuses if s.needed and not s.ok]
     needed = sum(1 for s in report.statuses if s.needed)
