@@ -719,10 +719,12 @@ def profile_checks(roots: Roots) -> list[Check]:
                 "set AMEIDE_AGENT_PROFILE to a profile such as code or sre",
             )
         ]
-    candidates = [
-        os.path.join(roots.workspaces, name, "AGENTS.md"),
-        os.path.join(roots.codex_home, "AGENTS.md"),
-    ]
+    # the profile's file beside the checkout, or the stack `ameide agents install` made: the
+    # generated AGENTS.override.md at the repository root, or the global $CODEX_HOME file
+    candidates = [os.path.join(roots.workspaces, name, "AGENTS.md")]
+    if roots.repo:
+        candidates.append(os.path.join(roots.repo, "AGENTS.override.md"))
+    candidates.append(os.path.join(roots.codex_home, "AGENTS.md"))
     for p in candidates:
         try:
             if os.path.getsize(p) > 0:
@@ -736,7 +738,7 @@ def profile_checks(roots: Roots) -> list[Check]:
             "profile.instructions",
             g,
             "fail",
-            f"profile {name}: no instructions at {candidates[0]} or {candidates[1]}",
+            f"profile {name}: no instructions at {', '.join(candidates[:-1])} or {candidates[-1]}",
             f"run `ameide agents install` (or mount the profile's AGENTS.md at {candidates[0]})",
         )
     ]
