@@ -146,6 +146,7 @@ def load_summary(root: Path, run: str = "latest") -> dict[str, object]:
     from ameide.evidence.summary import Summary
 
     doc: dict[str, object] = json.loads(
-        (root / "artifacts" / "agent-ci" / run / "summary.json").read_text())
+        (root / "artifacts" / "agent-ci" / run / "summary.json").read_text()
+    )
     Summary.model_validate(doc)
     return doc

@@ -17,8 +17,10 @@ def test_nothing_affected_writes_green_evidence(run_cli: RunCli, example_repo: P
     write_files(example_repo, {"docs/notes.md": "only docs\n"})
     code, out, _ = run_cli(["test"], example_repo)
     assert code == 0
-    assert out.splitlines()[0] == ("nothing to test: 1 changed file affect no target "
-                                   "(base main: merge-base with the default branch main)")
+    assert out.splitlines()[0] == (
+        "nothing to test: 1 changed file affect no target "
+        "(base main: merge-base with the default branch main)"
+    )
     doc = load_summary(example_repo)
     assert doc["result"] == "passed" and doc["exit_code"] == 0
     assert [p["status"] for p in doc["phases"]] == ["empty", "empty", "empty"]  # type: ignore
@@ -37,11 +39,13 @@ def test_runs_get_distinct_sortable_ids(run_cli: RunCli, example_repo: Path) -> 
         ids.append(load_summary(example_repo)["run_id"])
     assert ids[0] != ids[1]
     assert sorted(os.listdir(example_repo / "artifacts" / "agent-ci")) == sorted(
-        [*ids, ".gitignore", "latest"])  # type: ignore[list-item]
+        [*ids, ".gitignore", "latest"]
+    )  # type: ignore[list-item]
 
 
-def test_bad_jobs_knob_is_a_usage_error(run_cli: RunCli, example_repo: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_jobs_knob_is_a_usage_error(
+    run_cli: RunCli, example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_files(example_repo, {"js/core/src/new.js": "export const y = 2;\n"})
     monkeypatch.setenv("AMEIDE_JOBS", "lots")
     code, _, err = run_cli(["test"], example_repo)
@@ -49,8 +53,7 @@ def test_bad_jobs_knob_is_a_usage_error(run_cli: RunCli, example_repo: Path,
     assert "AMEIDE_JOBS='lots' is not a positive integer" in err
 
 
-def test_run_with_an_unknown_target_suggests_names(run_cli: RunCli,
-                                                   example_repo: Path) -> None:
+def test_run_with_an_unknown_target_suggests_names(run_cli: RunCli, example_repo: Path) -> None:
     code, _, err = run_cli(["run", "--target", "pnpm:@example/cor"], example_repo)
     assert code == 2
     assert "unknown target 'pnpm:@example/cor'" in err

@@ -18,10 +18,19 @@ def console() -> tuple[Any, io.StringIO]:
 
 
 def result(status: str, cases: tuple[Case, ...] = (), message: str = "") -> TaskResult:
-    t = Task("go test example.com/m", 1, 1, "unit", "go", ("go:example.com/m/a",),
-             ("go", "test", "-json", "example.com/m/a"), "go/m")
-    return TaskResult(t, status, 1 if status == "failed" else 0, 1.25, None, cases,
-                      "converted", message)
+    t = Task(
+        "go test example.com/m",
+        1,
+        1,
+        "unit",
+        "go",
+        ("go:example.com/m/a",),
+        ("go", "test", "-json", "example.com/m/a"),
+        "go/m",
+    )
+    return TaskResult(
+        t, status, 1 if status == "failed" else 0, 1.25, None, cases, "converted", message
+    )
 
 
 def test_plain_lines() -> None:
@@ -42,15 +51,26 @@ def test_plain_lines() -> None:
 def test_github_groups_and_error_annotations() -> None:
     c, buf = console()
     lst = PlainListener(c, {"GITHUB_ACTIONS": "true"})
-    failing = Case("example.com/m/a", "example.com/m/a", "TestX", 0.1, "failed", "TestX failed",
-                   "a_test.go:3: got 1, want 2\n", "go/m/a/a_test.go", 3)
+    failing = Case(
+        "example.com/m/a",
+        "example.com/m/a",
+        "TestX",
+        0.1,
+        "failed",
+        "TestX failed",
+        "a_test.go:3: got 1, want 2\n",
+        "go/m/a/a_test.go",
+        3,
+    )
     lst.phase_started(1, [result("failed").task])
     lst.phase_finished(1, [result("failed", (failing,))], "failed", 1.0)
     lines = buf.getvalue().splitlines()
     assert lines[0] == "::group::phase 1 unit: 1 task"
     assert lines[1] == "::endgroup::"
-    assert lines[2] == ("::error file=go/m/a/a_test.go,line=3,title=go test example.com/m%3A "
-                        "TestX::TestX failed%0Aa_test.go:3: got 1, want 2")
+    assert lines[2] == (
+        "::error file=go/m/a/a_test.go,line=3,title=go test example.com/m%3A "
+        "TestX::TestX failed%0Aa_test.go:3: got 1, want 2"
+    )
 
 
 def test_no_live_view_without_a_tty_or_in_ci() -> None:
@@ -59,22 +79,47 @@ def test_no_live_view_without_a_tty_or_in_ci() -> None:
 
 
 DOC: dict[str, Any] = {
-    "mode": "test", "result": "failed", "exit_code": 1, "root": "/r", "run_id": "RID",
+    "mode": "test",
+    "result": "failed",
+    "exit_code": 1,
+    "root": "/r",
+    "run_id": "RID",
     "targets": [{"id": "go:example.com/m/a"}],
     "totals": {"duration": 3.5, "tasks": 2, "tests": 7},
     "phases": [
-        {"phase": 0, "name": "contract", "status": "passed", "duration": 1.0,
-         "tasks": [{"id": "go vet example.com/m", "status": "passed", "log": "l0"}]},
-        {"phase": 1, "name": "unit", "status": "failed", "duration": 2.5,
-         "tasks": [{"id": "go test example.com/m", "status": "failed",
-                    "log": "phase1/logs/go_test.log"}]},
-        {"phase": 2, "name": "integration-local", "status": "not-run", "duration": 0,
-         "tasks": []},
+        {
+            "phase": 0,
+            "name": "contract",
+            "status": "passed",
+            "duration": 1.0,
+            "tasks": [{"id": "go vet example.com/m", "status": "passed", "log": "l0"}],
+        },
+        {
+            "phase": 1,
+            "name": "unit",
+            "status": "failed",
+            "duration": 2.5,
+            "tasks": [
+                {
+                    "id": "go test example.com/m",
+                    "status": "failed",
+                    "log": "phase1/logs/go_test.log",
+                }
+            ],
+        },
+        {"phase": 2, "name": "integration-local", "status": "not-run", "duration": 0, "tasks": []},
     ],
-    "first_failure": {"task": "go test example.com/m", "phase": 1,
-                      "targets": ["go:example.com/m/a"], "command": "go test -json ./a",
-                      "cwd": "go/m", "test": "TestX", "file": "go/m/a/a_test.go", "line": 3,
-                      "excerpt": "TestX failed\na_test.go:3: got 1, want 2"},
+    "first_failure": {
+        "task": "go test example.com/m",
+        "phase": 1,
+        "targets": ["go:example.com/m/a"],
+        "command": "go test -json ./a",
+        "cwd": "go/m",
+        "test": "TestX",
+        "file": "go/m/a/a_test.go",
+        "line": 3,
+        "excerpt": "TestX failed\na_test.go:3: got 1, want 2",
+    },
     "warnings": [],
 }
 
