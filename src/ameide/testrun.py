@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ameide.affected import Planning
+    from ameide.agents.guardrails import GuardrailReport
     from ameide.evidence.junit import Case
     from ameide.plan import Plan
     from ameide.runner import Listener, TaskResult
@@ -156,14 +157,23 @@ class Engine:
 
         started = time.time()
         ctx, plan, ids = self.plan()
+        guard, plan = self._guardrails(ctx, plan)
         try:
-            return anyio.run(self._run, ctx, plan, ids, started)
+            return anyio.run(self._run, ctx, plan, ids, started, guard)
         finally:
             proc.kill_all()  # belt and braces: no child outlives ameide
 
-    async def _run(self, ctx: Planning, plan: Plan, ids: list[str], started: float) -> Outcome:
+    async def _run(
+        self,
+        ctx: Planning,
+        plan: Plan,
+        ids: list[str],
+        started: float,
+        guard: GuardrailReport | None = None,
+    ) -> Outcome:
         import anyio
 
+        from ameide.agents.checks import run_builtin
         from ameide.codegen import check_fresh
         from ameide.evidence.rundir import new_run
         from ameide.runner import Runner
@@ -177,7 +187,7 @@ class Engine:
             jobs=jobs,
             env=env,
             listener=self.listener,
-            builtins={"codegen": check_fresh},
+            builtins={"codegen": check_fresh, "profile-check": run_builtin},
         )
         phase_results: dict[int, list[TaskResult]] = {}
         phase_times: dict[int, float] = {}
@@ -191,30 +201,49 @@ class Engine:
                 ecos = sorted({ctx.graph.targets[t].ecosystem for t in plan.targets})
                 tool_results = await anyio.to_thread.run_sync(self._check_tools, ctx, ecos)
                 env_error = [s for s in tool_results if not s.ok]
+                # a guardrails task opens phase 0 when it has something to say (a violation,
+                # an allowlist exemption, an edit of its configuration); a clean pass is
+                # recorded in summary.json `guardrails` and leaves the plan as it was
+                guarded = (
+                    [self._guard_result(guard, run_dir)]
+                    if guard is not None and guard.noteworthy
+                    else []
+                )
                 if env_error:
-                    phase_results[0] = [self._tool_result(s, run_dir) for s in tool_results]
+                    phase_results[0] = guarded + [
+                        self._tool_result(s, run_dir) for s in tool_results
+                    ]
                     status[0] = "failed"
                     phase_times[0] = 0.0
                 else:
                     for n in self.req.phases:
                         tasks = plan.phase(n)
-                        if not tasks:
+                        pre = guarded if n == 0 else []
+                        if not tasks and not pre:
                             status[n] = "empty"
                             continue
                         if any(s == "failed" for s in status.values()):
                             status[n] = "not-run"
                             continue
+                        # in the inner loop a guardrail failure stops its phase like any other
+                        if pre and not pre[0].ok and self.req.fail_fast:
+                            tasks = []
                         hook = getattr(self.listener, "phase_started", None)
                         if hook:
-                            hook(n, tasks)
+                            hook(n, [r.task for r in pre] + tasks)
+                        for r in pre:
+                            self.listener.task_finished(r)
                         t0 = time.perf_counter()
+                        res: list[TaskResult] = []
                         try:
-                            res = await runner.run_phase(tasks, fail_fast=self.req.fail_fast)
+                            if tasks:
+                                res = await runner.run_phase(tasks, fail_fast=self.req.fail_fast)
                         finally:
                             phase_times[n] = time.perf_counter() - t0
-                            phase_results[n] = [
+                            phase_results[n] = pre + [
                                 runner.current[t.id] for t in tasks if t.id in runner.current
                             ]
+                        res = pre + res
                         status[n] = "passed" if all(r.ok for r in res) else "failed"
                         hook2 = getattr(self.listener, "phase_finished", None)
                         if hook2:
@@ -228,7 +257,17 @@ class Engine:
                 elif n not in status:
                     status[n] = "not-run"
         return self._finish(
-            ctx, plan, ids, run_id, run_dir, started, phase_results, phase_times, status, env_error
+            ctx,
+            plan,
+            ids,
+            run_id,
+            run_dir,
+            started,
+            phase_results,
+            phase_times,
+            status,
+            env_error,
+            guard,
         )
 
     async def _watch_signals(self, scope: Any) -> None:
@@ -256,6 +295,60 @@ class Engine:
         wanted = [p[e] for e in ecos if e in p]
         with ThreadPoolExecutor(max_workers=4) as ex:
             return list(ex.map(lambda pin: check(pin, ctx.repo.root, self.env), wanted))
+
+    def _guardrails(self, ctx: Planning, plan: Plan) -> tuple[GuardrailReport | None, Plan]:
+        """The profile's path guardrails over the changed files, and its extra phase-0 checks
+        added to the plan (docs/profiles.md). Only when phase 0 runs."""
+        if 0 not in self.req.phases:
+            return None, plan
+        from ameide.agents.detect import Roots, detect
+        from ameide.agents.guardrails import check_tasks, evaluate, load_allowlist
+        from ameide.plan import Plan
+
+        roots = Roots(os.path.realpath(self.req.cwd), ctx.repo.git_root, ctx.repo.root)
+        detected = detect(roots, self.env, cache_dir=ctx.cache_dir)
+        changed = [(f.path, f.status) for f in ctx.report.files]
+        report = evaluate(detected, changed, load_allowlist(ctx.repo.root))
+        tasks, notes = check_tasks(detected.profile, changed)
+        if tasks or notes:
+            merged = sorted((*plan.tasks, *tasks), key=lambda t: t.phase)  # stable
+            plan = Plan(tuple(merged), tuple(sorted((*plan.notes, *notes))), plan.targets)
+        return report, plan
+
+    def _guard_result(self, report: GuardrailReport, run_dir: str) -> TaskResult:
+        from ameide.agents.guardrails import describe
+        from ameide.evidence.junit import synthetic_case
+        from ameide.fsutil import atomic_write_text
+        from ameide.plan import Task
+        from ameide.runner import TaskResult
+
+        task = Task(
+            "guardrails",
+            0,
+            0,
+            "guardrails",
+            "profile",
+            (),
+            (),
+            ".",
+            builtin="guardrails",
+            params={"profile": report.profile},
+        )
+        text = describe(report)
+        log = os.path.join(run_dir, "phase0", "logs", "guardrails.log")
+        atomic_write_text(log, text)
+        if report.ok:
+            n = report.checked
+            msg = f"{n} changed file{'s' if n != 1 else ''} within the {report.profile} profile"
+            if report.exempted:
+                msg += f", {len(report.exempted)} of them only through the allowlist"
+            case = synthetic_case("guardrails", "guardrails", "passed", 0.0, msg, text)
+            return TaskResult(task, "passed", 0, 0.0, log, (case,), "synthetic", msg)
+        v = report.violations[0]
+        more = f" (+{len(report.violations) - 1} more)" if len(report.violations) > 1 else ""
+        msg = f"{v.path}: {v.explain(report.profile)}{more}"
+        case = synthetic_case("guardrails", "guardrails", "failed", 0.0, msg, text)
+        return TaskResult(task, "failed", 1, 0.0, log, (case,), "synthetic", msg)
 
     def _tool_result(self, s: ToolStatus, run_dir: str) -> TaskResult:
         from ameide.evidence.junit import synthetic_case
@@ -302,6 +395,7 @@ class Engine:
         phase_times: dict[int, float],
         status: dict[int, str],
         env_error: list[ToolStatus],
+        guard: GuardrailReport | None = None,
     ) -> Outcome:
         from ameide.evidence.junit import write_phase_junit
         from ameide.evidence.rundir import update_latest
@@ -428,6 +522,12 @@ class Engine:
             "shard": None,
             "warnings": list(rep.warnings),
         }
+        doc["guardrails"] = None
+        if guard is not None:
+            from ameide.agents.guardrails import summary_doc, warnings
+
+            doc["guardrails"] = summary_doc(guard)
+            doc["warnings"] += warnings(guard)
         # The pydantic models in evidence/summary.py define this document (and the JSON
         # Schema); tests validate every summary against them. Validating here as well would
         # cost ~200 ms of imports on every run, a third of a no-op `ameide test`.
@@ -437,7 +537,8 @@ class Engine:
 
         atomic_write_text(os.path.join(run_dir, "summary.json"), json.dumps(doc, indent=2) + "\n")
         update_latest(ctx.repo.root, run_id)
-        return Outcome(code, doc, run_dir, not plan.tasks and not env_error)
+        # nothing ran: no task planned and no built-in check (toolchain, guardrails) reported
+        return Outcome(code, doc, run_dir, not plan.tasks and not any(phase_results.values()))
 
 
 def _counts(cases: tuple[Case, ...]) -> dict[str, int]:

@@ -474,3 +474,34 @@ def is_dirty(repo: Repo) -> bool:
     )
     entries = [e for e in _split_z(r.stdout) if not _own(e[3:][len(repo.prefix) :])]
     return bool(entries)
+
+
+# ---------------------------------------------------------------------- agent profiles
+
+
+def origin_url(git_root: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The `origin` remote's URL (for the `*-gitops` profile rule), None without one."""
+    r = proc.run(("git", "config", "--get", "remote.origin.url"), git_root, env=git_env(env))
+    return r.text().strip() or None if r.ok else None
+
+
+def git_path(git_root: str, name: str, env: Mapping[str, str] | None = None) -> str:
+    """`git rev-parse --git-path NAME` as an absolute path (info/exclude works in worktrees)."""
+    r = proc.run(("git", "rev-parse", "--git-path", name), git_root, env=git_env(env))
+    if not r.ok:
+        raise EnvError(
+            f"git failed: rev-parse --git-path {name}: {r.err_text()}",
+            hint="check that this is a git checkout (git status)",
+        )
+    return os.path.normpath(os.path.join(git_root, r.text().strip()))
+
+
+def tracked(git_root: str, paths: Iterable[str], env: Mapping[str, str] | None = None) -> set[str]:
+    """Which of `paths` (relative to the git root) git tracks."""
+    wanted = sorted(set(paths))
+    if not wanted:
+        return set()
+    r = proc.run(
+        ("git", "ls-files", "-z", "--full-name", "--", *wanted), git_root, env=git_env(env)
+    )
+    return set(_split_z(r.stdout)) & set(wanted) if r.ok else set()

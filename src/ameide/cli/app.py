@@ -47,4 +47,8 @@ def build_app() -> typer.Typer:
     app.add_typer(toolchain.app, name="toolchain")
     app.add_typer(workspace.app, name="workspace")
     app.add_typer(codex.app, name="codex")
+    from ameide.cli import agents, profile  # agent profiles
+
+    app.command("profile")(profile.profile)
+    app.add_typer(agents.app, name="agents")
     return app

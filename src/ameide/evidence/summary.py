@@ -50,7 +50,8 @@ class TaskInfo(_M):
     phase: int
     kind: str = Field(
         description="install | vet | collect | typecheck | buf-lint | buf-format | "
-        "buf-breaking | codegen | unit | lint | integration | toolchain | guardrails"
+        "buf-breaking | codegen | unit | lint | integration | toolchain | guardrails | "
+        "profile-check"
     )
     ecosystem: str
     targets: list[str]
@@ -88,6 +89,45 @@ class FirstFailure(_M):
     line: int | None = None
 
 
+class GuardrailViolation(_M):
+    path: str
+    status: str = Field(description="how the file changed")
+    rule: Literal["forbidden", "not-allowed"]
+    pattern: str = Field(description="the forbidden glob that fired, or the allowed globs")
+
+
+class GuardrailExemption(_M):
+    path: str
+    rule: Literal["forbidden", "not-allowed"]
+    pattern: str
+    glob: str = Field(description="the allowlist glob that exempted the file")
+    line: int
+
+
+class GuardrailAllowlist(_M):
+    path: str = Field(description="absolute path of .ameide/test-contract-allowlist.txt")
+    globs: list[str]
+    exempted: list[GuardrailExemption]
+    unused: list[str] = Field(description="globs that exempted nothing in this change")
+
+
+class GuardrailsInfo(_M):
+    profile: str
+    source: Literal["file", "env", "workspace", "repo-name", "default"] = Field(
+        description="how the profile was found (docs/profiles.md)"
+    )
+    detail: str
+    status: Literal["passed", "failed"]
+    checked: int = Field(description="changed files checked")
+    allowed: list[str]
+    forbidden: list[str]
+    violations: list[GuardrailViolation]
+    allowlist: GuardrailAllowlist | None
+    config_changed: list[str] = Field(
+        description="guardrail configuration files (.ameide/...) among the changed files"
+    )
+
+
 class Totals(_M):
     tasks: int
     passed: int
@@ -119,6 +159,9 @@ class Summary(_M):
     totals: Totals
     shard: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    guardrails: GuardrailsInfo | None = Field(
+        None, description="the profile's path guardrails over the changed files (phase 0)"
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
