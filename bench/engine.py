@@ -51,12 +51,13 @@ def runner_overhead(n: int, jobs: int, runs: int) -> tuple[float, float]:
         with tempfile.TemporaryDirectory() as d:
             r = Runner(d, os.path.join(d, "run"), jobs=jobs, env=env(), listener=Quiet())
             t = time.perf_counter()
-            results = anyio.run(lambda: r.run_phase(tasks, fail_fast=True))
+            results = anyio.run(lambda r=r: r.run_phase(tasks, fail_fast=True))
             best_engine = min(best_engine, time.perf_counter() - t)
             assert all(x.status == "passed" for x in results)
         t = time.perf_counter()
-        subprocess.run(["xargs", "-P", str(jobs), "-n", "1", "true"],
-                       input=("x\n" * n).encode(), check=True)
+        subprocess.run(
+            ["xargs", "-P", str(jobs), "-n", "1", "true"], input=("x\n" * n).encode(), check=True
+        )
         best_xargs = min(best_xargs, time.perf_counter() - t)
     return best_engine, best_xargs
 
@@ -67,8 +68,11 @@ def git(repo: Path, *args: str) -> None:
 
 def fresh_example(tmp: Path) -> Path:
     repo = tmp / "monorepo"
-    shutil.copytree(ROOT / "examples" / "monorepo", repo,
-                    ignore=shutil.ignore_patterns("node_modules", ".venv", "__pycache__"))
+    shutil.copytree(
+        ROOT / "examples" / "monorepo",
+        repo,
+        ignore=shutil.ignore_patterns("node_modules", ".venv", "__pycache__"),
+    )
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "-c", "user.name=b", "-c", "user.email=b@example.invalid", "commit", "-qm", "x")
@@ -95,8 +99,11 @@ def ideal(repo: Path, summary: dict[str, object]) -> float:
             continue
         t0 = time.perf_counter()
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
-            list(ex.map(lambda c: subprocess.run(c[0], cwd=c[1], env=env(),
-                                                 capture_output=True), cmds))
+            list(
+                ex.map(
+                    lambda c: subprocess.run(c[0], cwd=c[1], env=env(), capture_output=True), cmds
+                )
+            )
         total += time.perf_counter() - t0
     return total
 
@@ -111,23 +118,28 @@ def main(argv: list[str] | None = None) -> int:
         args.tasks, args.runs = 100, 1
     jobs = os.cpu_count() or 2
     eng, xa = runner_overhead(args.tasks, jobs, args.runs)
-    print(f"runner: {args.tasks} no-op tasks, jobs={jobs}: engine {eng:.2f}s, "
-          f"xargs -P{jobs} {xa:.2f}s, ratio {eng / xa:.2f}x (target <= 1.3x)")
+    print(
+        f"runner: {args.tasks} no-op tasks, jobs={jobs}: engine {eng:.2f}s, "
+        f"xargs -P{jobs} {xa:.2f}s, ratio {eng / xa:.2f}x (target <= 1.3x)"
+    )
     if args.quick:
         return 0
     with tempfile.TemporaryDirectory() as d:
         repo = fresh_example(Path(d))
         ameide_test(repo)  # warm: installs, caches
         (repo / "go/lib/store/store.go").write_text(
-            (repo / "go/lib/store/store.go").read_text() + "\n// bench edit\n")
+            (repo / "go/lib/store/store.go").read_text() + "\n// bench edit\n"
+        )
         ameide_test(repo)  # warm the go build cache for this change
         times = []
         for _ in range(args.runs):
             el, summary = ameide_test(repo)
             times.append((el, ideal(repo, summary)))
         el, base = min(times)
-        print(f"ameide test, Go leaf lib/store changed: {el:.2f}s; the same commands by an "
-              f"ideal executor {base:.2f}s; overhead {el - base:+.2f}s (target <= 0.5s)")
+        print(
+            f"ameide test, Go leaf lib/store changed: {el:.2f}s; the same commands by an "
+            f"ideal executor {base:.2f}s; overhead {el - base:+.2f}s (target <= 0.5s)"
+        )
         git(repo, "checkout", "-q", "--", ".")
         nothing = min(ameide_test(repo)[0] for _ in range(args.runs))
         print(f"ameide test, nothing changed: {nothing:.2f}s (target < 1s)")
