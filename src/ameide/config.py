@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 FILE = "ameide.toml"
 _KEYS_HELP = (
-    'known tables: [toolchain], [affected], [targets."<id>"], [run], [workspace]; '
+    'known tables: [toolchain], [affected], [targets."<id>"], [run], [workspace], [forge]; '
     "see docs/config.md"
 )
 
@@ -31,6 +31,7 @@ class Config:
     run: dict[str, Any] = field(default_factory=dict)
     toolchain_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     workspace: dict[str, Any] = field(default_factory=dict)
+    forge: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, path: str | None, digest: str, d: dict[str, Any]) -> Config:
@@ -44,6 +45,7 @@ class Config:
             run=dict(d.get("run") or {}),
             toolchain_sources=dict((d.get("toolchain") or {}).get("sources") or {}),
             workspace=dict(d.get("workspace") or {}),
+            forge=dict(d.get("forge") or {}),
         )
 
 

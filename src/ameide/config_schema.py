@@ -37,6 +37,15 @@ class WorkspaceSettings(_Strict):
     codex_secrets_dir: str | None = None
 
 
+class ForgeSettings(_Strict):
+    """Where `ameide pr open|status` opens pull requests (docs/workflows.md)."""
+
+    kind: Literal["github"] | None = None
+    remote: str = Field(default="origin", min_length=1)
+    repo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+    api_url: str | None = Field(default=None, pattern=r"^https?://")
+
+
 class AffectedSettings(_Strict):
     global_: list[str] = Field(default_factory=list, alias="global")
     ignore: list[str] = Field(default_factory=list)
@@ -61,6 +70,7 @@ class AmeideConfigModel(_Strict):
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
     run: RunSettings = Field(default_factory=RunSettings)
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    forge: ForgeSettings = Field(default_factory=ForgeSettings)
 
 
 def validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:

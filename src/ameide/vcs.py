@@ -505,3 +505,241 @@ def tracked(git_root: str, paths: Iterable[str], env: Mapping[str, str] | None =
         ("git", "ls-files", "-z", "--full-name", "--", *wanted), git_root, env=git_env(env)
     )
     return set(_split_z(r.stdout)) & set(wanted) if r.ok else set()
+
+
+# ---------------------------------------------------------------- branch and PR workflows
+#
+# `ameide branch start` and `ameide pr open|status` (docs/workflows.md) use plain git through
+# proc as well: GitPython would shell out to git for fetch and push anyway, and its error text
+# carries the full command line and remote URL (which may hold credentials). Every call here
+# is non-interactive (GIT_TERMINAL_PROMPT=0, no controlling terminal) and bounded by a timeout.
+
+NET_TIMEOUT = 300.0  # seconds for fetch / ls-remote / push
+
+
+def redact_url(text: str) -> str:
+    """`https://user:secret@host/x` -> `https://***@host/x` (anywhere in `text`)."""
+    import re
+
+    return re.sub(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1***@", text)
+
+
+@record
+class Commit:
+    sha: str
+    subject: str
+    body: str
+
+
+@record
+class RemoteHeads:
+    """What `git ls-remote` says about a remote: its default branch and some branch heads."""
+
+    default_branch: str | None
+    heads: dict[str, str]  # branch name -> commit
+
+
+@record
+class PushResult:
+    ok: bool
+    status: str  # new | updated | forced | up-to-date | rejected | stale | remote-rejected
+    detail: str  # git's summary for the ref: [new branch], [rejected] (non-fast-forward), ...
+    upstream: str | None  # `<remote>/<branch>` once set
+
+
+def _git_text(repo: Repo, *args: str) -> str | None:
+    r = repo.git(*args)
+    return r.text().strip() if r.ok else None
+
+
+def _net(
+    repo: Repo, args: tuple[str, ...], extra_env: Mapping[str, str] | None = None
+) -> proc.ProcResult:
+    env = dict(repo.env)
+    env.setdefault("GCM_INTERACTIVE", "never")  # Git Credential Manager: never open a prompt
+    if extra_env:
+        env.update(extra_env)
+    return proc.run(("git", *args), repo.git_root, env=env, timeout=NET_TIMEOUT)
+
+
+def _net_error(what: str, remote: str, r: proc.ProcResult) -> EnvError:
+    err = redact_url(r.err_text() or r.text()).strip()
+    last = err.splitlines()[-3:] if err else [f"exit code {r.returncode}"]
+    low = err.lower()
+    if r.returncode == 124:
+        hint = "the remote did not answer in time; check the network and retry"
+    elif any(s in low for s in ("could not resolve host", "connection refused", "timed out")):
+        hint = "the remote is unreachable: check the network (and proxy settings), then retry"
+    elif any(
+        s in low
+        for s in ("authentication failed", "permission denied", "could not read username", "403")
+    ):
+        hint = (
+            f"git could not authenticate to {remote}: set up credentials for git "
+            "(gh auth setup-git, a credential helper, or an SSH key)"
+        )
+    else:
+        hint = f"check that the remote {remote!r} exists and is reachable (git remote -v)"
+    return EnvError(f"git {what} {remote} failed: " + " | ".join(last), hint=hint)
+
+
+def remote_url(
+    git_root: str, remote: str, env: Mapping[str, str] | None = None, *, push: bool = False
+) -> str | None:
+    """The URL git fetches from (or pushes to) for `remote`, insteadOf rules applied; None
+    without such a remote."""
+    args = ("git", "remote", "get-url", *(("--push",) if push else ()), remote)
+    r = proc.run(args, git_root, env=git_env(env))
+    return r.text().strip() or None if r.ok else None
+
+
+def remote_names(repo: Repo) -> list[str]:
+    return sorted((_git_text(repo, "remote") or "").split())
+
+
+def uncommitted(repo: Repo) -> list[str]:
+    """Uncommitted changes anywhere in the checkout (staged, unstaged, untracked; not ignored),
+    as `XY path` lines, ameide's own artifacts left out."""
+    r = repo.git("status", "--porcelain=v1", "-z", "--untracked-files=normal", "--no-renames")
+    if not r.ok:
+        raise EnvError(
+            f"git status failed: {r.err_text()}",
+            hint="check that the repository is not corrupt (git fsck)",
+        )
+    out = []
+    for entry in _split_z(r.stdout):
+        path = entry[3:]
+        inner = path[len(repo.prefix) :] if path.startswith(repo.prefix) else None
+        if inner is not None and _own(inner):
+            continue
+        out.append(f"{entry[:2]} {path}")
+    return out
+
+
+def valid_branch_name(repo: Repo, name: str) -> bool:
+    return repo.git("check-ref-format", "--branch", name).ok and not name.startswith("-")
+
+
+def local_branch_exists(repo: Repo, name: str) -> bool:
+    return repo.git("show-ref", "--verify", "--quiet", f"refs/heads/{name}").ok
+
+
+def config_get(repo: Repo, key: str) -> str | None:
+    return _git_text(repo, "config", "--get", key) or None
+
+
+def config_set(repo: Repo, key: str, value: str) -> None:
+    r = repo.git("config", key, value)
+    if not r.ok:
+        raise EnvError(f"git config {key} failed: {r.err_text()}", hint="is .git/config writable?")
+
+
+def ls_remote(repo: Repo, remote: str, branches: Iterable[str] = ()) -> RemoteHeads:
+    """The remote's default branch (its HEAD) and the heads of `branches` that exist there."""
+    wanted = sorted(set(branches))
+    r = _net(repo, ("ls-remote", "--symref", remote, "HEAD", *(f"refs/heads/{b}" for b in wanted)))
+    if not r.ok:
+        raise _net_error("ls-remote", remote, r)
+    default: str | None = None
+    heads: dict[str, str] = {}
+    for line in r.text().splitlines():
+        left, _, ref = line.partition("\t")
+        if left.startswith("ref: ") and ref == "HEAD":
+            default = left[5:].removeprefix("refs/heads/")
+        elif ref.startswith("refs/heads/") and ref[11:] in wanted:
+            heads[ref[11:]] = left
+    return RemoteHeads(default, heads)
+
+
+def fetch_branch(repo: Repo, remote: str, branch: str) -> str:
+    """Fetch `branch` into `refs/remotes/<remote>/<branch>`; returns its commit."""
+    tracking = f"refs/remotes/{remote}/{branch}"
+    r = _net(repo, ("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{tracking}"))
+    if not r.ok:
+        if "couldn't find remote ref" in r.err_text().lower():
+            raise UsageError(
+                f"branch {branch!r} does not exist on {remote}",
+                hint=f"name a branch that exists there (git ls-remote --heads {remote})",
+            )
+        raise _net_error("fetch", remote, r)
+    sha = _git_text(repo, "rev-parse", "--verify", f"{tracking}^{{commit}}")
+    if not sha:
+        raise EnvError(f"fetched {remote}/{branch} but cannot resolve {tracking}")
+    return sha
+
+
+def switch_new_branch(repo: Repo, name: str, start: str) -> None:
+    """Create `name` at `start` (no upstream yet: `pr open` sets it when it pushes), switch."""
+    r = repo.git("switch", "--quiet", "--no-track", "-c", name, start)
+    if not r.ok:
+        raise EnvError(
+            f"git switch -c {name} failed: {r.err_text()}",
+            hint="resolve what git reports (git status), then rerun",
+        )
+
+
+def merge_base(repo: Repo, a: str, b: str) -> str | None:
+    return _git_text(repo, "merge-base", a, b)
+
+
+def ahead_behind(repo: Repo, ref: str, other: str) -> tuple[int, int]:
+    """(commits on `ref` not on `other`, commits on `other` not on `ref`)."""
+    out = _git_text(repo, "rev-list", "--left-right", "--count", f"{ref}...{other}") or "0 0"
+    left, _, right = out.partition("\t")
+    return int(left or 0), int(right or 0)
+
+
+def commits_between(repo: Repo, base: str, head: str = "HEAD") -> list[Commit]:
+    """Commits reachable from `head` and not from `base`, oldest first (no merges' parents)."""
+    r = repo.git("log", "--reverse", "--no-color", "--format=%H%x00%s%x00%b%x1e", f"{base}..{head}")
+    if not r.ok:
+        raise EnvError(f"git log {base}..{head} failed: {r.err_text()}")
+    out = []
+    for rec in r.text().split("\x1e"):
+        rec = rec.strip("\n")
+        if not rec:
+            continue
+        sha, subject, body = [*rec.split("\0"), "", ""][:3]
+        out.append(Commit(sha, subject, body.strip()))
+    return out
+
+
+def upstream_of(repo: Repo, branch: str) -> str | None:
+    return _git_text(repo, "rev-parse", "--abbrev-ref", f"{branch}@{{upstream}}")
+
+
+def push_branch(
+    repo: Repo,
+    remote: str,
+    branch: str,
+    *,
+    force_with_lease: bool = False,
+    extra_env: Mapping[str, str] | None = None,
+) -> PushResult:
+    """`git push --porcelain -u <remote> <branch>`: never forced unless `force_with_lease`
+    (which only overwrites what the remote-tracking ref says is there). A rejected ref is a
+    result; a push that could not talk to the remote raises EnvError."""
+    args = ["push", "--porcelain", "--set-upstream"]
+    if force_with_lease:
+        args.append(f"--force-with-lease=refs/heads/{branch}")
+    args += [remote, f"refs/heads/{branch}:refs/heads/{branch}"]
+    r = _net(repo, tuple(args), extra_env)
+    line = next(
+        (ln for ln in r.text().splitlines() if f"\trefs/heads/{branch}:" in ln),
+        "",
+    )
+    flag, _, rest = line.partition("\t")
+    summary = rest.partition("\t")[2].strip()
+    if r.ok:
+        status = {"*": "new", "+": "forced", "=": "up-to-date"}.get(flag, "updated")
+        return PushResult(True, status, summary, upstream_of(repo, branch))
+    if flag == "!":
+        low = summary.lower()
+        if "remote rejected" in low:
+            status = "remote-rejected"
+        elif "stale info" in low:
+            status = "stale"
+        else:
+            status = "rejected"
+        return PushResult(False, status, summary, None)
+    raise _net_error("push to", remote, r)

@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 # Commands CONTRACT.md promises that may not exist in this build yet: mentioning one is a
 # warning, not an error (profiles describe the workflow ahead of the release that ships it).
 PLANNED: tuple[tuple[str, ...], ...] = (
-    ("branch", "start"),
-    ("pr", "open"),
-    ("pr", "status"),
     ("workspace", "check"),
     ("toolchain", "check"),
     ("toolchain", "install"),

@@ -51,4 +51,8 @@ def build_app() -> typer.Typer:
 
     app.command("profile")(profile.profile)
     app.add_typer(agents.app, name="agents")
+    from ameide.cli import branch, pr  # branch and pull-request workflows
+
+    app.add_typer(branch.app, name="branch")
+    app.add_typer(pr.app, name="pr")
     return app

@@ -1,0 +1,1 @@
+"""Branch and pull-request workflows (docs/workflows.md): `branch start`, `pr open|status`."""
