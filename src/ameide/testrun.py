@@ -443,6 +443,9 @@ class Engine:
                 )
                 if first is None and r.status in ("failed", "timeout", "error"):
                     test, excerpt, file, line = _excerpt(r)
+                    if r.status in ("timeout", "error") and r.message not in excerpt:
+                        # what happened to the task comes before what its log says
+                        excerpt = f"{r.message}\n{excerpt}".rstrip()
                     first = {
                         "task": r.task.id,
                         "phase": n,
