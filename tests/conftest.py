@@ -36,6 +36,22 @@ _CI_VARS = (
     "FORCE_COLOR",
     "GIT_DIR",
     "GIT_WORK_TREE",
+    # the task cache: its remote and switches (docs/cache.md)
+    "AMEIDE_SHARD_WEIGHTS",
+    "AMEIDE_CACHE",
+    "AMEIDE_CACHE_DIR",
+    "AMEIDE_REMOTE_CACHE",
+    "AMEIDE_REMOTE_CACHE_URL",
+    "AMEIDE_REMOTE_CACHE_TOKEN",
+    "AMEIDE_REMOTE_CACHE_TEAM",
+    "AMEIDE_REMOTE_CACHE_READ_ONLY",
+    "AMEIDE_REMOTE_CACHE_TIMEOUT",
+    "AMEIDE_REMOTE_CACHE_SIGNATURE_KEY",
+    "TURBO_API",
+    "TURBO_TOKEN",
+    "TURBO_TEAM",
+    "TURBO_REMOTE_CACHE_SIGNATURE_KEY",
+    "CI_MERGE_REQUEST_IID",
 )
 
 
@@ -150,3 +166,26 @@ def load_summary(root: Path, run: str = "latest") -> dict[str, object]:
     )
     Summary.model_validate(doc)
     return doc
+
+
+@pytest.fixture
+def turbo_server(tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """`turbo_server(token=..., signature_key=None)` -> a started real turborepo-remote-cache
+    server (tests/turbo_server.py); every server started is killed afterwards."""
+    from tests.turbo_server import TurboServer
+
+    started: list[TurboServer] = []
+
+    def _start(token: str = "test-token", signature_key: str | None = None) -> TurboServer:
+        d = tmp_path / f"turbo-server-{len(started)}"
+        d.mkdir()
+        server = TurboServer(d, token, signature_key)
+        started.append(server)
+        try:
+            return server.start()
+        except RuntimeError as exc:
+            pytest.fail(f"{exc} (remote-cache tests need it; deselect with -m 'not integration')")
+
+    yield _start
+    for s in started:
+        s.stop()

@@ -39,13 +39,20 @@ class Planning:
     """Everything the test engine needs from planning: repo, config, graph, affected report."""
 
     def __init__(
-        self, repo: vcs.Repo, config: Config, graph: Graph, report: AffectedReport, cache_dir: str
+        self,
+        repo: vcs.Repo,
+        config: Config,
+        graph: Graph,
+        report: AffectedReport,
+        cache_dir: str,
+        index: vcs.FileIndex | None = None,
     ) -> None:
         self.repo = repo
         self.config = config
         self.graph = graph
         self.report = report
         self.cache_dir = cache_dir
+        self.index = index  # the file index planning read (task cache keys reuse it)
 
 
 def compute(
@@ -78,7 +85,8 @@ def plan_context(
         everything_reason=res.everything_reason,
         warnings=res.warnings,
     )
-    return Planning(repo, config, graph, classify(repo, graph, config, changes), cache)
+    report = classify(repo, graph, config, changes)
+    return Planning(repo, config, graph, report, cache, snap.index)
 
 
 def _matcher(patterns: tuple[str, ...] | list[str]) -> tuple[set[str], list[re.Pattern[str]]]:

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 
 FILE = "ameide.toml"
 _KEYS_HELP = (
-    'known tables: [toolchain], [affected], [targets."<id>"], [run], [workspace], [forge]; '
-    "see docs/config.md"
+    'known tables: [toolchain], [affected], [targets."<id>"], [run], [workspace], [cache], '
+    "[forge]; see docs/config.md"
 )
 
 
@@ -32,6 +32,7 @@ class Config:
     toolchain_sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     workspace: dict[str, Any] = field(default_factory=dict)
     forge: dict[str, Any] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # [cache] (docs/cache.md)
 
     @classmethod
     def from_data(cls, path: str | None, digest: str, d: dict[str, Any]) -> Config:
@@ -46,6 +47,7 @@ class Config:
             toolchain_sources=dict((d.get("toolchain") or {}).get("sources") or {}),
             workspace=dict(d.get("workspace") or {}),
             forge=dict(d.get("forge") or {}),
+            cache=dict(d.get("cache") or {}),
         )
 
 

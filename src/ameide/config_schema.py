@@ -57,6 +57,44 @@ class TargetOverride(_Strict):
     integration: list[str] | None = None
     skip: bool = False
     timeout: float | None = Field(default=None, gt=0)
+    cache: bool = True
+
+
+# task kinds whose successful results may be cached (docs/cache.md); installs, codegen freshness
+# and profile checks are never cached: they have effects or inputs outside the cache key
+CACHEABLE_KIND = Literal[
+    "vet",
+    "collect",
+    "typecheck",
+    "lint",
+    "unit",
+    "integration",
+    "buf-lint",
+    "buf-format",
+    "buf-breaking",
+    "contract",
+]
+
+
+class RemoteCacheSettings(_Strict):
+    """`[cache.remote]`: a Turborepo remote-cache server (docs/cache.md)."""
+
+    enabled: bool = True
+    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    team: str | None = None
+    read_only: bool = False
+    signature_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    timeout: float = Field(default=2.0, gt=0, le=60)
+
+
+class CacheSettings(_Strict):
+    """`[cache]`: the task result cache (docs/cache.md)."""
+
+    enabled: bool = True
+    max_size_mb: int = Field(default=2048, ge=1)
+    kinds: list[CACHEABLE_KIND] | None = None
+    env: list[str] = Field(default_factory=list)
+    remote: RemoteCacheSettings = Field(default_factory=RemoteCacheSettings)
 
 
 class RunSettings(_Strict):
@@ -70,6 +108,7 @@ class AmeideConfigModel(_Strict):
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
     run: RunSettings = Field(default_factory=RunSettings)
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    cache: CacheSettings = Field(default_factory=CacheSettings)
     forge: ForgeSettings = Field(default_factory=ForgeSettings)
 
 

@@ -16,30 +16,16 @@ import anyio
 from ameide import proc
 from ameide.evidence.junit import Case, gotest_json_to_cases, parse_junit, synthetic_case
 from ameide.plan import JUNIT
-from ameide.records import record, replace
+from ameide.records import replace
+from ameide.taskresult import TaskResult
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ameide.cache.session import CacheSession
     from ameide.plan import Task
 
 LOG_TAIL_BYTES = 64 * 1024
-
-
-@record
-class TaskResult:
-    task: Task
-    status: str  # passed | failed | timeout | error | cancelled | skipped
-    exit_code: int | None
-    duration: float
-    log: str | None  # absolute path
-    cases: tuple[Case, ...]
-    junit_source: str  # native | converted | synthetic
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("passed", "skipped")
 
 
 _GO_POS = re.compile(r"^\s+([\w.-]+\.go):(\d+):", re.M)
@@ -125,8 +111,10 @@ class Runner:
         env: Mapping[str, str],
         listener: Listener,
         builtins: dict[str, object] | None = None,
+        cache: CacheSession | None = None,
     ) -> None:
         self.root = root
+        self.cache = cache
         self.run_dir = run_dir
         self.jobs = max(1, jobs)
         self.env = env
@@ -201,7 +189,16 @@ class Runner:
                 return
             self.listener.task_started(task)
             lock = task.params.get("lock")
-            if lock:  # installs: two ameide runs must not install into one workspace at once
+            cached = None
+            cacheable = self.cache is not None and bool(self.cache.key(task))
+            if self.cache is not None and cacheable:
+                log, _ = self._paths(task)
+                cached = await anyio.to_thread.run_sync(
+                    self.cache.lookup, task, log, abandon_on_cancel=True
+                )
+            if cached is not None:
+                result = cached
+            elif lock:  # installs: two ameide runs must not install into one workspace at once
                 fd = await anyio.to_thread.run_sync(_lock, lock, abandon_on_cancel=True)
                 try:
                     result = await self.run_task(task)
@@ -209,6 +206,10 @@ class Runner:
                     os.close(fd)
             else:
                 result = await self.run_task(task)
+            if self.cache is not None and cacheable and cached is None and result.ok:
+                # a passed result is kept even when another task's failure cancels the phase
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(self.cache.save, result)
         self.current[task.id] = result
         self.notified.add(task.id)
         self.listener.task_finished(result)

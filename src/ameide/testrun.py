@@ -22,9 +22,12 @@ if TYPE_CHECKING:
 
     from ameide.affected import Planning
     from ameide.agents.guardrails import GuardrailReport
+    from ameide.cache.session import CacheSession
+    from ameide.cache.settings import CacheSettings
     from ameide.evidence.junit import Case
     from ameide.plan import Plan
-    from ameide.runner import Listener, TaskResult
+    from ameide.runner import Listener
+    from ameide.taskresult import TaskResult
     from ameide.workspace.toolchain import ToolStatus
 
 PHASE_NAMES = ("contract", "unit", "integration-local")
@@ -45,6 +48,7 @@ class TestRequest:
     all_targets: bool = False
     jobs: int | None = None
     fail_fast: bool = True
+    cache: bool = True  # False: `ameide run --no-cache`
 
 
 @record
@@ -107,6 +111,11 @@ class Engine:
         self.listener = listener
         self.env = env
         self.interrupted = False
+        self.shard_doc: dict[str, Any] | None = None
+        self.cache_doc: dict[str, Any] | None = None
+        self.cache: CacheSession | None = None
+        self._tools: list[ToolStatus] | None = None
+        self.extra_warnings: list[str] = []
 
     # ------------------------------------------------------------------ planning
     def plan(self) -> tuple[Planning, Plan, list[str]]:
@@ -149,19 +158,203 @@ class Engine:
         )
         return ctx, plan, ids
 
+    def _shard_from_env(self) -> tuple[Any, dict[str, float]] | None:
+        """AMEIDE_SHARD (and the matrix's weights) for `ameide test ci`; exit 2 when bad."""
+        if self.req.mode != "ci":
+            if self.env.get("AMEIDE_SHARD"):
+                self.extra_warnings.append(
+                    "AMEIDE_SHARD is honoured by `ameide test ci` only: every task ran here"
+                )
+            return None
+        from ameide.cache.shard import from_env
+
+        return from_env(self.env)
+
+    def _cache_settings(self, ctx: Planning) -> CacheSettings:
+        from ameide.cache.settings import settings
+
+        s = settings(ctx.config, self.env)  # a bad AMEIDE_*CACHE* variable: exit 2 here
+        if s.enabled and not self.req.cache:
+            from ameide.records import replace
+
+            s = replace(s, enabled=False, reason="ameide run --no-cache")
+        return s
+
+    def _open_cache(
+        self, ctx: Planning, plan: Plan, tool_results: list[ToolStatus]
+    ) -> CacheSession | None:
+        """Compute every task's key and open the local store (and the remote)."""
+        from ameide.cache.session import CacheSession, disabled_doc
+
+        s = self.cache_settings
+        if not s.enabled:
+            self.cache_doc = disabled_doc(s.reason)
+            return None
+        from ameide.cache.store import LocalStore
+
+        keys = self.task_keys(ctx, plan, tool_results, s)
+        remote = None
+        if s.remote is not None:
+            from ameide.cache.remote import RemoteCache
+
+            remote = RemoteCache(s.remote, ci=self.req.mode == "ci" or bool(self.env.get("CI")))
+        return CacheSession(s, keys, LocalStore(s.dir, s.max_bytes), remote)
+
+    def task_keys(
+        self, ctx: Planning, plan: Plan, tool_results: list[ToolStatus], s: CacheSettings
+    ) -> dict[str, str | None]:
+        """task id -> cache key, None for tasks that are never cached (docs/cache.md)."""
+        from ameide.cache.keys import KeyMaker
+
+        tools = {t.tool: t.found for t in tool_results if t.ok}
+        if any(t.ecosystem == "pnpm" for t in plan.tasks) and "node" not in tools:
+            from ameide.workspace.toolchain import version_of, which
+
+            node = which("node", self.env)
+            tools["node"] = version_of(node, "node", ctx.repo.root, self.env) if node else None
+        blobs = ctx.index.blobs if ctx.index is not None else {}
+        maker = KeyMaker(
+            ctx.repo.root,
+            ctx.graph,
+            blobs,
+            ctx.config,
+            tools,
+            self.env,
+            extra_env=s.env,
+            state_dir=ctx.cache_dir,
+        )
+        overrides = ctx.config.targets
+        base = ctx.report.changes.base.commit
+        trees: dict[str, str | None] = {}
+        keys: dict[str, str | None] = {}
+        for t in plan.tasks:
+            cacheable = (
+                t.kind in s.kinds
+                and t.builtin is None
+                and bool(t.targets)
+                and all((overrides.get(tid) or {}).get("cache", True) for tid in t.targets)
+            )
+            if cacheable and t.kind == "buf-breaking" and base:
+                # what `buf breaking` compares with is the workspace as it was at the base:
+                # key on that tree, not on the commit, so other branches with the same base
+                # protos hit too
+                if t.cwd not in trees:
+                    trees[t.cwd] = vcs.tree_id(ctx.repo, base, t.cwd)
+                tree = trees[t.cwd]
+                if tree:
+                    from ameide.records import replace
+
+                    argv = tuple(a.replace(f"#ref={base}", f"#tree={tree}") for a in t.argv)
+                    t = replace(t, argv=argv)
+            keys[t.id] = maker.key(t) if cacheable else None
+        return keys
+
+    def _cache_hits(self, ctx: Planning, plan: Plan) -> tuple[set[str], list[str]]:
+        """Tasks whose result the local store or the remote already holds (for `--matrix`)."""
+        s = self.cache_settings
+        if not s.enabled or not plan.tasks:
+            return set(), []
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ameide.cache.store import LocalStore
+
+        ecos = sorted({t.ecosystem for t in plan.tasks if t.targets})
+        keys = self.task_keys(ctx, plan, self._check_tools(ctx, ecos), s)
+        store = LocalStore(s.dir, s.max_bytes)
+        hits = {tid for tid, k in keys.items() if k and os.path.exists(store.path(k))}
+        rest = {tid: k for tid, k in keys.items() if k and tid not in hits}
+        if s.remote is None or not rest:
+            return hits, []
+        from ameide.cache.remote import RemoteCache
+
+        remote = RemoteCache(s.remote, ci=True)
+        with ThreadPoolExecutor(max_workers=8) as ex:
+            found = dict(zip(rest, ex.map(lambda k: remote.head(k)[0], rest.values()), strict=True))
+        remote.close()
+        hits |= {tid for tid, ok in found.items() if ok}
+        w = remote.warning()
+        return hits, [w] if w else []
+
     # ------------------------------------------------------------------ running
     def run(self) -> Outcome:
-        import anyio
-
         from ameide import proc
 
         started = time.time()
+        shard = self._shard_from_env()
         ctx, plan, ids = self.plan()
+        self.cache_settings = self._cache_settings(ctx)
         guard, plan = self._guardrails(ctx, plan)
+        if shard is not None:
+            from ameide.cache.shard import select
+
+            plan, self.shard_doc = select(plan, *shard)
+        replayed = self._replay_all(ctx, plan, ids, started, guard)
+        if replayed is not None:
+            return replayed
+        import anyio
+
         try:
             return anyio.run(self._run, ctx, plan, ids, started, guard)
         finally:
             proc.kill_all()  # belt and braces: no child outlives ameide
+
+    def _replay_all(
+        self,
+        ctx: Planning,
+        plan: Plan,
+        ids: list[str],
+        started: float,
+        guard: GuardrailReport | None,
+    ) -> Outcome | None:
+        """The rerun agents do most: every planned task is a local cache hit. Replay the
+        evidence without starting the runner and its event loop (whose imports alone cost
+        ~75 ms); None when anything has to run, and the runner takes over (reusing the
+        toolchain check and the keys computed here)."""
+        if not plan.tasks:
+            return None
+        ecos = sorted({ctx.graph.targets[t].ecosystem for t in plan.targets})
+        self._tools = self._check_tools(ctx, ecos)
+        if any(not s.ok for s in self._tools) or not self.cache_settings.enabled:
+            return None
+        self.cache = self._open_cache(ctx, plan, self._tools)
+        if self.cache is None or (guard is not None and guard.noteworthy):
+            return None
+        found = self.cache.preload(list(plan.tasks))
+        if found is None:
+            return None
+        from ameide.evidence.rundir import new_run
+
+        sd = self.shard_doc
+        run_id, run_dir = new_run(ctx.repo.root, f"-s{sd['index']}of{sd['total']}" if sd else "")
+        phase_results: dict[int, list[TaskResult]] = {}
+        phase_times: dict[int, float] = {}
+        status: dict[int, str] = {}
+        for n in self.req.phases:
+            tasks = plan.phase(n)
+            if not tasks:
+                status[n] = "empty"
+                continue
+            hook = getattr(self.listener, "phase_started", None)
+            if hook:
+                hook(n, tasks)
+            t0 = time.perf_counter()
+            logs = os.path.join(run_dir, f"phase{n}", "logs")
+            os.makedirs(logs, exist_ok=True)
+            res = []
+            for t in tasks:
+                self.listener.task_started(t)
+                r = self.cache.replay(t, found[t.id], "local", os.path.join(logs, t.slug + ".log"))
+                self.listener.task_finished(r)
+                res.append(r)
+            phase_times[n] = time.perf_counter() - t0
+            phase_results[n], status[n] = res, "passed"
+            hook2 = getattr(self.listener, "phase_finished", None)
+            if hook2:
+                hook2(n, res, "passed", phase_times[n])
+        self.cache_doc = self.cache.finish()
+        return self._finish(
+            ctx, plan, ids, run_id, run_dir, started, phase_results, phase_times, status, [], guard
+        )
 
     async def _run(
         self,
@@ -178,7 +371,8 @@ class Engine:
         from ameide.evidence.rundir import new_run
         from ameide.runner import Runner
 
-        run_id, run_dir = new_run(ctx.repo.root)
+        sd = self.shard_doc
+        run_id, run_dir = new_run(ctx.repo.root, f"-s{sd['index']}of{sd['total']}" if sd else "")
         env = dict(self.env)
         jobs = self.req.jobs or jobs_from_env(env, ctx.config.run.get("jobs"))
         runner = Runner(
@@ -199,7 +393,10 @@ class Engine:
             with anyio.CancelScope() as run_scope:
                 self._run_scope = run_scope
                 ecos = sorted({ctx.graph.targets[t].ecosystem for t in plan.targets})
-                tool_results = await anyio.to_thread.run_sync(self._check_tools, ctx, ecos)
+                if self._tools is not None:  # checked already (_replay_all)
+                    tool_results = self._tools
+                else:
+                    tool_results = await anyio.to_thread.run_sync(self._check_tools, ctx, ecos)
                 env_error = [s for s in tool_results if not s.ok]
                 # a guardrails task opens phase 0 when it has something to say (a violation,
                 # an allowlist exemption, an edit of its configuration); a clean pass is
@@ -209,6 +406,11 @@ class Engine:
                     if guard is not None and guard.noteworthy
                     else []
                 )
+                if not env_error and self.cache is None:
+                    self.cache = await anyio.to_thread.run_sync(
+                        self._open_cache, ctx, plan, tool_results
+                    )
+                runner.cache = self.cache
                 if env_error:
                     phase_results[0] = guarded + [
                         self._tool_result(s, run_dir) for s in tool_results
@@ -250,6 +452,12 @@ class Engine:
                             hook2(n, res, status[n], phase_times[n])
                         await self._post_install(ctx, res)
             tg.cancel_scope.cancel()
+        cache = self.cache
+        if cache is not None:
+            interrupted = self.interrupted
+            self.cache_doc = await anyio.to_thread.run_sync(
+                lambda: cache.finish(interrupted=interrupted)
+            )
         if self.interrupted:
             for n in self.req.phases:
                 if n in phase_results and status.get(n) not in ("passed", "failed"):
@@ -320,7 +528,7 @@ class Engine:
         from ameide.evidence.junit import synthetic_case
         from ameide.fsutil import atomic_write_text
         from ameide.plan import Task
-        from ameide.runner import TaskResult
+        from ameide.taskresult import TaskResult
 
         task = Task(
             "guardrails",
@@ -353,7 +561,7 @@ class Engine:
     def _tool_result(self, s: ToolStatus, run_dir: str) -> TaskResult:
         from ameide.evidence.junit import synthetic_case
         from ameide.plan import Task
-        from ameide.runner import TaskResult
+        from ameide.taskresult import TaskResult
 
         task = Task(
             f"toolchain {s.tool}", 0, 0, "toolchain", s.tool, (), (), ".", builtin="toolchain"
@@ -403,6 +611,9 @@ class Engine:
         phases_doc = []
         first: dict[str, Any] | None = None
         totals = {"tasks": 0, "passed": 0, "failed": 0, "tests": 0, "test_failures": 0}
+        totals["cached"] = 0
+        keys = self.cache.keys if self.cache is not None else {}
+        ran: dict[str, float] = {}
         for n in self.req.phases:
             results = phase_results.get(n, [])
             junit_rel = None
@@ -421,6 +632,9 @@ class Engine:
                 totals["failed"] += not r.ok and r.status != "cancelled"
                 totals["tests"] += counts["total"]
                 totals["test_failures"] += counts["failed"] + counts["errors"]
+                totals["cached"] += r.cached
+                if not r.cached and r.status in ("passed", "failed") and r.task.builtin is None:
+                    ran[r.task.id] = r.duration
                 tasks_doc.append(
                     {
                         "id": r.task.id,
@@ -433,7 +647,10 @@ class Engine:
                         "status": r.status,
                         "exit_code": r.exit_code,
                         "duration": round(r.duration, 3),
-                        "cached": False,
+                        "cached": r.cached,
+                        "cache_key": keys.get(r.task.id),
+                        "cache_source": r.cache_source,
+                        "original_duration": r.original_duration,
                         "log": os.path.relpath(r.log, run_dir) if r.log else None,
                         "junit": junit_rel or "",
                         "junit_source": r.junit_source,
@@ -488,7 +705,9 @@ class Engine:
             "base": {"ref": ch.base.ref, "commit": ch.base.commit, "source": ch.base.source},
             "head": ch.head,
             "branch": ch.branch,
-            "dirty": vcs.is_dirty(ctx.repo),
+            # dirty at the start stays dirty; a clean start is checked again (a task may have
+            # left files behind), which on a big repo costs a second `git status`
+            "dirty": (ctx.index is not None and ctx.index.dirty) or vcs.is_dirty(ctx.repo),
             "everything": ch.everything,
             "changed_files": [
                 {"path": f.path, "status": f.status, "kind": f.kind, "owners": list(f.owners)}
@@ -522,9 +741,16 @@ class Engine:
             "exit_code": code,
             "first_failure": first,
             "totals": {**totals, "duration": round(finished - started, 3)},
-            "shard": None,
-            "warnings": list(rep.warnings),
+            "shard": self.shard_doc,
+            "cache": self.cache_doc,
+            "warnings": list(rep.warnings) + self.extra_warnings,
         }
+        if self.cache is not None:
+            doc["warnings"] += self.cache.warnings()
+        if ran:
+            from ameide.cache.shard import record_timings
+
+            record_timings(ctx.cache_dir, ran)
         doc["guardrails"] = None
         if guard is not None:
             from ameide.agents.guardrails import summary_doc, warnings
@@ -561,3 +787,65 @@ def run_tests(
     req: TestRequest, listener: Listener, env: Mapping[str, str] | None = None
 ) -> Outcome:
     return Engine(req, listener, os.environ if env is None else env).run()
+
+
+class _Quiet:
+    def task_started(self, task: Any) -> None: ...
+    def task_finished(self, result: Any) -> None: ...
+
+
+def plan_matrix(
+    req: TestRequest, total: int, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """`ameide run --matrix N`: plan what `ameide test ci` would run, weigh every task by the
+    durations of earlier runs (summaries under artifacts/agent-ci, this clone's timings; a task
+    whose result is in the local or remote cache weighs a replay), split it N ways and describe
+    the GitHub Actions matrix whose entries give each shard AMEIDE_SHARD and the weights."""
+    from ameide.cache.shard import (
+        HIT_WEIGHT,
+        MAX_SHARDS,
+        assign,
+        encode_weights,
+        estimate,
+        history,
+        weight,
+    )
+
+    if not 1 <= total <= MAX_SHARDS:
+        raise UsageError(
+            f"--matrix {total}: the shard count must be between 1 and {MAX_SHARDS}",
+            hint="GitHub Actions runs at most 256 jobs per matrix; e.g. --matrix 4",
+        )
+    env = os.environ if env is None else env
+    engine = Engine(req, _Quiet(), env)
+    ctx, plan, _ = engine.plan()
+    engine.cache_settings = engine._cache_settings(ctx)
+    _, plan = engine._guardrails(ctx, plan)
+    known = history(ctx.repo.root, ctx.cache_dir)
+    weights = {t.id: known[t.id] for t in plan.tasks if t.id in known}
+    hits, warnings = engine._cache_hits(ctx, plan)
+    weights.update({tid: HIT_WEIGHT for tid in hits})
+    tasks = list(plan.tasks)
+    owner = assign(tasks, total, weights)
+    encoded = encode_weights(weights) if weights else ""
+    shards = []
+    for k in range(1, total + 1):
+        mine = [t for t in tasks if owner.get(t.id) == k]
+        shards.append(
+            {
+                "shard": f"{k}/{total}",
+                "tasks": [t.id for t in mine],
+                "seconds": round(sum(weight(t, weights) for t in mine), 1),
+            }
+        )
+    partitioned = [t for t in tasks if t.id in owner]
+    return {
+        "matrix": {"include": [{"shard": s["shard"], "weights": encoded} for s in shards]},
+        "shards": shards,
+        "tasks": len(partitioned),
+        "known": sum(1 for t in partitioned if t.id in weights and t.id not in hits),
+        "hits": sorted(hits),
+        "estimated": sorted(t.id for t in partitioned if t.id not in weights),
+        "estimate_total": round(sum(estimate(t) for t in partitioned), 1),
+        "warnings": warnings,
+    }

@@ -60,6 +60,7 @@ class FileIndex:
 
     blobs: dict[str, str | None]
     nested_roots: tuple[str, ...]  # dirs holding their own ameide.toml (separate monorepos)
+    dirty: bool = False  # uncommitted changes under the root (as is_dirty() would say)
 
 
 def _split_z(data: bytes) -> list[str]:
@@ -435,7 +436,9 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
             if rels and not (nested_pfx and rels[0].startswith(nested_pfx)):
                 scoped_changes.append(ChangedFile(rels[0], c.status))
         changes = sorted(scoped_changes, key=lambda c: c.path)
-    return Snapshot(tuple(changes), FileIndex(scoped, nested))
+    pre = repo.prefix
+    dirty_tree = any(not _own(p[len(pre) :]) for p in dirty if p.startswith(pre))
+    return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree))
 
 
 def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
@@ -456,6 +459,14 @@ def paths_in_commit(repo: Repo, commit: str, paths: Iterable[str]) -> set[str]:
     )
     found = {p[len(repo.prefix) :] for p in _split_z(r.stdout)} if r.ok else set()
     return {p for p in wanted if p in found}
+
+
+def tree_id(repo: Repo, commit: str, path: str) -> str | None:
+    """The git tree (or blob) id of `path` (relative to the monorepo root) at `commit`: what a
+    directory held there, independent of which commit it was (for cache keys)."""
+    spec = f"{commit}:{repo.prefix}{'' if path == '.' else path}"
+    r = repo.git("rev-parse", "-q", "--verify", spec)
+    return r.text().strip() or None if r.ok else None
 
 
 def is_dirty(repo: Repo) -> bool:

@@ -145,7 +145,7 @@ def test_check_fails_on_bad_commands_and_size(run_cli: RunCli, make_repo: MakeRe
     assert code == 1
     errors = [ln for ln in out.splitlines() if ln.startswith("error")]
     known = set(errors[1].split("(known: ")[1].rstrip(")").split(", "))
-    assert {"affected", "agents", "branch", "codex", "pr", "profile", "run", "targets"} <= known
+    assert {"affected", "agents", "branch", "cache", "codex", "pr", "profile", "run"} <= known
     assert errors == [
         f"error   command  {repo}/AGENTS.md:3: `ameide affected` has no option --all (options: "
         "--base, --explain, --help, --json, --verbose)",

@@ -46,15 +46,16 @@ def do_test(
     targets: tuple[str, ...] = (),
     all_targets: bool = False,
     as_json: bool = False,
+    cache: bool = True,
 ) -> int:
     """`ameide test` (mode test), `ameide test ci` (mode ci) and `ameide run` (mode run)."""
-    from ameide.report.console import make_console
+    from ameide.report.console import make_test_console
     from ameide.report.testview import make_listener, render_closing, render_nothing
     from ameide.testrun import TestRequest, run_tests
 
     env = os.environ
     ci = mode == "ci"
-    console = make_console(stderr=as_json)
+    console = make_test_console(stderr=as_json)
     listener = make_listener(console, env, ci=ci or as_json)
     req = TestRequest(
         mode=mode,
@@ -64,6 +65,7 @@ def do_test(
         targets=targets,
         all_targets=all_targets,
         fail_fast=not ci,
+        cache=cache,
     )
     outcome = run_tests(req, listener)
     if as_json:
@@ -75,3 +77,23 @@ def do_test(
     else:
         render_closing(outcome.summary, console, os.getcwd())
     return outcome.exit_code
+
+
+def do_matrix(*, total: int, base: str | None, as_json: bool) -> int:
+    """`ameide run --matrix N`: the shards of what `ameide test ci` would run."""
+    from ameide.testrun import TestRequest, plan_matrix
+
+    doc = plan_matrix(TestRequest(mode="ci", cwd=os.getcwd(), base=base, fail_fast=False), total)
+    if as_json:
+        import json
+
+        # one line, so `echo "matrix=$(ameide run --matrix 4 --json)" >> "$GITHUB_OUTPUT"` works
+        sys.stdout.write(json.dumps(doc["matrix"], separators=(",", ":")) + "\n")
+        for w in doc["warnings"]:
+            sys.stderr.write(f"ameide: warning: {w}\n")
+    else:
+        from ameide.report.cache import render_matrix
+        from ameide.report.console import make_console
+
+        render_matrix(doc, make_console())
+    return 0

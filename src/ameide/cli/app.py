@@ -55,4 +55,7 @@ def build_app() -> typer.Typer:
 
     app.add_typer(branch.app, name="branch")
     app.add_typer(pr.app, name="pr")
+    from ameide.cli import cache  # the task result cache
+
+    app.add_typer(cache.app, name="cache")
     return app

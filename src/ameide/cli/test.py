@@ -15,7 +15,8 @@ app = typer.Typer(
 def test(ctx: typer.Context) -> None:
     """Plan the affected targets and run phases 0/1/2 with evidence under
     artifacts/agent-ci/. The first failure stops its phase; a failed phase stops the run.
-    Knobs: AMEIDE_BASE, AMEIDE_JOBS, NO_COLOR, CI (docs/test.md)."""
+    Tasks that passed before with the same inputs are replayed from the cache (docs/cache.md).
+    Knobs: AMEIDE_BASE, AMEIDE_JOBS, AMEIDE_CACHE, NO_COLOR, CI (docs/test.md)."""
     if ctx.invoked_subcommand is None:
         from ameide.cli import set_exit_code
         from ameide.cli.actions import do_test
@@ -26,7 +27,8 @@ def test(ctx: typer.Context) -> None:
 @app.command("ci")
 def ci() -> None:
     """The same engine for CI: base from the CI environment, finishes a failing phase so
-    every failure of it is shown, plain grouped output (GitHub Actions annotations)."""
+    every failure of it is shown, plain grouped output (GitHub Actions annotations).
+    AMEIDE_SHARD=k/N runs shard k of N (docs/ci.md, `ameide run --matrix N`)."""
     from ameide.cli import set_exit_code
     from ameide.cli.actions import do_test
 

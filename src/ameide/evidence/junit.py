@@ -34,13 +34,22 @@ class Case:
     line: int | None = None
 
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML_SET = "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+_NOT_XML: re.Pattern[str] | None = None  # compiled on first non-ASCII text: ~7 ms
+_NOT_XML_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def xml_safe(s: str) -> str:
     """Drop ANSI colour codes and characters XML 1.0 cannot carry."""
-    return _NOT_XML.sub("", _ANSI.sub("", s))
+    global _NOT_XML
+    if "\x1b" in s:
+        s = _ANSI.sub("", s)
+    if s.isascii():
+        return _NOT_XML_ASCII.sub("", s)
+    if _NOT_XML is None:
+        _NOT_XML = re.compile(_NOT_XML_SET)
+    return _NOT_XML.sub("", s)
 
 
 def _cap(s: str) -> str:

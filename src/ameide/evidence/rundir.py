@@ -15,7 +15,8 @@ import time
 ARTIFACTS = os.path.join("artifacts", "agent-ci")
 
 
-def new_run(root: str) -> tuple[str, str]:
+def new_run(root: str, suffix: str = "") -> tuple[str, str]:
+    """A fresh run directory; `suffix` (e.g. `-s2of4` for a CI shard) ends the run id."""
     base = os.path.join(root, ARTIFACTS)
     os.makedirs(base, exist_ok=True)
     ignore = os.path.join(base, ".gitignore")
@@ -24,6 +25,7 @@ def new_run(root: str) -> tuple[str, str]:
             fh.write("# written by ameide: evidence is not source\n*\n")
     while True:
         run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+        run_id += suffix
         path = os.path.join(base, run_id)
         try:
             os.makedirs(path)

@@ -61,6 +61,15 @@ class TaskInfo(_M):
     exit_code: int | None
     duration: float = Field(description="seconds")
     cached: bool = Field(default=False, description="result replayed from the cache")
+    cache_key: str | None = Field(
+        default=None, description="the task's cache key; null when it is never cached"
+    )
+    cache_source: Literal["local", "remote"] | None = Field(
+        default=None, description="where a cached result came from"
+    )
+    original_duration: float | None = Field(
+        default=None, description="seconds the recorded run took (cached tasks)"
+    )
     log: str | None = Field(description="log path relative to the run directory")
     junit: str = Field(description="where this task's cases are: the phase's junit.xml")
     junit_source: Literal["native", "converted", "synthetic"]
@@ -135,6 +144,50 @@ class Totals(_M):
     tests: int
     test_failures: int
     duration: float
+    cached: int = Field(default=0, description="tasks replayed from the cache")
+
+
+class RemoteCacheInfo(_M):
+    url: str
+    team: str | None
+    read_only: bool
+    read_only_reason: str | None = Field(description="why uploads are off (a PR build, ...)")
+    signed: bool = Field(description="artifacts are signed and verified (x-artifact-tag)")
+    status: Literal["ok", "failed"] = Field(
+        description="failed: switched off for the rest of the run after a failure"
+    )
+    downloads: int
+    download_bytes: int
+    download_seconds: float
+    uploads: int
+    rejected: int = Field(description="downloads that failed verification (ignored)")
+    warning: str | None
+
+
+class CacheInfo(_M):
+    enabled: bool
+    reason: str | None = Field(description="why the cache is off")
+    dir: str | None = Field(description="the local store (user cache directory)")
+    hits: int
+    remote_hits: int
+    misses: int = Field(description="cacheable tasks that had to run")
+    stored: int = Field(description="results stored (successful runs only)")
+    damaged: int = Field(description="local entries that failed verification (deleted)")
+    uncacheable: int = Field(description="tasks of kinds that are never cached")
+    remote: RemoteCacheInfo | None
+
+
+class ShardInfo(_M):
+    index: int = Field(description="this shard, 1-based (AMEIDE_SHARD=index/total)")
+    total: int
+    tasks: int = Field(description="tasks assigned to this shard")
+    of: int = Field(description="tasks partitioned over all shards")
+    replicated: list[str] = Field(description="installs run by every shard that needs them")
+    weights: Literal["shared", "estimate"] = Field(
+        description="shared: durations from AMEIDE_SHARD_WEIGHTS; estimate: by task kind"
+    )
+    known: int = Field(description="tasks whose duration the weights named")
+    estimate: float = Field(description="expected seconds of this shard's tasks")
 
 
 class Summary(_M):
@@ -157,7 +210,8 @@ class Summary(_M):
     exit_code: int
     first_failure: FirstFailure | None
     totals: Totals
-    shard: str | None = None
+    shard: ShardInfo | None = Field(None, description="CI sharding (AMEIDE_SHARD); null = all")
+    cache: CacheInfo | None = Field(None, description="the task result cache in this run")
     warnings: list[str] = Field(default_factory=list)
     guardrails: GuardrailsInfo | None = Field(
         None, description="the profile's path guardrails over the changed files (phase 0)"

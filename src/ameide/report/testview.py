@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ameide.plan import Task
-    from ameide.runner import TaskResult
+    from ameide.taskresult import TaskResult
 
 MARK = {
     "passed": "PASS",
@@ -54,6 +54,11 @@ class PlainListener:
     def task_finished(self, r: TaskResult) -> None:
         style = {"passed": "green", "failed": "red", "timeout": "red", "error": "red"}.get(r.status)
         extra = f"  {r.message}" if r.message and r.status != "passed" else ""
+        if r.cached:
+            where = " remote" if r.cache_source == "remote" else ""
+            took = f"cached{where}, ran {r.original_duration or 0.0:.1f}s"
+            self._print(f"  {MARK[r.status]} {r.task.id} ({took})", style)
+            return
         self._print(f"  {MARK[r.status]} {r.task.id} ({r.duration:.1f}s){extra}", style)
 
     def phase_finished(
@@ -143,10 +148,10 @@ def make_listener(console: Any, env: Mapping[str, str], *, ci: bool) -> PlainLis
 
 def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     """The block every run ends with: phases, total, evidence, the first actionable error."""
-    from rich.text import Text
 
     def line(text: str = "", style: str | None = None) -> None:
-        console.print(Text(text, style=style or ""), soft_wrap=True)
+        # a str, not rich's Text: the console may be the rich-free PlainConsole
+        console.print(text, style=style or None, soft_wrap=True)
 
     result = doc["result"]
     style = {
@@ -164,8 +169,11 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     for p in doc["phases"]:
         n_tasks = len(p["tasks"])
         failed = sum(1 for t in p["tasks"] if t["status"] in ("failed", "timeout", "error"))
-        detail = f"{n_tasks} task{'s' if n_tasks != 1 else ''}" + (
-            f", {failed} failed" if failed else ""
+        cached = sum(1 for t in p["tasks"] if t.get("cached"))
+        detail = (
+            f"{n_tasks} task{'s' if n_tasks != 1 else ''}"
+            + (f", {cached} cached" if cached else "")
+            + (f", {failed} failed" if failed else "")
         )
         if p["status"] in ("empty", "not-run"):
             line(f"  phase {p['phase']} {p['name']:<18} {p['status']}", "dim")
@@ -177,10 +185,18 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     t = doc["totals"]
     run_dir = os.path.join(doc["root"], "artifacts", "agent-ci", doc["run_id"])
     rel = os.path.relpath(run_dir, cwd)
+    cached = t.get("cached") or 0
     line(
-        f"  total {t['duration']:.1f}s, {len(doc['targets'])} targets, {t['tasks']} tasks, "
-        f"{t['tests']} test cases"
+        f"  total {t['duration']:.1f}s, {len(doc['targets'])} targets, {t['tasks']} tasks"
+        + (f" ({cached} cached)" if cached else "")
+        + f", {t['tests']} test cases"
     )
+    shard = doc.get("shard")
+    if shard:
+        line(
+            f"  shard {shard['index']}/{shard['total']}: {shard['tasks']} of {shard['of']} tasks"
+            + (f" (+{len(shard['replicated'])} installs)" if shard["replicated"] else "")
+        )
     line(f"  evidence: {rel if not rel.startswith('../..') else run_dir}/")
     ff = doc.get("first_failure")
     if ff:
@@ -216,18 +232,24 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
 
 
 def render_nothing(doc: dict[str, Any], console: Any, cwd: str) -> None:
-    from rich.text import Text
-
     base = doc["base"] or {}
     n = len(doc["changed_files"])
-    console.print(
-        Text(
-            f"nothing to test: {n} changed file{'s' if n != 1 else ''} affect no target "
-            f"(base {base.get('ref')}: {base.get('source')})",
+    shard = doc.get("shard")
+    if shard:
+        console.print(
+            f"nothing to test on shard {shard['index']}/{shard['total']}: "
+            f"the other shards have all {shard['of']} tasks",
             style="green",
-        ),
+            soft_wrap=True,
+        )
+        render_closing(doc, console, cwd)
+        return
+    console.print(
+        f"nothing to test: {n} changed file{'s' if n != 1 else ''} affect no target "
+        f"(base {base.get('ref')}: {base.get('source')})",
+        style="green",
         soft_wrap=True,
     )
     for note in doc["notes"]:
-        console.print(Text(f"  note: {note}", style="dim"), soft_wrap=True)
+        console.print(f"  note: {note}", style="dim", soft_wrap=True)
     render_closing(doc, console, cwd)

@@ -1,0 +1,1 @@
+"""The task result cache (local store, Turborepo remote) and CI sharding: docs/cache.md."""

@@ -1,0 +1,34 @@
+"""TaskResult: what one task of a run came to (run, replayed from the cache, or not run).
+
+Kept apart from the runner so that a run whose every task is a cache hit can build its
+evidence without importing the runner's event loop (anyio + asyncio cost ~75 ms to import).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ameide.records import record
+
+if TYPE_CHECKING:
+    from ameide.evidence.junit import Case
+    from ameide.plan import Task
+
+
+@record
+class TaskResult:
+    task: Task
+    status: str  # passed | failed | timeout | error | cancelled | skipped
+    exit_code: int | None
+    duration: float
+    log: str | None  # absolute path
+    cases: tuple[Case, ...]
+    junit_source: str  # native | converted | synthetic
+    message: str = ""
+    cached: bool = False  # replayed from the result cache (docs/cache.md), not run
+    cache_source: str | None = None  # local | remote
+    original_duration: float | None = None  # how long the recorded run took
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("passed", "skipped")
