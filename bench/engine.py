@@ -30,7 +30,8 @@ AMEIDE = ROOT / ".venv" / "bin" / "ameide"
 def env() -> dict[str, str]:
     e = dict(os.environ)
     e["PATH"] = f"{ROOT / '.tools' / 'bin'}:{ROOT / '.venv' / 'bin'}:{e.get('PATH', '')}"
-    e.update(GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="", CI="1", NO_COLOR="1")
+    # the result cache would replay instead of running: this measures the engine itself
+    e.update(GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="", CI="1", NO_COLOR="1", AMEIDE_CACHE="0")
     return e
 
 
