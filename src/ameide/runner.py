@@ -128,8 +128,10 @@ class Runner:
 
     def _paths(self, task: Task) -> tuple[str, str]:
         phase_dir = os.path.join(self.run_dir, f"phase{task.phase}")
-        os.makedirs(os.path.join(phase_dir, "logs"), exist_ok=True)
-        os.makedirs(os.path.join(phase_dir, "reports"), exist_ok=True)
+        if task.phase not in self._made:
+            os.makedirs(os.path.join(phase_dir, "logs"), exist_ok=True)
+            os.makedirs(os.path.join(phase_dir, "reports"), exist_ok=True)
+            self._made.add(task.phase)
         return (
             os.path.join(phase_dir, "logs", task.slug + ".log"),
             os.path.join(phase_dir, "reports", task.slug),
