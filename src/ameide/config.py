@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -11,6 +12,7 @@ from ameide.errors import ConfigError
 from ameide.records import field, record
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 FILE = "ameide.toml"
@@ -51,6 +53,12 @@ class Config:
         )
 
 
+def _validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    from ameide.config_schema import validate  # pydantic: only when the file is new
+
+    return validate(data)
+
+
 def load(root: str, cache_dir: str | None = None) -> Config:
     """Read `<root>/ameide.toml` (optional). Valid content is cached by hash in `cache_dir`."""
     path = os.path.join(root, FILE)
@@ -61,31 +69,56 @@ def load(root: str, cache_dir: str | None = None) -> Config:
         return Config.from_data(None, "", {})
     digest = hashlib.sha256(raw).hexdigest()[:20]
     cache_file = os.path.join(cache_dir, f"config-{digest}.json") if cache_dir else None
+    normalized = validated_toml(
+        path,
+        raw,
+        cache_file,
+        _validate,
+        what="configuration",
+        syntax_hint="fix the syntax (https://toml.io); every table is optional",
+        keys_hint=_KEYS_HELP,
+    )
+    return Config.from_data(path, digest, normalized)
+
+
+Problems = list[tuple[str, str]]
+
+
+def validated_toml(
+    path: str,
+    raw: bytes,
+    cache_file: str | None,
+    validate: Callable[[dict[str, Any]], tuple[dict[str, Any] | None, Problems]],
+    *,
+    what: str,
+    syntax_hint: str,
+    keys_hint: str,
+) -> dict[str, Any]:
+    """Parse and validate a TOML file, reusing a result cached by content in `cache_file`.
+
+    The schema (a pydantic model behind `validate`) is imported only on a miss; a damaged
+    cache entry is a miss; a read-only cache directory only costs speed."""
     if cache_file and os.path.isfile(cache_file):
         try:
             with open(cache_file, encoding="utf-8") as fh:
-                return Config.from_data(path, digest, json.load(fh))
+                cached: dict[str, Any] = json.load(fh)
+                return cached
         except (OSError, ValueError):
-            pass  # a damaged cache entry is a miss
+            pass
     import tomllib
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{path}: invalid TOML: {exc}",
-            hint="fix the syntax (https://toml.io); every table is optional",
-            path=path,
-        ) from None
-    from ameide.config_schema import validate
-
+        raise ConfigError(f"{path}: invalid TOML: {exc}", hint=syntax_hint, path=path) from None
     normalized, problems = validate(data)
     if normalized is None:
-        lines = [f"{path}: invalid configuration"]
-        lines += [f"  {key}: {msg}" for key, msg in problems[:10]]
-        raise ConfigError("\n".join(lines), hint=_KEYS_HELP, path=path)
+        lines = [f"{path}: invalid {what}"] + [f"  {k}: {m}" for k, m in problems[:10]]
+        raise ConfigError("\n".join(lines), hint=keys_hint, path=path)
     if cache_file:
         from ameide.fsutil import atomic_write_text
 
-        atomic_write_text(cache_file, json.dumps(normalized))
-    return Config.from_data(path, digest, normalized)
+        with contextlib.suppress(OSError):
+            atomic_write_text(cache_file, json.dumps(normalized))
+    result: dict[str, Any] = normalized
+    return result

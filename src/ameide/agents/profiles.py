@@ -8,9 +8,7 @@ agents/profile_schema.py; valid content is cached by hash so `ameide test` stays
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import json
 import os
 from typing import TYPE_CHECKING
 
@@ -151,40 +149,24 @@ def load_dir(path: str, origin: str = "built-in", *, cache_dir: str | None = Non
 def _validated(file: str, raw: bytes, cache_dir: str | None) -> dict[str, Any]:
     digest = hashlib.sha256(raw + _CACHE_VERSION.encode()).hexdigest()[:20]
     cache_file = os.path.join(cache_dir, f"profile-{digest}.json") if cache_dir else None
-    if cache_file and os.path.isfile(cache_file):
-        try:
-            with open(cache_file, encoding="utf-8") as fh:
-                cached: dict[str, Any] = json.load(fh)
-                return cached
-        except (OSError, ValueError):
-            pass  # a damaged cache entry is a miss
-    import tomllib
+    from ameide.config import validated_toml
 
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{file}: invalid TOML: {exc}",
-            hint="fix the syntax (https://toml.io); see docs/profiles.md for the keys",
-            path=file,
-        ) from None
-    from ameide.agents.profile_schema import validate
+    return validated_toml(
+        file,
+        raw,
+        cache_file,
+        _validate,
+        what="profile",
+        syntax_hint="fix the syntax (https://toml.io); see docs/profiles.md for the keys",
+        keys_hint="keys: schema, name, description, [instructions], [paths], [pr], [[checks]] "
+        "(docs/profiles.md)",
+    )
 
-    normalized, problems = validate(data)
-    if normalized is None:
-        lines = [f"{file}: invalid profile"] + [f"  {k}: {m}" for k, m in problems[:10]]
-        raise ConfigError(
-            "\n".join(lines),
-            hint="keys: schema, name, description, [instructions], [paths], [pr], [[checks]] "
-            "(docs/profiles.md)",
-            path=file,
-        )
-    if cache_file:
-        from ameide.fsutil import atomic_write_text
 
-        with contextlib.suppress(OSError):  # a read-only cache is not an error
-            atomic_write_text(cache_file, json.dumps(normalized))
-    return normalized
+def _validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
+    from ameide.agents.profile_schema import validate  # pydantic: only when the file is new
+
+    return validate(data)
 
 
 def _from_data(path: str, origin: str, d: dict[str, Any]) -> Profile:
