@@ -281,74 +281,40 @@ def build_plan(
             )
         else:
             notes.append(f"pnpm install ({ws}): skipped, lockfile unchanged since last install")
+
+    def script(t: Target, name: str, phase: int, kind: str, *, junit: bool = False) -> Task:
+        """`pnpm run <name>` in the package; test runners report through node's JUnit."""
+        return Task(
+            f"{t.id} {name}",
+            phase,
+            1,
+            kind,
+            "pnpm",
+            (t.id,),
+            ("pnpm", "run", name),
+            t.path,
+            env={"NODE_OPTIONS": NODE_JUNIT} if junit else {},
+            report="junit" if junit else "none",
+            timeout=t_timeout([t.id]),
+        )
+
     for t in regular:
         if t.ecosystem != "pnpm":
             continue
         scripts = set(t.meta.get("scripts", []))
+
         if not overridden(t, "contract") and "typecheck" in scripts:
-            tasks.append(
-                Task(
-                    f"{t.id} typecheck",
-                    0,
-                    1,
-                    "typecheck",
-                    "pnpm",
-                    (t.id,),
-                    ("pnpm", "run", "typecheck"),
-                    t.path,
-                    timeout=t_timeout([t.id]),
-                )
-            )
+            tasks.append(script(t, "typecheck", 0, "typecheck"))
         if not overridden(t, "unit"):
             if "test" in scripts:
-                tasks.append(
-                    Task(
-                        f"{t.id} test",
-                        1,
-                        1,
-                        "unit",
-                        "pnpm",
-                        (t.id,),
-                        ("pnpm", "run", "test"),
-                        t.path,
-                        env={"NODE_OPTIONS": NODE_JUNIT},
-                        report="junit",
-                        timeout=t_timeout([t.id]),
-                    )
-                )
+                tasks.append(script(t, "test", 1, "unit", junit=True))
             else:
                 notes.append(f'{t.id}: no "test" script -> no unit task')
             if "lint" in scripts:
-                tasks.append(
-                    Task(
-                        f"{t.id} lint",
-                        1,
-                        1,
-                        "lint",
-                        "pnpm",
-                        (t.id,),
-                        ("pnpm", "run", "lint"),
-                        t.path,
-                        timeout=t_timeout([t.id]),
-                    )
-                )
+                tasks.append(script(t, "lint", 1, "lint"))
         if not overridden(t, "integration"):
             if "test:integration" in scripts:
-                tasks.append(
-                    Task(
-                        f"{t.id} test:integration",
-                        2,
-                        1,
-                        "integration",
-                        "pnpm",
-                        (t.id,),
-                        ("pnpm", "run", "test:integration"),
-                        t.path,
-                        env={"NODE_OPTIONS": NODE_JUNIT},
-                        report="junit",
-                        timeout=t_timeout([t.id]),
-                    )
-                )
+                tasks.append(script(t, "test:integration", 2, "integration", junit=True))
             else:
                 notes.append(f'{t.id}: no "test:integration" script -> no integration task')
 
