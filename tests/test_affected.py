@@ -316,7 +316,7 @@ def test_same_state_gives_byte_identical_json(run_cli: RunCli, example_repo: Pat
     assert run_cli(["affected", "--json"], example_repo)[1] == first
 
 
-@pytest.mark.parametrize("cache_file", ["graph.json", "facts.json"])
+@pytest.mark.parametrize("cache_file", ["graph.bin", "facts.bin"])
 def test_a_damaged_cache_is_a_miss(run_cli: RunCli, example_repo: Path, cache_file: str) -> None:
     append(example_repo, "js/core/src/index.js", "\n// x\n")
     first = run_cli(["affected", "--json"], example_repo)[1]

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from ameide.config import Config
 from ameide.ecosystems import Context, load_all
 from ameide.errors import ConfigError
-from ameide.fsutil import atomic_write_text
+from ameide.fsutil import atomic_write_bytes
 from ameide.model import GlobalRule, Graph, LockfileRef, Target
 
 if TYPE_CHECKING:
@@ -57,7 +59,8 @@ def discover(
             presence.append(path)
 
     facts: dict[str, dict[str, Any]] = {}
-    h = hashlib.sha256(f"{CACHE_VERSION}\0{config.digest}\0".encode())
+    # one string hashed once: 13,000 small sha256 updates cost ~20 ms on the large bench repo
+    parts = [CACHE_VERSION, config.digest]
     for path in sorted(relevant):
         blob = blobs[path]
         if blob is None:  # dirty: parse now, key on the facts themselves
@@ -66,24 +69,24 @@ def discover(
             token = "f:" + hashlib.sha1(json.dumps(f, sort_keys=True).encode()).hexdigest()
         else:
             token = "b:" + blob
-        h.update(f"{path}\0{token}\0".encode())
+        parts += (path, token)
     for path in sorted(presence):
-        h.update(f"{path}\0p\0".encode())
-    key = h.hexdigest()
+        parts += (path, "p")
+    key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
-    graph_file = os.path.join(cache_dir, "graph.json") if cache_dir else None
+    graph_file = os.path.join(cache_dir, "graph.bin") if cache_dir else None
     if graph_file:
-        cached = _load_json(graph_file)
-        if cached and cached.get("key") == key:
+        cached = _load_cache(graph_file)
+        if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == key:
             try:
-                return _graph_from_json(root, cached["graph"])
+                return _graph_from_rows(root, cached[1])
             except (KeyError, TypeError, ValueError):
                 pass  # damaged: rebuild
 
-    facts_file = os.path.join(cache_dir, "facts.json") if cache_dir else None
-    fcache = (_load_json(facts_file) or {}) if facts_file else {}
-    if not isinstance(fcache, dict) or fcache.get("version") != CACHE_VERSION:
-        fcache = {"version": CACHE_VERSION, "facts": {}}
+    facts_file = os.path.join(cache_dir, "facts.bin") if cache_dir else None
+    fcache = (_load_cache(facts_file) or {}) if facts_file else {}
+    if not isinstance(fcache, dict) or not isinstance(fcache.get("facts"), dict):
+        fcache = {"facts": {}}
     by_blob: dict[str, Any] = fcache["facts"]
     new_by_blob: dict[str, Any] = {}
     for path, eco in relevant.items():
@@ -99,12 +102,8 @@ def discover(
     graph = build_graph(root, frozenset(blobs), facts, config)
     if cache_dir:
         try:
-            atomic_write_text(
-                facts_file or "", json.dumps({"version": CACHE_VERSION, "facts": new_by_blob})
-            )
-            atomic_write_text(
-                graph_file or "", json.dumps({"key": key, "graph": _graph_to_json(graph)})
-            )
+            _store_cache(facts_file or "", {"facts": new_by_blob})
+            _store_cache(graph_file or "", (key, _graph_to_rows(graph)))
         except OSError:
             pass  # a read-only git dir only costs speed
     return graph
@@ -119,12 +118,25 @@ def _parse(eco: Any, root: str, path: str) -> dict[str, Any]:
     return result
 
 
-def _load_json(path: str) -> Any:
+# The two caches are private to this machine and this interpreter, so they use marshal: it
+# loads the large bench repo's graph (7,000 targets) ~4x faster than json. The header names
+# the cache layout and the Python version (marshal's format may change between versions).
+_CACHE_MAGIC = f"ameide-{CACHE_VERSION}-py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _load_cache(path: str) -> Any:
+    """The cached value, or None when absent, foreign, or damaged (a miss, never an error)."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        magic, value = marshal.loads(data)
+    except (OSError, EOFError, ValueError, TypeError):
         return None
+    return value if magic == _CACHE_MAGIC else None
+
+
+def _store_cache(path: str, value: Any) -> None:
+    atomic_write_bytes(path, marshal.dumps((_CACHE_MAGIC, value)))
 
 
 def build_graph(
@@ -196,22 +208,26 @@ def build_graph(
     )
 
 
-def _graph_to_json(g: Graph) -> dict[str, Any]:
-    return {
-        "targets": [t.to_json() for t in g.targets.values()],
-        "globals": [[r.path, r.scope, list(r.targets), r.why] for r in g.globals],
-        "lockfiles": [[lf.path, lf.kind, lf.workspace] for lf in g.lockfiles],
-        "module_files": {k: list(v) for k, v in g.module_files.items()},
-        "warnings": list(g.warnings),
-    }
+def _graph_to_rows(g: Graph) -> tuple[Any, ...]:
+    return (
+        tuple(
+            (t.id, t.ecosystem, t.name, t.path, t.deps, t.manifest, t.group, t.meta)
+            for t in g.targets.values()
+        ),
+        tuple((r.path, r.scope, r.targets, r.why) for r in g.globals),
+        tuple((lf.path, lf.kind, lf.workspace) for lf in g.lockfiles),
+        g.module_files,
+        g.warnings,
+    )
 
 
-def _graph_from_json(root: str, d: dict[str, Any]) -> Graph:
+def _graph_from_rows(root: str, rows: tuple[Any, ...]) -> Graph:
+    targets, globs, lockfiles, module_files, warnings = rows
     return Graph(
         root,
-        {t["id"]: Target.from_json(t) for t in d["targets"]},
-        tuple(GlobalRule(p, s, tuple(t), w) for p, s, t, w in d["globals"]),
-        tuple(LockfileRef(p, k, w) for p, k, w in d["lockfiles"]),
-        {k: tuple(v) for k, v in d["module_files"].items()},
-        tuple(d["warnings"]),
+        {row[0]: Target(*row) for row in targets},
+        tuple(GlobalRule(*r) for r in globs),
+        tuple(LockfileRef(*r) for r in lockfiles),
+        module_files,
+        warnings,
     )

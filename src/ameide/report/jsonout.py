@@ -67,5 +67,31 @@ def targets_doc(graph: Graph) -> dict[str, Any]:
     }
 
 
+_INLINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def dumps(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """Two levels indented, everything deeper on one line: one list item (a target, a changed
+    file) per line reads well and diffs well, and the inner values go through json's C
+    encoder (`indent=` forces the pure-Python one, ~3x slower on 7,000 targets)."""
+    out: list[str] = []
+    _pretty(doc, 0, out)
+    out.append("\n")
+    return "".join(out)
+
+
+def _pretty(value: Any, depth: int, out: list[str]) -> None:
+    if depth >= 2 or not isinstance(value, dict | list) or not value:
+        out.append(_INLINE.encode(value))
+        return
+    pad = "\n" + "  " * (depth + 1)
+    out.append("{" if isinstance(value, dict) else "[")
+    first = True
+    items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+    for key, item in items:
+        out.append(pad if first else "," + pad)
+        first = False
+        if key is not None:
+            out.append(_INLINE.encode(key) + ": ")
+        _pretty(item, depth + 1, out)
+    out.append("\n" + "  " * depth + ("}" if isinstance(value, dict) else "]"))
