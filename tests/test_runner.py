@@ -140,3 +140,26 @@ def test_huge_output_is_streamed_to_the_log(tmp_path: Path) -> None:
     assert result.status == "passed"
     assert os.path.getsize(result.log or "") > 200 * 1024 * 1024
     assert after - before < 50 * 1024  # KiB: the 200 MiB never went through our memory
+
+
+def test_real_tasks_get_one_log_each_with_one_header(tmp_path: Path) -> None:
+    tasks = [task(f"t{i}", ("sh", "-c", f"echo out {i}")) for i in range(30)]
+    results, _ = run(tmp_path, tasks, fail_fast=False, jobs=2)
+    assert all(r.status == "passed" for r in results)
+    for i, r in enumerate(results):
+        # the helper thread wrote the header ahead of the task, the task appended its output
+        assert Path(r.log or "").read_text() == f"$ (cd . && sh -c 'echo out {i}')\nout {i}\n"
+
+
+def test_tasks_that_never_started_leave_no_log(tmp_path: Path) -> None:
+    tasks = [task("bad", ("false",))] + [task(f"later{i}", ("true",)) for i in range(10)]
+    results, _ = run(tmp_path, tasks, jobs=1)
+    assert [r.status for r in results] == ["failed"] + ["cancelled"] * 10
+    logs = sorted(p.name for p in (tmp_path / "run" / "phase1" / "logs").iterdir())
+    assert logs == [results[0].task.slug + ".log"]
+
+
+def test_the_program_keeps_its_own_name_as_argv0(tmp_path: Path) -> None:
+    # the executable is resolved on PATH once, but the child still sees the name it was given
+    (result,), _ = run(tmp_path, [task("name", ("sh", "-c", "echo $0"))])
+    assert Path(result.log or "").read_text().splitlines()[-1] == "sh"
