@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 
     from ameide.plan import Task
 
+# the line that opens the verdict in the task log (the closing block starts its excerpt there)
+STALE_VERDICT = "generated code is not fresh"
+
 
 def _files(top: str) -> set[str]:
     out: set[str] = set()
@@ -78,7 +81,7 @@ async def check_fresh(task: Task, root: str, log: str, env: Mapping[str, str]) -
         with open(log, "a", encoding="utf-8") as fh:
             if problems:
                 fh.write(
-                    f"\ngenerated code is not fresh ({len(problems)} files); "
+                    f"\n{STALE_VERDICT} ({len(problems)} file{'s' if len(problems) != 1 else ''}); "
                     f"run `buf generate --template {os.path.basename(template)}` in "
                     f"{task.cwd} and commit the result:\n"
                 )

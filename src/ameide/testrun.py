@@ -81,10 +81,15 @@ def _excerpt(
         if c.status in ("failed", "error") and c.name != result.task.id:
             lines = [ln for ln in (c.message + "\n" + c.text).splitlines() if ln.strip()]
             return c.name, "\n".join(_dedupe(lines)[:max_lines]), c.file, c.line
+    from ameide.codegen import STALE_VERDICT
     from ameide.runner import read_tail
 
     tail = read_tail(result.log, 32 * 1024).splitlines()
-    picked: list[int] = [i for i, ln in enumerate(tail) if _ERROR_LINE.search(ln)]
+    # a built-in check writes its own verdict after the tool's chatter: start there
+    picked: list[int] = [i for i, ln in enumerate(tail) if ln.startswith(STALE_VERDICT)]
+    if picked:
+        return None, "\n".join(ln.rstrip() for ln in tail[picked[0] :][:max_lines]), None, None
+    picked = [i for i, ln in enumerate(tail) if _ERROR_LINE.search(ln)]
     if picked:
         first = max(0, picked[0] - 2)
         lines = tail[first : first + max_lines]

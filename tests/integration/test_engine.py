@@ -305,6 +305,8 @@ def test_stale_generated_file_fails_phase_0(
     assert ff["task"] == CODEGEN and ff["phase"] == 0
     assert generated in ff["excerpt"]
     assert "buf generate" in ff["excerpt"]
+    # the verdict first, not the generator's chatter ("Writing ...") before it
+    assert ff["excerpt"].startswith("generated code is not fresh (1 file)"), ff["excerpt"]
     closing = closing_block(out)
     assert CODEGEN in closing and generated in closing
     assert phase_status(doc) == {0: "failed", 1: "not-run", 2: "not-run"}
