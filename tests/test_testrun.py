@@ -23,7 +23,9 @@ def test_nothing_affected_writes_green_evidence(run_cli: RunCli, example_repo: P
     )
     doc = load_summary(example_repo)
     assert doc["result"] == "passed" and doc["exit_code"] == 0
-    assert [p["status"] for p in doc["phases"]] == ["empty", "empty", "empty"]  # type: ignore
+    # nothing to run, but the profile's guardrails were checked: phase 0's one (passed) case
+    assert [p["status"] for p in doc["phases"]] == ["passed", "empty", "empty"]  # type: ignore
+    assert [t["id"] for t in doc["phases"][0]["tasks"]] == ["guardrails"]  # type: ignore
     assert doc["head"] == git(example_repo, "rev-parse", "HEAD")
     assert doc["dirty"] is True
     latest = example_repo / "artifacts" / "agent-ci" / "latest"

@@ -158,7 +158,7 @@ class Runner:
                 batch = [t for t in tasks if t.stage == stage]
                 if failed:
                     for t in batch:
-                        results[t.id] = self._not_run(t, "skipped", "an earlier step failed")
+                        results[t.id] = self.not_run(t, "skipped", "an earlier step failed")
                     continue
                 self._spool = self._logs_ahead(batch)
                 try:
@@ -180,12 +180,12 @@ class Runner:
         """Give every task a result and tell the listener about those it has not heard of."""
         for t in tasks:
             if t.id not in self.current:
-                self.current[t.id] = self._not_run(t, "cancelled", why)
+                self.current[t.id] = self.not_run(t, "cancelled", why)
             if t.id not in self.notified:
                 self.notified.add(t.id)
                 self.listener.task_finished(self.current[t.id])
 
-    def _not_run(self, task: Task, status: str, why: str) -> TaskResult:
+    def not_run(self, task: Task, status: str, why: str) -> TaskResult:
         return TaskResult(
             task,
             status,

@@ -336,16 +336,19 @@ class Engine:
         status: dict[int, str] = {}
         for n in self.req.phases:
             tasks = plan.phase(n)
-            if not tasks:
+            pre = [self._guard_result(guard, run_dir)] if guard is not None and n == 0 else []
+            if not tasks and not pre:
                 status[n] = "empty"
                 continue
             hook = getattr(self.listener, "phase_started", None)
             if hook:
-                hook(n, tasks)
+                hook(n, [r.task for r in pre] + tasks)
             t0 = time.perf_counter()
             logs = os.path.join(run_dir, f"phase{n}", "logs")
             os.makedirs(logs, exist_ok=True)
-            res = []
+            res = pre
+            for r in pre:
+                self.listener.task_finished(r)
             for t in tasks:
                 self.listener.task_started(t)
                 r = self.cache.replay(t, found[t.id], "local", os.path.join(logs, t.slug + ".log"))
@@ -403,14 +406,9 @@ class Engine:
                 else:
                     tool_results = await anyio.to_thread.run_sync(self._check_tools, ctx, ecos)
                 env_error = [s for s in tool_results if not s.ok]
-                # a guardrails task opens phase 0 when it has something to say (a violation,
-                # an allowlist exemption, an edit of its configuration); a clean pass is
-                # recorded in summary.json `guardrails` and leaves the plan as it was
-                guarded = (
-                    [self._guard_result(guard, run_dir)]
-                    if guard is not None and guard.noteworthy
-                    else []
-                )
+                # the guardrails check is phase 0's first case whenever phase 0 runs, passed
+                # or failed (summary.json `guardrails` has the details)
+                guarded = [self._guard_result(guard, run_dir)] if guard is not None else []
                 if not env_error and self.cache is None:
                     self.cache = await anyio.to_thread.run_sync(
                         self._open_cache, ctx, plan, tool_results
@@ -432,8 +430,15 @@ class Engine:
                         if any(s == "failed" for s in status.values()):
                             status[n] = "not-run"
                             continue
+                        if not plan.tasks and pre[0].ok and guard and not guard.noteworthy:
+                            # nothing to test: the clean check goes to the evidence only
+                            phase_results[n], status[n], phase_times[n] = pre, "passed", 0.0
+                            continue
                         # in the inner loop a guardrail failure stops its phase like any other
+                        # failure: the phase's tasks are listed as skipped, none runs
                         if pre and not pre[0].ok and self.req.fail_fast:
+                            why = "skipped: the guardrails check failed"
+                            pre = pre + [runner.not_run(t, "skipped", why) for t in tasks]
                             tasks = []
                         hook = getattr(self.listener, "phase_started", None)
                         if hook:
@@ -771,8 +776,14 @@ class Engine:
 
         atomic_write_text(os.path.join(run_dir, "summary.json"), json.dumps(doc, indent=2) + "\n")
         update_latest(ctx.repo.root, run_id)
-        # nothing ran: no task planned and no built-in check (toolchain, guardrails) reported
-        return Outcome(code, doc, run_dir, not plan.tasks and not any(phase_results.values()))
+        # nothing ran: no task planned and no built-in check reported anything but a clean
+        # guardrails pass (a failed toolchain, a violation or an exemption is worth a block)
+        quiet = all(
+            r.task.builtin == "guardrails" and r.ok and guard is not None and not guard.noteworthy
+            for rs in phase_results.values()
+            for r in rs
+        )
+        return Outcome(code, doc, run_dir, not plan.tasks and quiet)
 
 
 def _counts(cases: tuple[Case, ...]) -> dict[str, int]:

@@ -227,7 +227,7 @@ def test_the_allowlist_exempts_paths_and_is_reported(run_cli: RunCli, make_repo:
     assert "guardrails: this change edits .ameide/test-contract-allowlist.txt" in doc["warnings"]
 
 
-def test_a_clean_change_adds_no_task_and_nothing_stays_nothing(
+def test_a_clean_change_is_a_passed_guardrails_case_and_nothing_stays_nothing(
     run_cli: RunCli, make_repo: MakeRepo
 ) -> None:
     repo = feature_repo(make_repo, {"README.md": "hi\n"})
@@ -235,10 +235,13 @@ def test_a_clean_change_adds_no_task_and_nothing_stays_nothing(
     code, out, _ = run_cli(["test"], repo)
     assert code == 0
     assert out.startswith("nothing to test: 1 changed file affect no target")
+    assert "PASS guardrails" not in out  # a clean check is evidence, not console noise
     doc = summary(repo)
-    assert [p["status"] for p in doc["phases"]] == ["empty", "empty", "empty"]
+    assert [p["status"] for p in doc["phases"]] == ["passed", "empty", "empty"]
+    assert [(t["id"], t["status"]) for t in phase(doc, 0)["tasks"]] == [("guardrails", "passed")]
     assert doc["guardrails"]["status"] == "passed" and doc["guardrails"]["checked"] == 1
-    assert not (repo / "artifacts/agent-ci/latest/phase0").exists()
+    junit = (repo / "artifacts/agent-ci/latest/phase0/junit.xml").read_text()
+    assert 'name="guardrails"' in junit and "<failure" not in junit
 
 
 def test_run_without_phase_0_has_no_guardrails(run_cli: RunCli, make_repo: MakeRepo) -> None:
@@ -258,7 +261,13 @@ def test_inner_loop_stops_at_guardrails_ci_finishes_the_phase(
     code, _, _ = run_cli(["test"], repo)
     assert code == 1
     doc = summary(repo)
-    assert [t["id"] for t in phase(doc, 0)["tasks"]] == ["guardrails"]
+    # the inner loop stops at the violation: the phase's checks are listed, skipped
+    assert [(t["id"], t["status"]) for t in phase(doc, 0)["tasks"]] == [
+        ("guardrails", "failed"),
+        ("profile check yaml", "skipped"),
+        ("profile check secrets", "skipped"),
+    ]
+    assert phase(doc, 0)["tasks"][1]["message"] == "skipped: the guardrails check failed"
     assert doc["guardrails"]["violations"] == [
         {
             "path": "app/main.py",
@@ -314,7 +323,8 @@ def test_gitops_checks_catch_plaintext_secrets_without_printing_them(
     doc = summary(repo)
     assert doc["guardrails"]["status"] == "passed"
     tasks = {t["id"]: t for t in phase(doc, 0)["tasks"]}
-    assert sorted(tasks) == ["profile check secrets", "profile check yaml"]
+    assert sorted(tasks) == ["guardrails", "profile check secrets", "profile check yaml"]
+    assert tasks["guardrails"]["status"] == "passed"
     assert tasks["profile check yaml"]["status"] == "passed"
     sec = tasks["profile check secrets"]
     assert (sec["kind"], sec["ecosystem"], sec["command"]) == ("profile-check", "profile", [])
@@ -336,7 +346,12 @@ def test_sre_secrets_check_names_file_and_line(
     code, out, _ = run_cli(["test"], repo)
     assert code == 1
     doc = summary(repo)
-    (task,) = phase(doc, 0)["tasks"]
+    guard, task = phase(doc, 0)["tasks"]
+    assert (guard["id"], guard["status"], task["id"]) == (
+        "guardrails",
+        "passed",
+        "profile check secrets",
+    )
     assert task["message"] == ("incidents/2026-11-28.md:2: looks like a private key (+1 more)")
     log = (repo / "artifacts/agent-ci/latest" / task["log"]).read_text()
     assert "incidents/2026-11-28.md:4: looks like a GitHub token" in log

@@ -37,6 +37,7 @@ RunCli = Callable[[list[str], Path], tuple[int, str, str]]
 PNPM_INSTALL = "pnpm install ."
 UV_SYNC = "uv sync ."
 CODEGEN = "codegen fresh buf.gen.yaml"
+GUARD = "guardrails"  # the profile check: phase 0's first case whenever phase 0 runs
 
 
 def reasons(doc: dict[str, Any]) -> dict[str, tuple[bool, str]]:
@@ -72,7 +73,7 @@ def test_go_leaf_change_runs_exactly_the_go_tasks(mono: Mono, run_cli: RunCli) -
         ),
     }
     assert phase_tasks(doc) == {
-        0: ["go vet example.com/monorepo/lib", "go vet example.com/monorepo/svc"],
+        0: ["go vet example.com/monorepo/lib", "go vet example.com/monorepo/svc", GUARD],
         1: ["go test example.com/monorepo/lib", "go test example.com/monorepo/svc"],
         2: [],
     }
@@ -104,12 +105,13 @@ def test_go_leaf_change_runs_exactly_the_go_tasks(mono: Mono, run_cli: RunCli) -
         ("go test example.com/monorepo/svc", "TestSumClamps", "passed"),
         ("go test example.com/monorepo/svc", "TestSumRejectsGarbage", "passed"),
     ]
-    # phase 0 has one synthetic case per `go vet`
+    # phase 0 has the guardrails case, then one synthetic case per `go vet`
     assert [(c["task"], c["status"]) for c in junit_cases(repo, 0)] == [
+        (GUARD, "passed"),
         ("go vet example.com/monorepo/lib", "passed"),
         ("go vet example.com/monorepo/svc", "passed"),
     ]
-    assert doc["totals"]["tests"] == len(cases) + 2
+    assert doc["totals"]["tests"] == len(cases) + 3
     assert (repo / EVIDENCE / "latest" / "phase1" / "logs").is_dir()
     assert "PASSED" in closing_block(out)
 
@@ -132,7 +134,7 @@ def test_pnpm_change_runs_the_package_and_its_dependents(mono: Mono, run_cli: Ru
         ),
     }
     assert phase_tasks(doc) == {
-        0: [PNPM_INSTALL],
+        0: [GUARD, PNPM_INSTALL],
         1: ["pnpm:@example/core test", "pnpm:@example/ui test", "pnpm:@example/web test"],
         2: ["pnpm:@example/web test:integration"],
     }
@@ -166,7 +168,7 @@ def test_uv_change_runs_the_member_and_its_dependents(mono: Mono, run_cli: RunCl
         "uv:acme-service": (False, f"uv:acme-service <- uv:acme-common <- {change}"),
     }
     assert phase_tasks(doc) == {
-        0: [UV_SYNC, "uv:acme-common collect", "uv:acme-service collect"],
+        0: [GUARD, UV_SYNC, "uv:acme-common collect", "uv:acme-service collect"],
         1: ["uv:acme-common pytest", "uv:acme-service pytest"],
         2: ["uv:acme-service pytest -m integration"],
     }
@@ -210,6 +212,7 @@ def test_proto_change_reaches_buf_checks_and_generated_code_consumers(
             "buf:proto buf format",
             "buf:proto buf lint",
             CODEGEN,
+            GUARD,
             PNPM_INSTALL,
             UV_SYNC,
             "uv:acme-apimodels collect",
@@ -268,9 +271,12 @@ def test_nothing_changed_exits_0_quickly_with_a_summary(mono: Mono, run_cli: Run
     doc = load_summary(repo)
     assert doc["result"] == "passed" and doc["exit_code"] == 0
     assert doc["changed_files"] == [] and doc["targets"] == []
-    assert phase_tasks(doc) == {0: [], 1: [], 2: []}
-    assert phase_status(doc) == {0: "empty", 1: "empty", 2: "empty"}
-    assert doc["totals"]["tasks"] == 0 and doc["first_failure"] is None
+    # the profile's guardrails were still checked: a passed case in phase 0's evidence
+    assert phase_tasks(doc) == {0: [GUARD], 1: [], 2: []}
+    assert phase_status(doc) == {0: "passed", 1: "empty", 2: "empty"}
+    assert task(doc, GUARD)["status"] == "passed"
+    assert [c["name"] for c in junit_cases(repo, 0)] == [GUARD]
+    assert doc["totals"]["tasks"] == 1 and doc["first_failure"] is None
     assert len(run_ids(repo)) == 1
 
 

@@ -96,7 +96,7 @@ def test_missing_buf_exits_3_naming_buf_and_the_fix(
     closing = closing_block(out)
     assert "not found on PATH" in closing and fix in closing
     # nothing ran: no installs, no buf checks, no tests
-    assert {t["kind"] for p in doc["phases"] for t in p["tasks"]} == {"toolchain"}
+    assert {t["kind"] for p in doc["phases"] for t in p["tasks"]} == {"guardrails", "toolchain"}
     assert phase_status(doc)[1] == "not-run" and phase_status(doc)[2] == "not-run"
     assert not (repo / "node_modules").exists() and not (repo / ".venv").exists()
 
@@ -126,7 +126,7 @@ def test_wrong_uv_version_exits_3(
     assert "uv" in fix and "0.9.26" in fix
     closing = closing_block(out)
     assert "found 0.0.1" in closing and fix in closing
-    assert {t["kind"] for p in doc["phases"] for t in p["tasks"]} == {"toolchain"}
+    assert {t["kind"] for p in doc["phases"] for t in p["tasks"]} == {"guardrails", "toolchain"}
     assert not (repo / ".venv").exists()
 
 

@@ -17,7 +17,7 @@ from tests.turbo_server import TurboServer
 pytestmark = pytest.mark.integration
 
 RunCli = Callable[[list[str], Path], tuple[int, str, str]]
-NEVER_CACHED = {"install", "codegen"}
+NEVER_CACHED = {"install", "codegen", "guardrails"}
 
 
 def tasks(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:

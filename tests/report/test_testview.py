@@ -133,7 +133,7 @@ def test_closing_block_names_the_first_actionable_error() -> None:
         "  phase 0 contract           passed      1.0s  (1 task)",
         "  phase 1 unit               failed      2.5s  (1 task, 1 failed)",
         "  phase 2 integration-local  not-run",
-        "  total 3.5s, 1 targets, 2 tasks, 7 test cases",
+        "  total 3.5s, 1 target, 2 tasks, 7 test cases",
         "  evidence: artifacts/agent-ci/RID/",
         "",
         "first failure: go test example.com/m (phase 1)",

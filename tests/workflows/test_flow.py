@@ -97,7 +97,7 @@ def test_the_agent_flow(
     assert f"`{head[:10]}` docs: add the usage guide" in body
     assert f"`ameide test` **passed** on `{head[:10]}` with a clean tree" in body
     assert f"(run `{run_id}`)" in body
-    assert "| 0 contract | empty |" in body
+    assert "| 0 contract | passed | 0.0s | 1 |" in body  # the guardrails check
     assert "Nothing affected: 1 changed file, no target." in body
     assert git(repo, "status", "--porcelain") == ""
 

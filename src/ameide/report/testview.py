@@ -186,10 +186,12 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     run_dir = os.path.join(doc["root"], "artifacts", "agent-ci", doc["run_id"])
     rel = os.path.relpath(run_dir, cwd)
     cached = t.get("cached") or 0
+    n_targets, n_tests = len(doc["targets"]), t["tests"]
     line(
-        f"  total {t['duration']:.1f}s, {len(doc['targets'])} targets, {t['tasks']} tasks"
+        f"  total {t['duration']:.1f}s, {n_targets} target{'s' if n_targets != 1 else ''}, "
+        f"{t['tasks']} task{'s' if t['tasks'] != 1 else ''}"
         + (f" ({cached} cached)" if cached else "")
-        + f", {t['tests']} test cases"
+        + f", {n_tests} test case{'s' if n_tests != 1 else ''}"
     )
     shard = doc.get("shard")
     if shard:
