@@ -342,3 +342,30 @@ def test_monorepo_root_is_the_nearest_ameide_toml(make_repo: MakeRepo) -> None:
     assert set(snap.index.blobs) == {"ameide.toml", "x/f.txt", "x/new.txt"}
     assert snap.index.blobs["x/new.txt"] is None
     assert snap.index.blobs["x/f.txt"] == git(repo, "rev-parse", "HEAD:sub/mono/x/f.txt")
+
+
+def test_untracked_directories_are_listed_file_by_file(make_repo: MakeRepo) -> None:
+    repo = make_repo({".gitignore": "*.tmp\n", "a/one.txt": "1\n"})
+    git(repo, "checkout", "-q", "-b", "feature")
+    write_files(
+        repo,
+        {
+            "new/deep/x.txt": "x\n",
+            "new/y.txt": "y\n",
+            "new/skip.tmp": "ignored\n",
+            "only-ignored/z.tmp": "ignored\n",
+            "glob[1]/f.txt": "a name that looks like a glob\n",
+            "glob1/g.txt": "and one it would match\n",
+        },
+    )
+    # with git's untracked cache on, `status` reports directories; the result is the same
+    git(repo, "config", "core.untrackedCache", "true")
+    git(repo, "update-index", "--untracked-cache")
+    for _ in range(2):
+        _, got = changes(repo)
+        assert got == {
+            "new/deep/x.txt": "untracked",
+            "new/y.txt": "untracked",
+            "glob[1]/f.txt": "untracked",
+            "glob1/g.txt": "untracked",
+        }

@@ -337,11 +337,13 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
             "status",
             "--porcelain=v1",
             "-z",
-            "--untracked-files=all",
+            # `normal` (an untracked directory as one `dir/` entry, expanded below) and no
+            # pathspec at the git root are what git's untracked cache needs to serve this
+            # (`core.untrackedCache`, `feature.manyFiles`): 170 -> 70 ms on a 17,000-file repo
+            "--untracked-files=normal",
             "--no-renames",
             "--ignore-submodules=dirty",
-            "--",
-            scope,
+            *(("--", repo.prefix) if repo.prefix else ()),
         ),
     ]
     if want_changes and repo.head is not None:
@@ -381,6 +383,7 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
 
     dirty: dict[str, str] = {}
     status_entries = _split_z(results[1].stdout)
+    status_entries = _expand_untracked_dirs(repo, status_entries)
     for entry in status_entries:
         xy, path = entry[:2], entry[3:]
         if xy == "??":
@@ -439,6 +442,31 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
     pre = repo.prefix
     dirty_tree = any(not _own(p[len(pre) :]) for p in dirty if p.startswith(pre))
     return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree))
+
+
+def _expand_untracked_dirs(repo: Repo, entries: list[str]) -> list[str]:
+    """Replace `?? dir/` entries with one `?? file` per untracked, not ignored file in them
+    (one `git ls-files --others` over just those directories). A nested repository stays a
+    `dir/` entry, as `--untracked-files=all` would show it."""
+    dirs = [e[3:] for e in entries if e.startswith("?? ") and e.endswith("/")]
+    if not dirs:
+        return entries
+    # literal: a directory named `a[1]` is not a glob; thousands of them: ask for all
+    spec = dirs if len(dirs) <= 1000 else [repo.prefix or "."]
+    argv = ("git", "--literal-pathspecs", "ls-files", "-z", "--others", "--exclude-standard")
+    r = proc.run(
+        (*argv, "--full-name", "--", *spec),
+        repo.git_root,
+        env=repo.env,
+    )
+    if not r.ok:
+        raise EnvError(
+            f"git failed: ls-files --others: {r.err_text()}",
+            hint="check that the repository is not corrupt (git fsck)",
+        )
+    wanted = set(dirs)
+    kept = [e for e in entries if e[3:] not in wanted or not e.startswith("?? ")]
+    return kept + ["?? " + p for p in _split_z(r.stdout)]
 
 
 def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
