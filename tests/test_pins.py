@@ -6,6 +6,8 @@ import json
 import re
 import tomllib
 
+from ameide.config import load
+from ameide.workspace import toolchain
 from tests.conftest import EXAMPLE, ROOT
 
 
@@ -26,3 +28,12 @@ def test_example_pins_match_the_setup_script() -> None:
     assert pkg["packageManager"] == f"pnpm@{p['PNPM_VERSION']}"
     cfg = tomllib.loads((EXAMPLE / "ameide.toml").read_text())
     assert cfg["toolchain"] == {"uv": p["UV_VERSION"], "buf": p["BUF_VERSION"]}
+
+
+def test_the_setup_node_satisfies_the_example_node_pin() -> None:
+    """scripts/setup installs NODE_VERSION into .tools/bin; phase 0 of `ameide test` on the
+    example checks node against the example's pin (its default major when it names none)."""
+    node = toolchain.pins(str(EXAMPLE), load(str(EXAMPLE)))["node"]
+    version = pins()["NODE_VERSION"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), version  # a release npm publishes
+    assert toolchain.matches(node, version), (node, version)

@@ -151,6 +151,10 @@ def test_check_with_the_real_tools_of_this_repo(tmp_path: Path) -> None:
     for tool, version in (("go", "1.25.5"), ("uv", "0.9.26"), ("buf", "1.63.0")):
         s = check(Pin(tool, version, True, "test"), str(tmp_path), env)
         assert (s.status, s.found) == ("ok", version)
+    # scripts/setup's Node.js (NODE_VERSION of scripts/pins.env), not the machine's
+    node = check(Pin("node", "22", True, "test"), str(tmp_path), env)
+    assert (node.status, node.path) == ("ok", str(TOOLS_BIN / "node"))
+    assert node.found is not None and node.found.startswith("22.")
 
 
 # ------------------------------------------------------------------------------------ CLI
