@@ -1,4 +1,5 @@
-"""`ameide test` without toolchains: nothing affected, bad knobs, unknown targets, evidence."""
+"""`ameide test` without toolchains: nothing affected, bad knobs, unknown targets, evidence, and
+phase 0's toolchain check against fake tools."""
 
 from __future__ import annotations
 
@@ -66,3 +67,113 @@ def test_front_doors_take_no_flags(run_cli: RunCli, make_repo: MakeRepo) -> None
     repo = make_repo({"a.txt": "a\n"})
     code, _, err = run_cli(["test", "--all"], repo)
     assert code == 2 and "--all" in err
+
+
+# ------------------------------------------------------------ phase 0: the toolchain check
+
+PNPM_REPO: dict[str, str | bytes] = {
+    "package.json": '{"name": "root", "private": true, "packageManager": "pnpm@12.4.2"}\n',
+    "pnpm-workspace.yaml": "packages:\n  - packages/*\n",
+    "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+    "packages/x/package.json": '{"name": "x", "scripts": {"test": "node --test"}}\n',
+    "packages/x/index.js": "export const x = 1;\n",
+}
+# answers `--version` like the real tool and records every call; anything else succeeds
+FAKE = '#!/bin/sh\necho "$(basename "$0") $*" >> "$FAKE_CALLS"\n[ "$1" != --version ] || echo {v}\n'
+
+
+def fake_tools(bin_dir: Path, monkeypatch: pytest.MonkeyPatch, **versions: str) -> Path:
+    """`node=v20.11.0, pnpm=12.4.2`: fakes first on PATH; returns the file their calls go to."""
+    bin_dir.mkdir()
+    for tool, v in versions.items():
+        (bin_dir / tool).write_text(FAKE.replace("{v}", v))
+        (bin_dir / tool).chmod(0o755)
+    calls = bin_dir / "calls.log"
+    monkeypatch.setenv("FAKE_CALLS", str(calls))
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("CI", "1")  # plain output
+    return calls
+
+
+def pnpm_change(make_repo: MakeRepo, extra: dict[str, str | bytes] | None = None) -> Path:
+    repo = make_repo({**PNPM_REPO, **(extra or {})})
+    git(repo, "checkout", "-q", "-b", "feature")
+    write_files(repo, {"packages/x/index.js": "export const x = 2;\n"})
+    return repo
+
+
+def test_phase0_checks_node_for_pnpm_targets(
+    run_cli: RunCli, make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fake_tools(tmp_path / "bin", monkeypatch, node="v22.11.0", pnpm="12.4.2")
+    monkeypatch.setenv("AMEIDE_CACHE", "0")  # the cache keys ask node too: only phase 0 here
+    repo = pnpm_change(make_repo)
+
+    code, out, err = run_cli(["test"], repo)
+
+    assert code == 0, out + err
+    assert calls.read_text().splitlines().count("node --version") == 1
+    doc = load_summary(repo)
+    assert doc["result"] == "passed"
+    tasks = [t["id"] for p in doc["phases"] for t in p["tasks"]]  # type: ignore[attr-defined]
+    assert "pnpm:x test" in tasks and not [t for t in tasks if t.startswith("toolchain")]
+
+
+@pytest.mark.parametrize(
+    ("extra", "wanted"),
+    [({}, "22.x (ameide default)"), ({".nvmrc": "lts/iron\n"}, "20.x (.nvmrc)")],
+    ids=["default-22", "nvmrc-20"],
+)
+def test_phase0_wrong_node_major_exits_3_with_the_fix(
+    run_cli: RunCli,
+    make_repo: MakeRepo,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, str | bytes],
+    wanted: str,
+) -> None:
+    have = "v18.20.4" if extra else "v20.11.0"
+    calls = fake_tools(tmp_path / "bin", monkeypatch, node=have, pnpm="12.4.2")
+    repo = pnpm_change(make_repo, extra)
+
+    code, out, err = run_cli(["test"], repo)
+
+    assert (code, err) == (3, "")
+    major = wanted.split(".")[0]
+    fix = f"install Node.js {major} (`nvm install {major}`, or the workspace image's node)"
+    msg = f"node: wanted {wanted}, found {have[1:]} at {tmp_path}/bin/node"
+    doc = load_summary(repo)
+    assert (doc["result"], doc["exit_code"]) == ("error", 3)
+    failed = [t for p in doc["phases"] for t in p["tasks"] if t["status"] != "passed"]  # type: ignore[attr-defined]
+    assert [(t["id"], t["message"]) for t in failed] == [("toolchain node", f"{msg}; fix: {fix}")]
+    assert doc["first_failure"]["task"] == "toolchain node"  # type: ignore[index]
+    assert out[out.index("first failure:") :].splitlines() == [
+        "first failure: toolchain node (phase 0)",
+        f"  command: {msg}; fix: {fix}",
+        "  test:    node",
+        f"  | {msg}; fix: {fix}",
+        f"  | {msg}",
+        f"  | fix: {fix}",
+    ]
+    # nothing ran: pnpm was only asked its version
+    assert sorted(calls.read_text().splitlines()) == ["node --version", "pnpm --version"]
+
+
+def test_phase0_does_not_check_node_without_pnpm_targets(
+    run_cli: RunCli, make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cache.conftest import FAKE_GO, GO_REPO
+
+    calls = fake_tools(tmp_path / "bin", monkeypatch, node="v20.11.0")
+    (tmp_path / "bin" / "go").write_text(FAKE_GO)
+    (tmp_path / "bin" / "go").chmod(0o755)
+    monkeypatch.setenv("FAKE_GO_CALLS", str(tmp_path / "go-calls.log"))
+    repo = make_repo(GO_REPO)
+    git(repo, "checkout", "-q", "-b", "feature")
+    write_files(repo, {"c/c.go": "package c\n\nfunc C() int { return 4 }\n"})
+
+    code, out, err = run_cli(["test"], repo)
+
+    assert code == 0, out + err
+    assert not calls.exists()  # node (at the wrong major) was never asked
+    assert "version" in (tmp_path / "go-calls.log").read_text().splitlines()

@@ -212,6 +212,7 @@ class Engine:
         from ameide.cache.keys import KeyMaker
 
         tools = {t.tool: t.found for t in tool_results if t.ok}
+        # phase 0 checks node with pnpm; `run --matrix` keys tasks even when that check failed
         if any(t.ecosystem == "pnpm" for t in plan.tasks) and "node" not in tools:
             from ameide.workspace.toolchain import version_of, which
 
@@ -500,9 +501,11 @@ class Engine:
                 return
 
     def _check_tools(self, ctx: Planning, ecos: list[str]) -> list[ToolStatus]:
+        """The tools of the ecosystems in play against their pins (pnpm brings node: its
+        scripts and tests run under it), each `--version` in its own thread."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from ameide.workspace.toolchain import check, pins
+        from ameide.workspace.toolchain import ECOSYSTEM_TOOLS, check, pins
 
         go_mods = [
             t.meta["module_dir"] + "/go.mod" if t.meta["module_dir"] != "." else "go.mod"
@@ -510,8 +513,10 @@ class Engine:
             if t.ecosystem == "go"
         ]
         p = pins(ctx.repo.root, ctx.config, set(go_mods))
-        wanted = [p[e] for e in ecos if e in p]
-        with ThreadPoolExecutor(max_workers=4) as ex:
+        wanted = [p[tool] for e in ecos for tool in ECOSYSTEM_TOOLS.get(e, ())]
+        if not wanted:
+            return []
+        with ThreadPoolExecutor(max_workers=len(wanted)) as ex:
             return list(ex.map(lambda pin: check(pin, ctx.repo.root, self.env), wanted))
 
     def _guardrails(self, ctx: Planning, plan: Plan) -> tuple[GuardrailReport | None, Plan]:
@@ -576,12 +581,14 @@ class Engine:
         task = Task(
             f"toolchain {s.tool}", 0, 0, "toolchain", s.tool, (), (), ".", builtin="toolchain"
         )
+        # the pin as people read it: `22.x` for node's major, `>=1.25.5` for a go line
+        wanted = s.label or s.wanted or "any"
         if s.ok:
-            msg = f"{s.tool} {s.found} at {s.path} (wanted {s.wanted or 'any'}, {s.source})"
+            msg = f"{s.tool} {s.found} at {s.path} (wanted {wanted}, {s.source})"
             case = synthetic_case("toolchain", s.tool, "passed", 0.0, msg, "")
             return TaskResult(task, "passed", 0, 0.0, None, (case,), "synthetic", msg)
         found = f"found {s.found} at {s.path}" if s.found else "not found on PATH"
-        msg = f"{s.tool}: wanted {s.wanted or 'any'} ({s.source}), {found}"
+        msg = f"{s.tool}: wanted {wanted} ({s.source}), {found}"
         case = synthetic_case("toolchain", s.tool, "error", 0.0, msg, f"fix: {s.fix}")
         return TaskResult(
             task, "error", None, 0.0, None, (case,), "synthetic", f"{msg}; fix: {s.fix}"

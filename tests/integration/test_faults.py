@@ -130,6 +130,37 @@ def test_wrong_uv_version_exits_3(
     assert not (repo / ".venv").exists()
 
 
+def test_wrong_node_major_exits_3(
+    mono: Mono, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pnpm targets bring node into phase 0: the machine's Node 20 (faked here) first on PATH
+    stops the run before pnpm installs anything."""
+    repo = mono()
+    append(repo, "js/core/src/index.js", "\n// touched\n")
+    bindir = tmp_path / "fake-node"
+    bindir.mkdir()
+    fake = bindir / "node"
+    fake.write_text('#!/bin/sh\necho "v20.11.0"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+
+    code, out, err = run_cli(["test"], repo)
+
+    assert code == 3, out + err
+    doc = load_summary(repo)
+    assert doc["result"] == "error"
+    failed = [t for p in doc["phases"] for t in p["tasks"] if t["status"] != "passed"]
+    assert [t["id"] for t in failed] == ["toolchain node"]
+    msg = failed[0]["message"]
+    assert msg.startswith(f"node: wanted 22.x (ameide default), found 20.11.0 at {fake}")
+    fix = msg.split("fix:", 1)[1].strip()
+    assert "Node.js 22" in fix
+    closing = closing_block(out)
+    assert "found 20.11.0" in closing and fix in closing
+    assert {t["kind"] for p in doc["phases"] for t in p["tasks"]} == {"guardrails", "toolchain"}
+    assert not (repo / "node_modules").exists()
+
+
 # ------------------------------------------------------------------ interrupts and timeouts
 
 
