@@ -144,6 +144,10 @@ class Runner:
             os.path.join(phase_dir, "reports", task.slug),
         )
 
+    @staticmethod
+    def _report_file(task: Task, report_base: str) -> str:
+        return report_base + (".jsonl" if task.report == "gotest-json" else ".xml")
+
     async def run_phase(self, tasks: list[Task], *, fail_fast: bool) -> list[TaskResult]:
         """Run the tasks of one phase: stage 0 (installs) first, then the rest in parallel.
 
@@ -207,9 +211,10 @@ class Runner:
         cached = None
         cacheable = self.cache is not None and bool(self.cache.key(task))
         if self.cache is not None and cacheable:
-            log, _ = self._paths(task)
+            log, report_base = self._paths(task)
+            report = self._report_file(task, report_base)
             cached = await anyio.to_thread.run_sync(
-                self.cache.lookup, task, log, abandon_on_cancel=True
+                self.cache.lookup, task, log, report, abandon_on_cancel=True
             )
         if cached is not None:
             result = cached
@@ -234,7 +239,7 @@ class Runner:
     async def run_task(self, task: Task) -> TaskResult:
         log, report_base = self._paths(task)
         cwd = os.path.join(self.root, task.cwd)
-        junit_file = report_base + (".jsonl" if task.report == "gotest-json" else ".xml")
+        junit_file = self._report_file(task, report_base)
         env: dict[str, str] | None = None
         if task.env or not self._inherit:
             env = dict(self.env)
@@ -276,15 +281,16 @@ class Runner:
     ) -> TaskResult:
         cases: list[Case] = []
         source = "synthetic"
+        report = junit_file if task.report != "none" and os.path.exists(junit_file) else None
         if task.report == "none":
             pass
-        elif task.report == "gotest-json" and os.path.exists(junit_file):
+        elif task.report == "gotest-json" and report:
             cases, human = gotest_json_to_cases(junit_file, "")
             cases = [locate_go(c, task) for c in cases]
             with open(log, "a", encoding="utf-8") as fh:
                 fh.write(human)
             source = "converted"
-        elif task.report == "junit" and os.path.exists(junit_file):
+        elif task.report == "junit" and report:
             try:
                 cases = [locate(c, self.root, task) for c in parse_junit(junit_file, task.id)]
                 source = "native"
@@ -337,5 +343,13 @@ class Runner:
         elif not cases:
             cases.append(synthetic_case(task.id, task.id, "passed", res.elapsed, message, ""))
         return TaskResult(
-            task, status, res.returncode, res.elapsed, log, tuple(cases), source, message
+            task,
+            status,
+            res.returncode,
+            res.elapsed,
+            log,
+            tuple(cases),
+            source,
+            message,
+            report=report,
         )

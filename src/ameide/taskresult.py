@@ -28,6 +28,7 @@ class TaskResult:
     cached: bool = False  # replayed from the result cache (docs/cache.md), not run
     cache_source: str | None = None  # local | remote
     original_duration: float | None = None  # how long the recorded run took
+    report: str | None = None  # absolute path of the tool's raw report, when it wrote one
 
     @property
     def ok(self) -> bool:

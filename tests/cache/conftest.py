@@ -7,13 +7,18 @@ can tell a replayed result from a run."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from ameide.cache.artifact import MAGIC
 from tests.conftest import git, write_files
 
 FAKE_GO = r"""#!/bin/sh
@@ -104,3 +109,30 @@ def go_repo(tmp_path: Path) -> MakeGoRepo:
         return repo
 
     return _make
+
+
+def seal(meta: dict[str, Any], body: bytes, magic: bytes = MAGIC) -> bytes:
+    """An artifact with a valid digest around any metadata and body (pack() checks nothing
+    and fills in `log_size`; this writes exactly what it is given)."""
+    payload = zlib.compress(json.dumps(meta).encode() + b"\n" + body)
+    return magic + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload
+
+
+def as_format_1(data: bytes) -> bytes:
+    """The same result as the previous ameide wrote it: format 1, no raw report, no
+    `log_size` (what a store or remote shared with an older ameide holds)."""
+    raw = zlib.decompress(data[len(MAGIC) + 65 :])
+    head, _, body = raw.partition(b"\n")
+    meta = json.loads(head)
+    log = body[: meta.pop("log_size")]
+    meta.pop("report", None)
+    meta["format"] = 1
+    return seal(meta, log, b"ameide-task-result 1\n")
+
+
+def reports(run_dir: Path) -> dict[str, bytes]:
+    """Every raw report of a run (`phaseN/reports/<task>.<ext>`) and its bytes."""
+    return {
+        str(p.relative_to(run_dir)): p.read_bytes()
+        for p in sorted(run_dir.glob("phase*/reports/*"))
+    }

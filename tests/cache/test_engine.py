@@ -1,7 +1,7 @@
-"""The cache inside `ameide test` (with a fake `go`, no toolchain needed): hits replay the log
-and JUnit cases into new evidence, failures are never cached, the switches turn it off,
-damaged entries are misses, concurrent runs share the store, an unreachable remote costs one
-warning."""
+"""The cache inside `ameide test` (with a fake `go`, no toolchain needed): hits replay the log,
+the raw report and JUnit cases into new evidence, failures are never cached, the switches turn
+it off, damaged and older-format entries are misses, concurrent runs share the store, an
+unreachable remote costs one warning."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.cache.conftest import FakeGo, MakeGoRepo
+from ameide.cache.artifact import unpack
+from tests.cache.conftest import FakeGo, MakeGoRepo, as_format_1, reports, seal
 from tests.conftest import load_summary, write_files
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -81,6 +82,79 @@ def test_a_rerun_replays_log_and_junit_and_marks_cached(
     assert "  phase 1 unit               passed      0.0s  (1 task, 1 cached)" in out
     # the guardrails check is a task and a case of its own, never cached
     assert "  total " in out and " 1 target, 3 tasks (2 cached), 3 test cases" in out
+
+
+def _refuse_the_runner(*_a: object, **_kw: object) -> None:
+    raise AssertionError("the runner was started: not every task was a hit")
+
+
+def test_a_rerun_replays_the_raw_reports_byte_for_byte(
+    run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ameide.runner
+
+    repo = go_repo()
+    write_files(repo, {"b/b.go": "package b\n\nfunc B() int { return 2 }\n"})
+    assert run_cli(["test"], repo)[0] == 0
+    first = load_summary(repo)
+    evidence = repo / "artifacts" / "agent-ci"
+    recorded = reports(evidence / str(first["run_id"]))
+    slug = "go_test_example.com_m"
+    assert list(recorded) == [f"phase1/reports/{slug}.jsonl"]  # go vet writes none
+    assert (
+        b'"Action":"pass","Package":"example.com/m/b"' in recorded[f"phase1/reports/{slug}.jsonl"]
+    )
+
+    # every task a hit: replayed by testrun's all-hits path, which never starts the runner
+    with monkeypatch.context() as m:
+        m.setattr(ameide.runner.Runner, "__init__", _refuse_the_runner)
+        code, out, _ = run_cli(["test"], repo)
+    assert code == 0, out
+    doc = load_summary(repo)
+    assert [t["cached"] for t in tasks(doc).values()] == [True, True]
+    assert reports(evidence / str(doc["run_id"])) == recorded
+    run_dir = evidence / str(doc["run_id"])
+    assert "raw report" not in (run_dir / tasks(doc)[TEST]["log"]).read_text().split("\n")[0]
+
+    # go vet's entry gone: the run goes through the runner, where go test is a lookup hit
+    vet_key = tasks(first)[VET]["cache_key"]
+    (cache_home() / "tasks" / "v1" / vet_key[:2] / vet_key).unlink()
+    assert run_cli(["test"], repo)[0] == 0
+    doc = load_summary(repo)
+    assert (tasks(doc)[VET]["cached"], tasks(doc)[TEST]["cached"]) == (False, True)
+    assert reports(evidence / str(doc["run_id"])) == recorded
+
+
+def test_a_report_over_the_limit_is_left_out_and_the_replay_says_so(
+    run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ameide.cache.session.MAX_REPORT_BYTES", 100)
+    repo = go_repo()
+    write_files(repo, {"b/b.go": "package b\n\nfunc B() int { return 2 }\n"})
+    assert run_cli(["test"], repo)[0] == 0
+    first = load_summary(repo)
+    evidence = repo / "artifacts" / "agent-ci"
+    size = len(
+        reports(evidence / str(first["run_id"]))["phase1/reports/go_test_example.com_m.jsonl"]
+    )
+    assert size > 100
+    key = tasks(first)[TEST]["cache_key"]
+    meta, _, report = unpack((cache_home() / "tasks" / "v1" / key[:2] / key).read_bytes(), key)
+    assert (meta["report"], report) == ({"size": size, "stored": False}, None)
+
+    code, out, _ = run_cli(["test"], repo)
+    assert code == 0, out
+    doc = load_summary(repo)
+    t = tasks(doc)[TEST]
+    assert (t["cached"], t["tests"]["total"]) == (True, 1)  # the log and cases still replay
+    run_dir = evidence / str(doc["run_id"])
+    assert reports(run_dir) == {}
+    head = (run_dir / t["log"]).read_text().split("\n")[0]
+    assert head.startswith("# ameide: cached result replayed from the local cache (recorded ")
+    assert head.endswith(
+        f"not run again; its raw report reports/go_test_example.com_m.jsonl ({size} bytes) was "
+        "over the cache's 100 bytes limit and is not replayed"
+    )
 
 
 def test_a_change_runs_again_and_reverting_it_hits(
@@ -162,7 +236,29 @@ def test_a_target_can_opt_out(run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoR
     assert doc["cache"]["uncacheable"] == 2  # type: ignore[index]
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def _report_size_off_by_one(data: bytes, key: str) -> bytes:
+    """The same entry with a valid digest but metadata that miscounts the report."""
+    meta, log, report = unpack(data, key)
+    if meta["report"] is None:  # go vet: no report; claim one that is not there
+        meta["report"] = {"size": 1, "stored": True}
+    else:
+        meta["report"] = {**meta["report"], "size": meta["report"]["size"] + 1}
+    return seal(meta, log + (report or b""))
+
+
+def _damaged(damage: str, data: bytes, key: str) -> bytes:
+    if damage == "truncate":
+        return data[: len(data) // 2]
+    if damage == "garbage":
+        return os.urandom(200)
+    if damage == "older-format":  # what an ameide before format 2 wrote
+        return as_format_1(data)
+    if damage == "report-size":
+        return _report_size_off_by_one(data, key)
+    return b""
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "older-format", "report-size"])
 def test_damaged_entries_are_misses_and_get_rewritten(
     damage: str, run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo
 ) -> None:
@@ -173,9 +269,7 @@ def test_damaged_entries_are_misses_and_get_rewritten(
     assert len(entries) == 2
     for e in entries:
         data = e.read_bytes()
-        e.write_bytes(
-            {"truncate": data[: len(data) // 2], "garbage": os.urandom(200), "empty": b""}[damage]
-        )
+        e.write_bytes(_damaged(damage, data, e.name))
     code, out, _ = run_cli(["test"], repo)
     assert code == 0, out
     doc = load_summary(repo)
@@ -183,6 +277,24 @@ def test_damaged_entries_are_misses_and_get_rewritten(
     assert doc["cache"]["damaged"] == 2 and doc["cache"]["stored"] == 2  # type: ignore[index]
     assert run_cli(["test"], repo)[0] == 0
     assert [t["cached"] for t in tasks(load_summary(repo)).values()] == [True, True]
+
+
+def test_entries_of_another_key_version_are_plain_misses(
+    run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """How an upgrade that changes the artifact format meets the old store: the new key
+    version gives new keys, so old entries are never read (not `damaged`) and age out."""
+    repo = go_repo()
+    write_files(repo, {"b/b.go": "package b\n\nfunc B() int { return 2 }\n"})
+    with monkeypatch.context() as m:
+        m.setattr("ameide.cache.keys.KEY_VERSION", "ameide-task-key-older")
+        assert run_cli(["test"], repo)[0] == 0
+    code, out, _ = run_cli(["test"], repo)
+    assert code == 0, out
+    doc = load_summary(repo)
+    assert [t["cached"] for t in tasks(doc).values()] == [False, False]
+    assert (doc["cache"]["damaged"], doc["cache"]["stored"]) == (0, 2)  # type: ignore[index]
+    assert len(store_files(cache_home())) == 4
 
 
 _RUN = "import sys; from ameide.cli import main; sys.exit(main(['test']))"

@@ -1,5 +1,6 @@
-"""The local store and the artifact format: round trips, damaged and half-written entries are
-misses (never crashes), least-recently-used pruning, and concurrent writers and readers."""
+"""The local store and the artifact format: round trips (with and without the raw report),
+damaged, half-written and older-format entries are misses (never crashes),
+least-recently-used pruning, and concurrent writers and readers."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from ameide.cache.artifact import CorruptArtifact, pack, unpack
+from ameide.cache.artifact import FORMAT, CorruptArtifact, pack, unpack
 from ameide.cache.store import LocalStore
+from tests.cache.conftest import as_format_1, seal
 
 KEY = "ab" + "0" * 62
 
 
 def meta(key: str = KEY, **kw: object) -> dict[str, object]:
     return {
-        "format": 1,
+        "format": FORMAT,
         "key": key,
         "task": "go test m",
         "status": "passed",
@@ -35,8 +37,46 @@ def meta(key: str = KEY, **kw: object) -> dict[str, object]:
 
 def test_artifact_round_trip() -> None:
     data = pack(meta(), b"$ go test\nok\n")
-    m, log = unpack(data, KEY)
-    assert m["task"] == "go test m" and log == b"$ go test\nok\n"
+    m, log, report = unpack(data, KEY)
+    assert m["task"] == "go test m" and log == b"$ go test\nok\n" and report is None
+
+
+@pytest.mark.parametrize("report", [b'{"Action":"pass"}\n\n\x00\xff', b""])
+def test_the_raw_report_round_trips_byte_for_byte(report: bytes) -> None:
+    data = pack(meta(report={"size": len(report), "stored": True}), b"log\n", report)
+    m, log, got = unpack(data, KEY)
+    assert (log, got, m["log_size"]) == (b"log\n", report, 4)
+
+
+def test_a_report_left_out_for_its_size_unpacks_without_one() -> None:
+    m, log, got = unpack(pack(meta(report={"size": 9 << 20, "stored": False}), b"log"), KEY)
+    assert (log, got, m["report"]["size"]) == (b"log", None, 9 << 20)
+
+
+def test_an_older_format_is_rejected_by_name() -> None:
+    old = as_format_1(pack(meta(report={"size": 3, "stored": True}), b"log", b"rep"))
+    assert old.startswith(b"ameide-task-result 1\n")
+    with pytest.raises(CorruptArtifact, match="artifact format 1, this ameide reads 2"):
+        unpack(old, KEY)
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "why"),
+    [
+        ({"log_size": 9}, b"log", "bad log size"),  # longer than the payload
+        ({"log_size": -1}, b"log", "bad log size"),
+        ({"log_size": "3"}, b"log", "bad log size"),
+        ({"log_size": 3}, b"logREPORT", "bad report size"),  # trailing bytes, no report
+        ({"log_size": 3, "report": {"size": 5, "stored": True}}, b"logREPORT", "report size"),
+        ({"log_size": 3, "report": {"size": 6, "stored": False}}, b"logREPORT", "report size"),
+        ({"log_size": 3, "report": {"size": "6", "stored": True}}, b"logREPORT", "report rec"),
+        ({"log_size": 3, "report": [6, True]}, b"logREPORT", "bad report record"),
+        ({"format": 1, "log_size": 3}, b"log", "another key"),
+    ],
+)
+def test_inconsistent_metadata_is_rejected(head: dict[str, object], body: bytes, why: str) -> None:
+    with pytest.raises(CorruptArtifact, match=why):
+        unpack(seal({**meta(), **head}, body), KEY)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +103,8 @@ def test_an_artifact_under_another_key_or_not_passed_is_rejected() -> None:
     del bad["cases"]
     with pytest.raises(CorruptArtifact, match="incomplete"):
         unpack(pack(bad, b""), KEY)
+    with pytest.raises(CorruptArtifact, match="incomplete"):
+        unpack(seal(meta(), b""), KEY)  # no log_size
 
 
 # ------------------------------------------------------------------ store
@@ -135,7 +177,7 @@ def test_usage_and_clean(tmp_path: Path) -> None:
 _HAMMER = r"""
 import sys, os
 sys.path.insert(0, sys.argv[3])
-from ameide.cache.artifact import pack, unpack, CorruptArtifact
+from ameide.cache.artifact import FORMAT, pack, unpack, CorruptArtifact
 from ameide.cache.store import LocalStore
 s = LocalStore(sys.argv[1], 1 << 20)
 me = int(sys.argv[2])
@@ -144,7 +186,7 @@ bad = 0
 for n in range(300):
     k = keys[(n * 7 + me) % len(keys)]
     if n % 2 == me % 2:
-        meta = {"format": 1, "key": k, "task": "t", "status": "passed", "duration": 0.1,
+        meta = {"format": FORMAT, "key": k, "task": "t", "status": "passed", "duration": 0.1,
                 "junit_source": "synthetic", "cases": []}
         s.put(k, pack(meta, os.urandom(2000 + 97 * me)))
     else:

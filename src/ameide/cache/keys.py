@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ameide.model import Graph
     from ameide.plan import Task
 
-KEY_VERSION = "ameide-task-key-1"
+KEY_VERSION = "ameide-task-key-2"  # 2: artifacts carry the raw report (artifact.py format 2)
 # environment variables that change what a tool does; `[cache] env` adds more
 ENV_ALLOW: dict[str, tuple[str, ...]] = {
     "*": ("TZ", "SOURCE_DATE_EPOCH"),

@@ -1,7 +1,8 @@
 """One run's use of the cache: look a task up before running it, store it after it passed.
 
-A hit replays the recorded log (with a first line saying it is a replay) and JUnit cases into
-this run's evidence and comes back as a passed TaskResult with `cached=True`. Lookups try the
+A hit replays the recorded log (with a first line saying it is a replay), the tool's raw
+report (`phaseN/reports/<task>.jsonl|.xml`, byte for byte) and JUnit cases into this run's
+evidence and comes back as a passed TaskResult with `cached=True`. Lookups try the
 local store, then the remote; a remote hit is copied into the local store. Only passed results
 are stored. Everything here is called from worker threads (anyio.to_thread), so counters are
 guarded by a lock.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ameide.cache.artifact import (
     FORMAT,
     MAX_LOG_BYTES,
+    MAX_REPORT_BYTES,
     CorruptArtifact,
     case_from_json,
     case_to_json,
@@ -34,11 +36,29 @@ if TYPE_CHECKING:
     from ameide.taskresult import TaskResult
 
 
-Entry = tuple[dict[str, Any], bytes, tuple[Any, ...]]  # verified metadata, log, cases
+# verified metadata, log, cases, raw report (None: none stored)
+Entry = tuple[dict[str, Any], bytes, tuple[Any, ...], bytes | None]
 
 
 def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def report_path(task: Task, log_path: str) -> str | None:
+    """Where the runner has `task`'s tool write its raw report, next to its log
+    (`.../phaseN/logs/<slug>.log` -> `.../phaseN/reports/<slug>.jsonl|.xml`, as
+    Runner._paths and Runner.run_task lay it out); None for a task without one."""
+    if task.report == "none":
+        return None
+    phase_dir = os.path.dirname(os.path.dirname(log_path))
+    ext = ".jsonl" if task.report == "gotest-json" else ".xml"
+    return os.path.join(phase_dir, "reports", task.slug + ext)
+
+
+def _size(n: int) -> str:
+    if n >= 1 << 20:
+        return f"{n / (1 << 20):.1f} MiB"
+    return f"{n / 1024:.1f} KiB" if n >= 1024 else f"{n} bytes"
 
 
 class CacheSession:
@@ -66,8 +86,9 @@ class CacheSession:
         return self.keys.get(task.id)
 
     # ------------------------------------------------------------------ lookups
-    def lookup(self, task: Task, log_path: str) -> TaskResult | None:
-        """The cached result of `task` replayed into `log_path`, or None (then run it)."""
+    def lookup(self, task: Task, log_path: str, report: str | None = None) -> TaskResult | None:
+        """The cached result of `task` replayed into `log_path` (and its raw report into
+        `report`, by default the path next to the log), or None (then run it)."""
         key = self.keys.get(task.id)
         if not key:
             return None
@@ -88,7 +109,7 @@ class CacheSession:
             with self._lock:
                 self.misses += 1
             return None
-        return self.replay(task, found, source, log_path, t0)
+        return self.replay(task, found, source, log_path, t0, report)
 
     def preload(self, tasks: list[Task]) -> dict[str, Entry] | None:
         """Every task's verified local entry, or None as soon as one has none (the run then
@@ -103,22 +124,42 @@ class CacheSession:
         return out
 
     def replay(
-        self, task: Task, found: Entry, source: str, log_path: str, t0: float | None = None
+        self,
+        task: Task,
+        found: Entry,
+        source: str,
+        log_path: str,
+        t0: float | None = None,
+        report: str | None = None,
     ) -> TaskResult:
-        """Write the recorded log (with a first line saying so) and return the result."""
+        """Write the recorded log (with a first line saying so) and raw report, and return
+        the result. `report` defaults to the path next to the log (report_path): the
+        all-hits path of testrun.py passes only the log."""
         from ameide.taskresult import TaskResult
 
         t0 = time.perf_counter() if t0 is None else t0
-        meta, log, cases = found
+        meta, log, cases, raw = found
         key = str(meta["key"])
         when = meta.get("recorded") or "?"
         note = (
             f"# ameide: cached result replayed from the {source} cache "
             f"(recorded {when}, ran in {float(meta['duration']):.2f}s, key {key[:16]}); "
-            "not run again\n"
+            "not run again"
         )
+        report = report or report_path(task, log_path)
+        written = None
+        if raw is not None and report:
+            _write(report, raw)
+            written = report
+        elif report and meta.get("report") is not None:  # recorded but over the limit
+            size = int(meta["report"]["size"])
+            rel = os.path.join("reports", os.path.basename(report))
+            note += (
+                f"; its raw report {rel} ({_size(size)}) was over the cache's "
+                f"{_size(MAX_REPORT_BYTES)} limit and is not replayed"
+            )
         with open(log_path, "wb") as fh:
-            fh.write(note.encode())
+            fh.write(note.encode() + b"\n")
             fh.write(log)
         with self._lock:
             if source == "local":
@@ -139,6 +180,7 @@ class CacheSession:
             cached=True,
             cache_source=source,
             original_duration=float(meta["duration"]),
+            report=written,
         )
 
     def _local(self, key: str) -> Entry | None:
@@ -155,13 +197,13 @@ class CacheSession:
 
     @staticmethod
     def _decode(data: bytes, key: str) -> Entry:
-        meta, log = unpack(data, key)
+        meta, log, report = unpack(data, key)
         try:
             cases = tuple(case_from_json(c) for c in meta["cases"])
             float(meta["duration"])
         except (TypeError, ValueError) as exc:
             raise CorruptArtifact(f"bad metadata ({type(exc).__name__})") from None
-        return meta, log, cases
+        return meta, log, cases, report
 
     # ------------------------------------------------------------------ stores
     def save(self, result: TaskResult) -> bool:
@@ -178,6 +220,19 @@ class CacheSession:
                     log = fh.read()
             except OSError:
                 return False
+        report: bytes | None = None
+        report_doc: dict[str, Any] | None = None
+        if result.report:
+            try:
+                size = os.path.getsize(result.report)
+                if size > MAX_REPORT_BYTES:  # the log and cases are still worth caching
+                    report_doc = {"size": size, "stored": False}
+                else:
+                    with open(result.report, "rb") as fh:
+                        report = fh.read()
+                    report_doc = {"size": len(report), "stored": True}
+            except OSError:  # gone since the task ran: as if the tool had written none
+                report, report_doc = None, None
         from ameide import __version__
 
         meta = {
@@ -191,10 +246,11 @@ class CacheSession:
             "junit_source": result.junit_source,
             "message": result.message,
             "cases": [case_to_json(c) for c in result.cases],
+            "report": report_doc,
             "recorded": _iso(time.time()),
             "ameide": __version__,
         }
-        data = pack(meta, log)
+        data = pack(meta, log, report)
         if self.store.put(key, data):
             with self._lock:
                 self.stored += 1
@@ -255,6 +311,16 @@ class CacheSession:
             "uncacheable": sum(1 for k in self.keys.values() if not k),
             "remote": remote,
         }
+
+
+def _write(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+    except FileNotFoundError:  # the all-hits path of testrun.py makes only the logs directory
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
 
 
 def disabled_doc(reason: str) -> dict[str, Any]:
