@@ -1,7 +1,8 @@
 """The remote cache against a REAL turborepo-remote-cache server on 127.0.0.1 (installed by
-scripts/setup): a fresh clone with an empty local cache replays from the remote; the server
-down, paused (slow), refusing the token, or serving a damaged or unsigned artifact costs one
-warning and a local run, never the build; read-only builds upload nothing."""
+scripts/setup): a fresh clone with an empty local cache replays from the remote (logs, cases
+and raw reports); the server down, paused (slow), refusing the token, or serving a damaged,
+older-format or unsigned artifact costs one warning and a local run, never the build;
+read-only builds upload nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from ameide.cache.artifact import unpack
-from tests.cache.conftest import FakeGo, MakeGoRepo
+from tests.cache.conftest import FakeGo, MakeGoRepo, as_format_1, reports
 from tests.conftest import load_summary, write_files
 from tests.turbo_server import TurboServer
 
@@ -24,6 +25,10 @@ RunCli = Callable[..., tuple[int, str, str]]
 TEAM = "team_ameide"
 TOKEN = "tok-1234567890"
 CHANGE = {"b/b.go": "package b\n\nfunc B() int { return 2 }\n"}
+
+
+def latest_reports(repo: Path) -> dict[str, bytes]:
+    return reports(repo / "artifacts" / "agent-ci" / "latest")
 
 
 def tasks(doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -83,6 +88,8 @@ def test_a_fresh_clone_replays_from_the_remote(
     stored = server.artifacts(TEAM)
     assert sorted(stored) == sorted(t["cache_key"] for t in tasks(doc))
     calls = len(fake_go.calls("test"))
+    recorded = latest_reports(a)
+    assert list(recorded) == ["phase1/reports/go_test_example.com_m.jsonl"]
 
     fresh()  # another machine: empty local cache, same remote
     b = go_repo(name="clone-b")
@@ -98,6 +105,7 @@ def test_a_fresh_clone_replays_from_the_remote(
     assert "(cached remote, ran " in out
     log = (b / "artifacts" / "agent-ci" / "latest" / tasks(doc)[1]["log"]).read_text()
     assert log.startswith("# ameide: cached result replayed from the remote cache")
+    assert latest_reports(b) == recorded  # the raw go test -json stream, byte for byte
     # the download was copied into the local cache: the next run is a local hit
     assert run_cli(["test"], b)[0] == 0
     assert [t["cache_source"] for t in tasks(load_summary(b))] == ["local", "local"]
@@ -212,7 +220,7 @@ def test_a_wrong_token_is_refused_with_one_warning(
     assert "wrong-token-xyz" not in summary
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "swap"])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "swap", "older-format"])
 def test_a_damaged_artifact_is_rejected_run_locally_and_replaced(
     damage: str,
     run_cli: RunCli,
@@ -232,8 +240,10 @@ def test_a_damaged_artifact_is_rejected_run_locally_and_replaced(
         path.write_bytes(data[: len(data) // 2])
     elif damage == "flip":
         path.write_bytes(data[:-3] + bytes([data[-3] ^ 0x40]) + data[-2:])
-    else:  # a valid artifact, but for another hash
+    elif damage == "swap":  # a valid artifact, but for another hash
         path.write_bytes(server.artifacts(TEAM)[vet].read_bytes())
+    else:  # what an ameide before format 2 uploaded
+        path.write_bytes(as_format_1(data))
     calls = len(fake_go.calls("test"))
     fresh()
     b = go_repo(name="clone-b")
@@ -248,6 +258,8 @@ def test_a_damaged_artifact_is_rejected_run_locally_and_replaced(
         len(doc["warnings"]) == 1
         and "1 downloaded artifact failed verification" in (doc["warnings"][0])
     )
+    if damage == "older-format":
+        assert "(artifact format 1, this ameide reads 2)" in doc["warnings"][0]
     unpack(path.read_bytes(), test)  # replaced by the local run's good result
     fresh()
     c = go_repo(name="clone-c")
@@ -267,11 +279,12 @@ def test_signed_artifacts_are_verified(
 ) -> None:
     server = turbo_server(token=TOKEN, signature_key="server-stores-tags")
     remote_env(server, AMEIDE_REMOTE_CACHE_SIGNATURE_KEY="team-secret")
-    populate(run_cli, go_repo, fresh)
+    a = populate(run_cli, go_repo, fresh)
     tags = sorted((server.storage / TEAM).glob("*.tag"))
     assert len(tags) == 2
     b = populate(run_cli, go_repo, fresh, "b")  # same key: hits, verified
     assert [t["cache_source"] for t in tasks(load_summary(b))] == ["remote", "remote"]
+    assert latest_reports(b) == latest_reports(a) != {}
     assert load_summary(b)["cache"]["remote"]["signed"] is True
 
     monkeypatch.setenv("AMEIDE_REMOTE_CACHE_SIGNATURE_KEY", "another-secret")

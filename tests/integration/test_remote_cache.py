@@ -1,7 +1,8 @@
 """The task cache end to end with the real toolchains and a real turborepo-remote-cache server:
 every cacheable task of examples/monorepo recorded by one clone is replayed by a fresh clone
-(empty local cache) from the remote, with the same test cases; installs and codegen freshness
-still run; the replayed evidence passes the summary schema."""
+(empty local cache) from the remote, with the same test cases and the tools' raw reports (go
+test -json, pytest's and node's JUnit XML) byte for byte; installs and codegen freshness still
+run; the replayed evidence passes the summary schema."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.cache.conftest import reports
 from tests.integration.conftest import Mono, junit_cases, load_summary
 from tests.turbo_server import TurboServer
 
@@ -63,3 +65,6 @@ def test_a_fresh_clone_replays_the_example_from_the_remote(
     for phase in (0, 1, 2):
         names = sorted((c["task"], c["name"], c["status"]) for c in junit_cases(a, phase))
         assert sorted((c["task"], c["name"], c["status"]) for c in junit_cases(b, phase)) == names
+    recorded = reports(a / "artifacts" / "agent-ci" / "latest")
+    assert {p.rsplit(".", 1)[1] for p in recorded} == {"jsonl", "xml"}
+    assert reports(b / "artifacts" / "agent-ci" / "latest") == recorded
