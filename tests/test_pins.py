@@ -32,8 +32,10 @@ def test_example_pins_match_the_setup_script() -> None:
 
 def test_the_setup_node_satisfies_the_example_node_pin() -> None:
     """scripts/setup installs NODE_VERSION into .tools/bin; phase 0 of `ameide test` on the
-    example checks node against the example's pin (its default major when it names none)."""
+    example checks node against the example's pin (its default major when it names none), and
+    `ameide toolchain install --tool node` installs the same release."""
     node = toolchain.pins(str(EXAMPLE), load(str(EXAMPLE)))["node"]
     version = pins()["NODE_VERSION"]
     assert re.fullmatch(r"\d+\.\d+\.\d+", version), version  # a release npm publishes
     assert toolchain.matches(node, version), (node, version)
+    assert version == toolchain.NODE_RELEASE

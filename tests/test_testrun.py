@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ameide.workspace.toolchain import NODE_RELEASE
 from tests.conftest import MakeRepo, git, load_summary, write_files
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -119,9 +120,20 @@ def test_phase0_checks_node_for_pnpm_targets(
     assert "pnpm:x test" in tasks and not [t for t in tasks if t.startswith("toolchain")]
 
 
+# the default major has a release `ameide toolchain install` installs; another one does not
+FIX_22 = (
+    f"ameide toolchain install --tool node (installs {NODE_RELEASE}; "
+    f"or `nvm install {NODE_RELEASE}`)"
+)
+FIX_20 = "install Node.js 20 (`nvm install 20`, or the workspace image's node)"
+
+
 @pytest.mark.parametrize(
-    ("extra", "wanted"),
-    [({}, "22.x (ameide default)"), ({".nvmrc": "lts/iron\n"}, "20.x (.nvmrc)")],
+    ("extra", "wanted", "fix"),
+    [
+        ({}, "22.x (ameide default)", FIX_22),
+        ({".nvmrc": "lts/iron\n"}, "20.x (.nvmrc)", FIX_20),
+    ],
     ids=["default-22", "nvmrc-20"],
 )
 def test_phase0_wrong_node_major_exits_3_with_the_fix(
@@ -131,6 +143,7 @@ def test_phase0_wrong_node_major_exits_3_with_the_fix(
     monkeypatch: pytest.MonkeyPatch,
     extra: dict[str, str | bytes],
     wanted: str,
+    fix: str,
 ) -> None:
     have = "v18.20.4" if extra else "v20.11.0"
     calls = fake_tools(tmp_path / "bin", monkeypatch, node=have, pnpm="12.4.2")
@@ -139,8 +152,6 @@ def test_phase0_wrong_node_major_exits_3_with_the_fix(
     code, out, err = run_cli(["test"], repo)
 
     assert (code, err) == (3, "")
-    major = wanted.split(".")[0]
-    fix = f"install Node.js {major} (`nvm install {major}`, or the workspace image's node)"
     msg = f"node: wanted {wanted}, found {have[1:]} at {tmp_path}/bin/node"
     doc = load_summary(repo)
     assert (doc["result"], doc["exit_code"]) == ("error", 3)

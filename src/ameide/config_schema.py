@@ -29,7 +29,9 @@ class ToolchainPins(_Strict):
     pnpm: str | None = None
     uv: str | None = None
     buf: str | None = None
-    sources: dict[Literal["go", "uv", "pnpm", "buf"], ToolSource] = Field(default_factory=dict)
+    sources: dict[Literal["go", "uv", "pnpm", "buf", "node"], ToolSource] = Field(
+        default_factory=dict
+    )
 
 
 class WorkspaceSettings(_Strict):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ameide.workspace.toolchain import NODE_RELEASE
 from tests.conftest import EXAMPLE
 from tests.integration.conftest import (
     EVIDENCE,
@@ -154,7 +155,7 @@ def test_wrong_node_major_exits_3(
     msg = failed[0]["message"]
     assert msg.startswith(f"node: wanted 22.x (ameide default), found 20.11.0 at {fake}")
     fix = msg.split("fix:", 1)[1].strip()
-    assert "Node.js 22" in fix
+    assert fix.startswith(f"ameide toolchain install --tool node (installs {NODE_RELEASE}")
     closing = closing_block(out)
     assert "found 20.11.0" in closing and fix in closing
     assert {t["kind"] for p in doc["phases"] for t in p["tasks"]} == {"guardrails", "toolchain"}

