@@ -130,8 +130,8 @@ def test_closing_block_names_the_first_actionable_error() -> None:
     assert buf.getvalue().splitlines() == [
         "",
         "ameide test: FAILED (exit 1)",
-        "  phase 0 contract           passed      1.0s  (1 task)",
-        "  phase 1 unit               failed      2.5s  (1 task, 1 failed)",
+        "  phase 0 contract           passed         1.0s  (1 task)",
+        "  phase 1 unit               failed         2.5s  (1 task, 1 failed)",
         "  phase 2 integration-local  not-run",
         "  total 3.5s, 1 target, 2 tasks, 7 test cases",
         "  evidence: artifacts/agent-ci/RID/",
@@ -144,3 +144,12 @@ def test_closing_block_names_the_first_actionable_error() -> None:
         "  | a_test.go:3: got 1, want 2",
         "  full log: artifacts/agent-ci/RID/phase1/logs/go_test.log",
     ]
+
+
+def test_closing_block_header_names_the_command_and_aligns_interrupted() -> None:
+    c, buf = console()
+    phases = [dict(DOC["phases"][0], status="interrupted")]
+    render_closing(dict(DOC, mode="ci", result="interrupted", phases=phases), c, "/r")
+    lines = buf.getvalue().splitlines()
+    assert lines[1] == "ameide test ci: INTERRUPTED (exit 1)"
+    assert lines[2] == "  phase 0 contract           interrupted    1.0s  (1 task)"

@@ -146,6 +146,9 @@ def make_listener(console: Any, env: Mapping[str, str], *, ci: bool) -> PlainLis
     return PlainListener(console, env)
 
 
+_COMMAND = {"test": "test", "ci": "test ci", "run": "run"}  # summary.json `mode` -> command
+
+
 def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     """The block every run ends with: phases, total, evidence, the first actionable error."""
 
@@ -162,7 +165,7 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     }[result]
     line()
     line(
-        f"ameide {doc['mode'] if doc['mode'] != 'test' else 'test'}: {result.upper()} "
+        f"ameide {_COMMAND.get(doc['mode'], doc['mode'])}: {result.upper()} "
         f"(exit {doc['exit_code']})",
         style,
     )
@@ -179,7 +182,7 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
             line(f"  phase {p['phase']} {p['name']:<18} {p['status']}", "dim")
         else:
             line(
-                f"  phase {p['phase']} {p['name']:<18} {p['status']:<8} "
+                f"  phase {p['phase']} {p['name']:<18} {p['status']:<11} "
                 f"{p['duration']:6.1f}s  ({detail})"
             )
     t = doc["totals"]
