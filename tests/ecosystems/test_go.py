@@ -415,7 +415,7 @@ def test_go_mod_crlf() -> None:
 @pytest.mark.parametrize("verb", ["require", "replace", "use"])
 def test_unterminated_block(verb: str) -> None:
     facts = mod(f"module example.com/m\n{verb} (\n\texample.com/a v1.0.0\n")
-    assert facts["error"] == f"unterminated '{verb} (' block"
+    assert facts["error"] == f"line 2: '{verb} (' block is never closed"
 
 
 def test_go_work_use_single_and_block() -> None:
@@ -935,7 +935,30 @@ def test_go_mod_without_module_is_a_config_error() -> None:
 def test_unterminated_go_mod_block_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as err:
         graph_of({"go.mod": "module example.com/m\n\nrequire (\n\tfoo v1\n"})
-    assert err.value.message == "malformed manifest: go.mod: unterminated 'require (' block"
+    assert err.value.message == (
+        "malformed manifest: go.mod: line 3: 'require (' block is never closed"
+    )
+    assert err.value.hint == "close the block with a line holding only ')'"
+
+
+def test_a_used_module_with_a_broken_go_mod_is_one_error_not_two() -> None:
+    # the go.mod is there but unreadable: go.work's `use` line is not the problem
+    with pytest.raises(ConfigError) as err:
+        graph_of(
+            {
+                "go.work": "go 1.22\n\nuse (\n\t./lib\n\t./svc\n)\n",
+                "lib/go.mod": "module example.com/lib\ngo 1.25\nrequire (\n",
+                "lib/x.go": "package lib\n",
+                "svc/go.mod": "go 1.22\n",
+                "svc/y.go": "package svc\n",
+            }
+        )
+    assert err.value.message == (
+        "malformed manifest: lib/go.mod: line 3: 'require (' block is never closed\n"
+        "svc/go.mod: no 'module' directive"
+    )
+    assert err.value.path == "lib/go.mod"
+    assert err.value.hint == "close the block with a line holding only ')'"
 
 
 def test_unterminated_go_work_block_is_a_config_error() -> None:
@@ -946,8 +969,8 @@ def test_unterminated_go_work_block_is_a_config_error() -> None:
                 "a/go.mod": "module example.com/a\n",
             }
         )
-    assert err.value.message == "malformed manifest: go.work: unterminated 'use (' block"
-    assert err.value.hint == "close the block with ')'"
+    assert err.value.message == "malformed manifest: go.work: line 2: 'use (' block is never closed"
+    assert err.value.hint == "close the block with a line holding only ')'"
 
 
 def test_two_modules_with_one_path_define_a_target_twice() -> None:

@@ -24,6 +24,7 @@ _TOKEN = re.compile(
 _INTEGRATION = re.compile(r"(?<![!\w])integration\b")
 _SKIP_PARTS = ("vendor", "testdata", "node_modules")
 _VERB = re.compile(r"([A-Za-z]+)(?=[\s(])")
+_CLOSE_BLOCK = "close the block with a line holding only ')'"
 
 
 def relevant(path: str) -> bool:
@@ -59,7 +60,8 @@ def _parse_mod(text: str) -> dict[str, Any]:
         "replace": {},
     }
     block: str | None = None
-    for raw in text.splitlines():
+    opened = 0  # line number of the open block, for the error
+    for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.split("//", 1)[0].strip()
         if not line:
             continue
@@ -73,11 +75,11 @@ def _parse_mod(text: str) -> dict[str, Any]:
         m = _VERB.match(line)
         verb, rest = (m.group(1), line[m.end() :].strip()) if m else (line, "")
         if rest == "(":
-            block = verb
+            block, opened = verb, lineno
             continue
         _directive(facts, verb, rest)
     if block is not None:
-        facts["error"] = f"unterminated '{block} (' block"
+        facts["error"] = f"line {opened}: '{block} (' block is never closed"
     return facts
 
 
@@ -170,16 +172,22 @@ def build(ctx: Context) -> Part:
     # a module go.work names explicitly counts even in a dir `./...` would skip (_examples/x)
     used = {join(u) for u in work.get("use", [])} if work is not None else set()
     modules: dict[str, str] = {}  # module dir -> module path
+    broken: set[str] = set()  # module dirs whose go.mod is an error already
     for path in sorted(mod_facts):
         d = parent(path)
         if _skipped(d) and d != "." and d not in used:
             continue
         f = mod_facts[path]
-        if f.get("error") or not f.get("module"):
+        if f.get("error"):
+            broken.add(d)
+            part.errors.append((path, f["error"], _CLOSE_BLOCK))
+            continue
+        if not f.get("module"):
+            broken.add(d)
             part.errors.append(
                 (
                     path,
-                    f.get("error") or "no 'module' directive",
+                    "no 'module' directive",
                     "add a line 'module <import path>' at the top of go.mod",
                 )
             )
@@ -187,10 +195,10 @@ def build(ctx: Context) -> Part:
         modules[d] = f["module"]
     if work is not None:
         if work.get("error"):
-            part.errors.append(("go.work", work["error"], "close the block with ')'"))
+            part.errors.append(("go.work", work["error"], _CLOSE_BLOCK))
         for use in work.get("use", []):
             d = join(use)
-            if d not in modules:
+            if d not in modules and d not in broken:
                 part.errors.append(
                     (
                         "go.work",
