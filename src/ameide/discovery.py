@@ -24,7 +24,7 @@ from ameide.model import GlobalRule, Graph, LockfileRef, Target
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_VERSION = "graph-v1"
+CACHE_VERSION = "graph-v2"
 PRESENCE = ("uv.lock", "pnpm-lock.yaml", "go.work.sum")
 
 

@@ -77,20 +77,71 @@ def test_package_json_minimal() -> None:
     }
 
 
-def test_package_json_odd_types_are_tolerated() -> None:
-    doc = {
-        "name": 42,
-        "dependencies": ["not", "a", "map"],
-        "devDependencies": None,
-        "peerDependencies": {"x": 1, "y": None},
-        "scripts": ["test"],
-    }
+def test_package_json_null_fields_count_as_absent() -> None:
+    doc = {"name": "x", "dependencies": None, "scripts": None, "workspaces": None}
     assert pnpm.parse("package.json", json.dumps(doc).encode()) == {
-        "name": None,
-        "deps": {"x": "1", "y": "None"},
+        "name": "x",
+        "deps": {},
         "scripts": [],
         "packageManager": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("doc", "error", "key"),
+    [
+        ({"name": 5}, '"name" must be a string, not a number', '"name"'),
+        ({"name": ["x"]}, '"name" must be a string, not an array', '"name"'),
+        ({"dependencies": [1]}, '"dependencies" must be an object, not an array', '"dependencies"'),
+        (
+            {"devDependencies": "x"},
+            '"devDependencies" must be an object, not a string',
+            '"devDependencies"',
+        ),
+        (
+            {"peerDependencies": {"x": 1}},
+            '"peerDependencies"."x" must be a version string, not a number',
+            '"peerDependencies"',
+        ),
+        (
+            {"optionalDependencies": {"y": None}},
+            '"optionalDependencies"."y" must be a version string, not null',
+            '"optionalDependencies"',
+        ),
+        ({"scripts": ["test"]}, '"scripts" must be an object, not an array', '"scripts"'),
+        (
+            {"scripts": {"test": True}},
+            '"scripts"."test" must be a command string, not a boolean',
+            '"scripts"',
+        ),
+        (
+            {"workspaces": "packages/*"},
+            '"workspaces" must be an array of glob strings, not a string',
+            '"workspaces"',
+        ),
+        (
+            {"workspaces": ["a", 1]},
+            '"workspaces"[1] must be a glob string, not a number',
+            '"workspaces"',
+        ),
+        (
+            {"workspaces": {"packages": {}}},
+            '"workspaces"."packages" must be an array of glob strings, not an object',
+            '"workspaces"."packages"',
+        ),
+    ],
+)
+def test_package_json_wrong_types_are_errors(doc: object, error: str, key: str) -> None:
+    assert pnpm.parse("package.json", json.dumps(doc).encode()) == {
+        "error": error,
+        "hint": f"fix {key} in this package.json",
+    }
+
+
+def test_package_json_workspaces_in_both_shapes_are_accepted() -> None:
+    for ws in (["packages/*"], {"packages": ["packages/*"], "nohoist": ["**/x"]}):
+        facts = pnpm.parse("package.json", json.dumps({"name": "r", "workspaces": ws}).encode())
+        assert "error" not in facts
 
 
 @pytest.mark.parametrize("data", [b"[]", b'"x"', b"1", b"null", b"true"])
@@ -346,6 +397,54 @@ def test_malformed_member_package_json_is_a_config_error() -> None:
     )
     assert err.value.path == "packages/bad/package.json"
     assert err.value.hint == "fix the JSON syntax of this package.json"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"name": 5}', 'p/x/package.json: "name" must be a string, not a number'),
+        (
+            '{"name": "x", "dependencies": [1]}',
+            'p/x/package.json: "dependencies" must be an object, not an array',
+        ),
+    ],
+)
+def test_member_package_json_with_wrong_types_is_a_config_error(content: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        graph_of({"pnpm-workspace.yaml": "packages: ['p/*']\n", "p/x/package.json": content})
+    assert err.value.message == "malformed manifest: " + message
+    assert err.value.path == "p/x/package.json"
+    key = message.split(": ", 1)[1].split(" must")[0]
+    assert err.value.hint == f"fix {key} in this package.json"
+
+
+@pytest.mark.parametrize("ws_dir", ["", "js/"])
+def test_malformed_workspace_root_package_json_is_a_config_error(ws_dir: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        graph_of(
+            {
+                f"{ws_dir}pnpm-workspace.yaml": "packages: ['p/*']\n",
+                f"{ws_dir}package.json": "{ bad",
+                f"{ws_dir}p/a/package.json": pkg("a"),
+            }
+        )
+    assert err.value.message.startswith(f"malformed manifest: {ws_dir}package.json: invalid JSON: ")
+    assert err.value.path == f"{ws_dir}package.json"
+    assert err.value.hint == "fix the JSON syntax of this package.json"
+
+
+def test_wrongly_typed_workspace_root_package_json_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as err:
+        graph_of(
+            {
+                "pnpm-workspace.yaml": "packages: ['p/*']\n",
+                "package.json": '{"name": "root", "devDependencies": ["typescript"]}',
+                "p/a/package.json": pkg("a"),
+            }
+        )
+    assert err.value.message == (
+        'malformed manifest: package.json: "devDependencies" must be an object, not an array'
+    )
 
 
 def test_member_package_json_that_is_not_an_object() -> None:

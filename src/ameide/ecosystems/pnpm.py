@@ -42,20 +42,74 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
         return {"error": f"invalid JSON: {exc}"}
     if not isinstance(doc, dict):
         return {"error": "expected a JSON object"}
+    bad = _type_error(doc)
+    if bad is not None:
+        return {"error": bad[0], "hint": f"fix {bad[1]} in this package.json"}
     deps: dict[str, str] = {}
     for fld in DEP_FIELDS:
-        section = doc.get(fld) or {}
-        if isinstance(section, dict):
-            for k, v in section.items():
-                deps.setdefault(str(k), str(v))
-    scripts = doc.get("scripts") or {}
-    name = doc.get("name")
+        for k, v in (doc.get(fld) or {}).items():
+            deps.setdefault(k, v)
     return {
-        "name": name if isinstance(name, str) else None,
+        "name": doc.get("name"),
         "deps": deps,
-        "scripts": sorted(scripts) if isinstance(scripts, dict) else [],
+        "scripts": sorted(doc.get("scripts") or {}),
         "packageManager": doc.get("packageManager"),
     }
+
+
+_JSON_TYPES = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    list: "an array",
+    dict: "an object",
+    type(None): "null",
+}
+
+
+def _kind(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _type_error(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """(message, key) for the first field read with the wrong JSON type; None when all are
+    right.
+
+    A wrong type is an error, not a guess: `"dependencies": [...]` silently read as no
+    dependencies would drop edges, and `"name": 5` would rename the target. `null` counts as
+    absent, as npm treats it.
+    """
+    name = doc.get("name")
+    if name is not None and not isinstance(name, str):
+        return f'"name" must be a string, not {_kind(name)}', '"name"'
+    for fld in (*DEP_FIELDS, "scripts"):
+        section = doc.get(fld)
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            return f'"{fld}" must be an object, not {_kind(section)}', f'"{fld}"'
+        for k, v in section.items():
+            if not isinstance(v, str):
+                what = "a command string" if fld == "scripts" else "a version string"
+                return f'"{fld}"."{k}" must be {what}, not {_kind(v)}', f'"{fld}"'
+    ws = doc.get("workspaces")  # npm/yarn: an array, or yarn's {"packages": [...]}
+    key = '"workspaces"'
+    if isinstance(ws, dict):
+        key, ws = '"workspaces"."packages"', ws.get("packages")
+    if ws is None:
+        return None
+    if not isinstance(ws, list):
+        return f"{key} must be an array of glob strings, not {_kind(ws)}", key
+    for i, g in enumerate(ws):
+        if not isinstance(g, str):
+            return f"{key}[{i}] must be a glob string, not {_kind(g)}", key
+    return None
+
+
+def _hint(facts: dict[str, Any]) -> str:
+    hint: str = facts.get("hint") or "fix the JSON syntax of this package.json"
+    return hint
 
 
 def _workspace_alias(spec: str) -> str | None:
@@ -90,6 +144,11 @@ def build(ctx: Context) -> Part:
             GlobalRule(f"{rootglob}package.json", "pnpm", why="workspace root manifest")
         )
         part.globals.append(GlobalRule(f"{rootglob}.npmrc", "pnpm", why="pnpm settings"))
+        # the root manifest configures every member (and pins pnpm itself): a broken one is
+        # an error here, before any toolchain check reads it
+        root_facts = ctx.facts.get(f"{rootglob}package.json")
+        if root_facts is not None and root_facts.get("error"):
+            part.errors.append((f"{rootglob}package.json", root_facts["error"], _hint(root_facts)))
         if f"{rootglob}pnpm-lock.yaml" in ctx.paths:
             part.lockfiles.append(LockfileRef(f"{rootglob}pnpm-lock.yaml", "pnpm", ws_dir))
 
@@ -98,7 +157,7 @@ def build(ctx: Context) -> Part:
             mpath = join(d, "package.json")
             f = ctx.facts[mpath]
             if f.get("error"):
-                part.errors.append((mpath, f["error"], "fix the JSON syntax of this package.json"))
+                part.errors.append((mpath, f["error"], _hint(f)))
                 continue
             name = f.get("name")
             if not name:
