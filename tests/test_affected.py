@@ -324,3 +324,32 @@ def test_a_damaged_cache_is_a_miss(run_cli: RunCli, example_repo: Path, cache_fi
     assert path.exists()
     path.write_text("{ half-written")
     assert run_cli(["affected", "--json"], example_repo)[1] == first
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "message"),
+    [
+        ("pyproject.toml", '[project\nname="x"\n', "pyproject.toml: invalid TOML: "),
+        ("package.json", "{ bad\n", "package.json: invalid JSON: "),
+        ("pnpm-workspace.yaml", "packages: [js/*\n", "pnpm-workspace.yaml: invalid YAML: "),
+        ("go.work", "go 1.25\nuse (\n", "go.work: line 2: 'use (' block is never closed"),
+        ("buf.yaml", "version: v2\nmodules: [\n", "buf.yaml: invalid YAML: "),
+        (
+            "go/lib/go.mod",
+            "module example.com/monorepo/lib\ngo 1.25\nrequire (\n",
+            "go/lib/go.mod: line 3: 'require (' block is never closed\n  hint: close the block",
+        ),
+        ("js/ui/package.json", '{"name": 5}', 'js/ui/package.json: "name" must be a string'),
+    ],
+)
+def test_a_malformed_root_manifest_stops_affected_and_test_with_exit_2(
+    run_cli: RunCli, example_repo: Path, path: str, content: str, message: str
+) -> None:
+    # a broken root manifest would drop its members' targets: "nothing to test" would lie
+    (example_repo / path).write_text(content)
+    for argv in (["affected"], ["affected", "--json"], ["test"]):
+        code, out, err = run_cli(argv, example_repo)
+        assert code == 2, (argv, out, err)
+        assert err.startswith(f"ameide: error: malformed manifest: {message}"), err
+        assert "names a directory without go.mod" not in err
+        assert "toolchain" not in out + err  # reported by discovery, before any tool check

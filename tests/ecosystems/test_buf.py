@@ -615,6 +615,23 @@ def test_malformed_buf_yaml_is_a_config_error() -> None:
     assert err.value.hint == "see the buf configuration reference"
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "error"),
+    [
+        ("buf.yaml", "version: v2\nmodules: [\n", "invalid YAML: "),
+        ("buf.yaml", "- proto\n", "expected a YAML mapping"),
+        ("buf.work.yaml", "version: v1\ndirectories: [\n", "invalid YAML: "),
+        ("buf.work.yaml", "version: v1\ndirectories: proto\n", "'directories' must be a list"),
+    ],
+)
+def test_malformed_root_buf_config_is_a_config_error(name: str, content: str, error: str) -> None:
+    # the root config is what lists the modules: unreadable, it must not drop them silently
+    with pytest.raises(ConfigError) as err:
+        graph_of({name: content, "proto/buf.yaml": "version: v1\n", "proto/a.proto": proto("a")})
+    assert err.value.message.startswith(f"malformed manifest: {name}: {error}")
+    assert err.value.path == name
+
+
 def test_malformed_buf_gen_yaml_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as err:
         graph_of({"buf.yaml": "version: v2\n", "buf.gen.yaml": "plugins: {go: {}}\n"})

@@ -521,6 +521,39 @@ def test_invalid_member_toml_is_a_config_error() -> None:
     assert err.value.hint == "fix the TOML syntax of this pyproject.toml"
 
 
+@pytest.mark.parametrize(
+    ("root", "lock"),
+    [(".", False), (".", True), ("py", True)],
+    ids=["repo-root", "repo-root-with-lock", "subdir-with-lock"],
+)
+def test_invalid_workspace_root_toml_is_a_config_error(root: str, lock: bool) -> None:
+    # the root that listed the members is unreadable: its members must not silently vanish
+    pre = "" if root == "." else root + "/"
+    files = {
+        f"{pre}pyproject.toml": '[project\nname="x"\n',
+        f"{pre}p/a/pyproject.toml": '[project]\nname = "a"\n',
+    }
+    if lock:
+        files[f"{pre}uv.lock"] = "version = 1\n"
+    with pytest.raises(ConfigError) as err:
+        graph_of(files)
+    assert err.value.message.startswith(f"malformed manifest: {pre}pyproject.toml: invalid TOML: ")
+    assert err.value.path == f"{pre}pyproject.toml"
+    assert err.value.hint == "fix the TOML syntax of this pyproject.toml"
+
+
+def test_invalid_toml_that_cannot_be_a_uv_root_is_tolerated() -> None:
+    # no uv.lock beside it and not the repo root: only a candidate, like any other file
+    g = graph_of(
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["p/*"]\n',
+            "p/a/pyproject.toml": '[project]\nname = "a"\n',
+            "tools/x/pyproject.toml": "[project\n",
+        }
+    )
+    assert set(g.targets) == {"uv:a"}
+
+
 def test_wrong_workspace_types_are_a_config_error() -> None:
     with pytest.raises(ConfigError) as err:
         graph_of(

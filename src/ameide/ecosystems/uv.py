@@ -144,6 +144,19 @@ def build(ctx: Context) -> Part:
             if join(d, "uv.lock") in ctx.paths:
                 part.lockfiles.append(LockfileRef(join(d, "uv.lock"), "uv", d))
 
+    # a broken pyproject.toml that may be a workspace root: its members would silently vanish
+    # (a member's own broken file is reported below)
+    for d, f in sorted(projects.items()):
+        if f.get("error") and d not in member_of and d not in roots:
+            if d == "." or join(d, "uv.lock") in ctx.paths:
+                part.errors.append(
+                    (
+                        join(d, "pyproject.toml"),
+                        f["error"],
+                        "fix the TOML syntax of this pyproject.toml",
+                    )
+                )
+
     names: dict[str, str] = {}
     dir_id: dict[str, str] = {}
     for d in sorted(member_of):
