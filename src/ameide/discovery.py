@@ -24,7 +24,7 @@ from ameide.model import GlobalRule, Graph, LockfileRef, Target
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_VERSION = "graph-v2"
+CACHE_VERSION = "graph-v3"
 PRESENCE = ("uv.lock", "pnpm-lock.yaml", "go.work.sum")
 
 

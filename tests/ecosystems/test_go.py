@@ -728,6 +728,60 @@ def test_replace_to_a_dir_without_module_is_ignored() -> None:
     assert deps_of(g) == {"go:example.com/app": ()}
 
 
+def test_imports_of_missing_in_repo_packages_are_recorded_as_unresolved() -> None:
+    # what a deleted package leaves behind: its importers still name it (classify maps a
+    # deleted file back to these ids); stdlib, external and existing imports are not recorded
+    g = graph_of(
+        {
+            "go.work": "go 1.22\n\nuse (\n\t./lib\n\t./app\n)\n",
+            "lib/go.mod": "module example.com/lib\n",
+            "lib/a/a.go": "package a\n",
+            "app/go.mod": (
+                "module example.com/app\n"
+                "replace example.com/lib => ../lib\n"
+                "replace example.com/gone => ../gone\n"
+                "replace example.com/far => ../../outside\n"
+            ),
+            "app/x/x.go": text(
+                """
+                package x
+
+                import (
+                \t"fmt"
+                \t"github.com/ext/mod/pkg"
+                \t"example.com/lib/a"
+                \t"example.com/lib/b"
+                \t"example.com/app/y"
+                \t"example.com/gone/z"
+                \t"example.com/far/w"
+                )
+                """
+            ),
+            "app/x/x_test.go": 'package x_test\n\nimport "example.com/app/x"\n',
+        }
+    )
+    x = g.targets["go:example.com/app/x"]
+    assert x.deps == ("go:example.com/lib/a",)
+    assert x.meta["unresolved"] == [
+        "go:example.com/app/y",
+        "go:example.com/gone/z",
+        "go:example.com/lib/b",
+    ]
+    assert "unresolved" not in g.targets["go:example.com/lib/a"].meta
+
+
+def test_unresolved_import_through_a_replace_alias_is_recorded_by_its_real_path() -> None:
+    g = graph_of(
+        {
+            "shared/go.mod": "module example.com/shared\n",
+            "shared/s.go": "package shared\n",
+            "app/go.mod": "module example.com/app\nreplace github.com/acme/shared => ../shared\n",
+            "app/app.go": 'package app\n\nimport "github.com/acme/shared/gone"\n',
+        }
+    )
+    assert g.targets["go:example.com/app"].meta["unresolved"] == ["go:example.com/shared/gone"]
+
+
 def test_skipped_directories() -> None:
     g = graph_of(
         {

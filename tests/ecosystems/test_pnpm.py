@@ -342,6 +342,24 @@ def test_self_dependency_is_not_an_edge() -> None:
     assert deps_of(g) == {"pnpm:a": ()}
 
 
+def test_workspace_deps_no_member_answers_are_recorded_as_unresolved() -> None:
+    g = graph_of(
+        {
+            "pnpm-workspace.yaml": "packages: ['p/*']\n",
+            "p/a/package.json": pkg(
+                "a",
+                dependencies={"b": "workspace:*", "gone": "workspace:^", "react": "^18"},
+                devDependencies={"alias": "workspace:@s/old@*", "self": "workspace:../old"},
+                peerDependencies={"plain-missing": "1.0.0"},
+            ),
+            "p/b/package.json": pkg("b"),
+        }
+    )
+    assert deps_of(g) == {"pnpm:a": ("pnpm:b",), "pnpm:b": ()}
+    assert g.targets["pnpm:a"].meta["unresolved"] == ["pnpm:@s/old", "pnpm:gone", "pnpm:self"]
+    assert g.targets["pnpm:b"].meta == {"scripts": [], "importer": "p/b"}
+
+
 def test_package_without_name_uses_its_directory() -> None:
     g = graph_of(
         {

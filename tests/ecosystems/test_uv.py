@@ -406,6 +406,30 @@ def test_path_sources() -> None:
     }
 
 
+def test_in_repo_dependencies_no_project_answers_are_recorded_as_unresolved() -> None:
+    g = graph_of(
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["p/*"]\n',
+            "p/a/pyproject.toml": """
+                [project]
+                name = "a"
+                dependencies = ["b", "Gone_Member", "gone-path", "wheel", "outside", "requests"]
+
+                [tool.uv.sources]
+                b = { workspace = true }
+                gone-member = { workspace = true }
+                gone-path = { path = "../gone" }
+                wheel = { path = "../../dist/wheel-1.0-py3-none-any.whl" }
+                outside = { path = "../../../elsewhere" }
+                """,
+            "p/b/pyproject.toml": '[project]\nname = "b"\n',
+        }
+    )
+    assert deps_of(g) == {"uv:a": ("uv:b",), "uv:b": ()}
+    assert g.targets["uv:a"].meta["unresolved"] == ["uv:gone-member", "uv:gone-path"]
+    assert "unresolved" not in g.targets["uv:b"].meta
+
+
 def test_path_source_between_standalone_projects() -> None:
     g = graph_of(
         {

@@ -157,7 +157,7 @@ def _parse_source(name: str, text: str) -> dict[str, Any]:
     }
 
 
-def _skipped(rel_dir: str) -> bool:
+def skipped(rel_dir: str) -> bool:
     return any(p in _SKIP_PARTS or p.startswith((".", "_")) for p in rel_dir.split("/"))
 
 
@@ -175,7 +175,7 @@ def build(ctx: Context) -> Part:
     broken: set[str] = set()  # module dirs whose go.mod is an error already
     for path in sorted(mod_facts):
         d = parent(path)
-        if _skipped(d) and d != "." and d not in used:
+        if skipped(d) and d != "." and d not in used:
             continue
         f = mod_facts[path]
         if f.get("error"):
@@ -209,18 +209,25 @@ def build(ctx: Context) -> Part:
         part.globals.append(GlobalRule("go.work", "go", why="go.work selects the modules"))
         part.globals.append(GlobalRule("go.work.sum", "go", why="go.work.sum pins checksums"))
 
-    resolve: dict[str, str] = {}  # module path (or replaced alias) -> module dir
+    # module path (or replaced alias) -> module dir; None: a local `replace` whose directory
+    # holds no module (any more): imports under it still name in-repo packages
+    resolve: dict[str, str | None] = {}
     for d, mpath in sorted(modules.items()):
         resolve.setdefault(mpath, d)
     replace_sources = dict(mod_facts)
     if work is not None:
         replace_sources["go.work"] = work
+    gone: list[str] = []
     for path, f in sorted(replace_sources.items()):
         base = parent(path)
         for old, new in f.get("replace", {}).items():
             tgt = join(base, new)
             if tgt in modules:
                 resolve.setdefault(old, tgt)
+            elif not tgt.startswith(("../", "/")) and tgt != "..":
+                gone.append(old)
+    for old in gone:
+        resolve.setdefault(old, None)
 
     # group source files by package directory, inside their nearest module
     pkgs: dict[str, list[tuple[str, dict[str, Any]]]] = {}
@@ -236,7 +243,7 @@ def build(ctx: Context) -> Part:
         if mod is None:
             continue
         rel = "" if d == mod else (d if mod == "." else d[len(mod) + 1 :])
-        if rel and _skipped(rel):
+        if rel and skipped(rel):
             continue
         if f.get("error"):
             part.warnings.append(f"{path}: {f['error']} (file ignored)")
@@ -257,11 +264,14 @@ def build(ctx: Context) -> Part:
         mod = mod_of_dir[d]
         assert mod is not None
         deps: set[str] = set()
+        missing: set[str] = set()  # in-repo import paths no package answers (deleted ones)
         for _, f in files:
             for imp in f["imports"]:
                 dep_dir = by_import.get(imp)
                 if dep_dir is None:
-                    dep_dir = _resolve_replaced(imp, resolve, modules, by_import)
+                    dep_dir, ref = _resolve_replaced(imp, resolve, modules, by_import)
+                    if ref is not None:
+                        missing.add("go:" + ref)
                 if dep_dir is not None and dep_dir != d:
                     deps.add("go:" + ids[dep_dir])
         tests = [p for p, f in files if f["test"]]
@@ -269,6 +279,16 @@ def build(ctx: Context) -> Part:
         names = sorted({f["pkg"] for _, f in files if not f["test"]})
         tid = "go:" + ids[d]
         mod_members.setdefault(mod, []).append(tid)
+        meta: dict[str, Any] = {
+            "module": modules[mod],
+            "module_dir": mod,
+            "package": names[0] if names else None,
+            "go_files": len(files) - len(tests),
+            "test_files": len(tests) - len(integ),
+            "integration_files": len(integ),
+        }
+        if missing:
+            meta["unresolved"] = sorted(missing)
         part.targets.append(
             Target(
                 id=tid,
@@ -278,14 +298,7 @@ def build(ctx: Context) -> Part:
                 deps=tuple(sorted(deps)),
                 manifest=join(mod, "go.mod"),
                 group=mod,
-                meta={
-                    "module": modules[mod],
-                    "module_dir": mod,
-                    "package": names[0] if names else None,
-                    "go_files": len(files) - len(tests),
-                    "test_files": len(tests) - len(integ),
-                    "integration_files": len(integ),
-                },
+                meta=meta,
             )
         )
     for mod, members in mod_members.items():
@@ -305,16 +318,18 @@ def _module_dir(d: str, modules: dict[str, str]) -> str | None:
 
 
 def _resolve_replaced(
-    imp: str, resolve: dict[str, str], modules: dict[str, str], by_import: dict[str, str]
-) -> str | None:
-    """Map an import through a `replace` alias whose path differs from the module's own."""
+    imp: str, resolve: dict[str, str | None], modules: dict[str, str], by_import: dict[str, str]
+) -> tuple[str | None, str | None]:
+    """(package dir, None) for an import through a `replace` alias whose path differs from the
+    module's own; (None, import path) for an import under a module of the repo that no
+    package answers (a deleted package: classify maps it back); (None, None) otherwise."""
     prefix = imp
     while True:
-        d = resolve.get(prefix)
-        if d is not None:
-            rest = imp[len(prefix) :]
-            real = modules[d] + rest
-            return by_import.get(real)
+        if prefix in resolve:
+            d = resolve[prefix]
+            real = (modules[d] if d is not None else prefix) + imp[len(prefix) :]
+            found = by_import.get(real)
+            return found, (real if found is None else None)
         if "/" not in prefix:
-            return None
+            return None, None
         prefix = prefix.rsplit("/", 1)[0]

@@ -176,6 +176,7 @@ def build(ctx: Context) -> Part:
         by_dir = {d: name for name, (d, _) in named.items()}
         for name, (d, f) in sorted(named.items()):
             deps = set()
+            missing = set()  # `workspace:` deps no member answers (deleted ones)
             for dep, spec in f["deps"].items():
                 target = dep
                 if spec.startswith(("workspace:./", "workspace:../")):
@@ -183,8 +184,17 @@ def build(ctx: Context) -> Part:
                     target = by_dir.get(join(d, spec[len("workspace:") :]), dep)
                 elif spec.startswith("workspace:"):
                     target = _workspace_alias(spec) or dep
-                if target in named and target != name:
-                    deps.add(f"pnpm:{target}")
+                if target in named:
+                    if target != name:
+                        deps.add(f"pnpm:{target}")
+                elif spec.startswith("workspace:"):
+                    missing.add(f"pnpm:{target}")
+            meta: dict[str, Any] = {
+                "scripts": f["scripts"],
+                "importer": d if ws_dir == "." else d[len(ws_dir) + 1 :],
+            }
+            if missing:
+                meta["unresolved"] = sorted(missing)
             part.targets.append(
                 Target(
                     id=f"pnpm:{name}",
@@ -194,10 +204,7 @@ def build(ctx: Context) -> Part:
                     deps=tuple(sorted(deps)),
                     manifest=join(d, "package.json"),
                     group=ws_dir,
-                    meta={
-                        "scripts": f["scripts"],
-                        "importer": d if ws_dir == "." else d[len(ws_dir) + 1 :],
-                    },
+                    meta=meta,
                 )
             )
     return part

@@ -147,15 +147,15 @@ def build(ctx: Context) -> Part:
     # a broken pyproject.toml that may be a workspace root: its members would silently vanish
     # (a member's own broken file is reported below)
     for d, f in sorted(projects.items()):
-        if f.get("error") and d not in member_of and d not in roots:
-            if d == "." or join(d, "uv.lock") in ctx.paths:
-                part.errors.append(
-                    (
-                        join(d, "pyproject.toml"),
-                        f["error"],
-                        "fix the TOML syntax of this pyproject.toml",
-                    )
+        maybe_root = d == "." or join(d, "uv.lock") in ctx.paths
+        if f.get("error") and maybe_root and d not in member_of and d not in roots:
+            part.errors.append(
+                (
+                    join(d, "pyproject.toml"),
+                    f["error"],
+                    "fix the TOML syntax of this pyproject.toml",
                 )
+            )
 
     names: dict[str, str] = {}
     dir_id: dict[str, str] = {}
@@ -196,6 +196,7 @@ def build(ctx: Context) -> Part:
         sources = {k: (root, v) for k, v in root_sources.items()}
         sources.update({k: (d, v) for k, v in f["sources"].items()})
         deps: set[str] = set()
+        missing: set[str] = set()  # in-repo dependencies no project answers (deleted ones)
         for dep in f["deps"]:
             base, src = sources.get(dep, (d, None))
             if not src:
@@ -205,6 +206,7 @@ def build(ctx: Context) -> Part:
                 if dd is not None and member_of.get(dd) == root:
                     deps.add(f"uv:{dep}")
                 else:
+                    missing.add(f"uv:{dep}")
                     part.warnings.append(
                         f"{join(d, 'pyproject.toml')}: '{dep}' is marked "
                         "{ workspace = true } but is not a workspace member"
@@ -215,7 +217,15 @@ def build(ctx: Context) -> Part:
                     continue
                 if target_dir in dir_id:
                     deps.add(dir_id[target_dir])
+                elif not target_dir.endswith((".whl", ".tar.gz", ".zip")):  # not an archive
+                    missing.add(f"uv:{dep}")
         deps.discard(tid)
+        meta: dict[str, Any] = {
+            "workspace": root,
+            "virtual_root": not projects[root]["has_project"],
+        }
+        if missing:
+            meta["unresolved"] = sorted(missing)
         part.targets.append(
             Target(
                 id=tid,
@@ -225,7 +235,7 @@ def build(ctx: Context) -> Part:
                 deps=tuple(sorted(deps)),
                 manifest=join(d, "pyproject.toml"),
                 group=root,
-                meta={"workspace": root, "virtual_root": not projects[root]["has_project"]},
+                meta=meta,
             )
         )
     return part
