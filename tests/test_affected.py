@@ -353,3 +353,178 @@ def test_a_malformed_root_manifest_stops_affected_and_test_with_exit_2(
         assert err.startswith(f"ameide: error: malformed manifest: {message}"), err
         assert "names a directory without go.mod" not in err
         assert "toolchain" not in out + err  # reported by discovery, before any tool check
+
+
+# --- deleted targets: their former dependents are affected -----------------------------------
+
+
+def changed_kinds(doc: dict[str, object]) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    return {
+        c["path"]: (c["status"], c["kind"], tuple(c["owners"]))  # type: ignore[index]
+        for c in doc["changed"]  # type: ignore[attr-defined]
+    }
+
+
+def test_deleting_a_go_package_and_a_pnpm_package_affects_their_former_dependents(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    git(example_repo, "rm", "-rq", "go/lib/mathx", "js/core")
+    doc = affected_json(run_cli, example_repo)
+    gone_go = f"deleted {MATHX} (go/lib/mathx/mathx.go)"
+    gone_js = f"deleted {CORE} (js/core/package.json)"
+    assert explain(doc) == {
+        HANDLER: f"{HANDLER} <- {gone_go}",
+        CMD: f"{CMD} <- {HANDLER} <- {gone_go}",
+        UI: f"{UI} <- {gone_js}",
+        WEB: f"{WEB} <- {UI} <- {gone_js}",
+    }
+    by_id = {a["id"]: a for a in doc["affected"]}  # type: ignore[attr-defined]
+    assert by_id[HANDLER]["direct"] is True and by_id[CMD]["direct"] is False
+    assert by_id[HANDLER]["reason"] == {
+        "kind": "deleted",
+        "file": "go/lib/mathx/mathx.go",
+        "chain": [HANDLER],
+    }
+    assert changed_kinds(doc) == {
+        "go/lib/mathx/mathx.go": ("deleted", "deleted", (HANDLER,)),
+        "go/lib/mathx/mathx_test.go": ("deleted", "deleted", (HANDLER,)),
+        "js/core/package.json": ("deleted", "deleted", (UI,)),
+        "js/core/src/index.js": ("deleted", "deleted", (UI,)),
+        "js/core/test/index.test.js": ("deleted", "deleted", (UI,)),
+    }
+    assert doc["total_targets"] == 11
+    # answered from the graph cache the second time: the same bytes
+    assert (
+        run_cli(["affected", "--json"], example_repo)[1]
+        == run_cli(["affected", "--json"], example_repo)[1]
+    )
+
+
+def test_deleting_a_uv_member_affects_its_former_dependents(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    git(example_repo, "rm", "-rq", "py/common")
+    git(example_repo, "commit", "-qm", "drop acme-common")  # committed: the same answer
+    doc = affected_json(run_cli, example_repo)
+    assert explain(doc) == {
+        SERVICE: f"{SERVICE} <- deleted {COMMON} (py/common/pyproject.toml)",
+    }
+    assert {k for k, (_, kind, _) in changed_kinds(doc).items() if kind == "deleted"} == {
+        "py/common/pyproject.toml",
+        "py/common/src/acme_common/__init__.py",
+        "py/common/tests/test_common.py",
+    }
+    assert (
+        "py/service/pyproject.toml: 'acme-common' is marked { workspace = true } but is not a "
+        "workspace member"
+    ) in doc["warnings"]  # type: ignore[operator]
+
+
+def test_a_moved_go_package_affects_the_importers_of_its_old_path(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    git(example_repo, "mv", "go/lib/mathx", "go/lib/mathy")
+    mathy = f"{GO}/lib/mathy"
+    assert explain(affected_json(run_cli, example_repo)) == {
+        mathy: f"{mathy} <- changed go/lib/mathy/mathx.go",
+        HANDLER: f"{HANDLER} <- deleted {MATHX} (go/lib/mathx/mathx.go)",
+        CMD: f"{CMD} <- {HANDLER} <- deleted {MATHX} (go/lib/mathx/mathx.go)",
+    }
+
+
+def test_deleting_one_file_of_a_package_still_counts_as_a_change_of_it(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    (example_repo / "go/lib/mathx/mathx_test.go").unlink()
+    doc = affected_json(run_cli, example_repo)
+    assert explain(doc)[MATHX] == f"{MATHX} <- changed go/lib/mathx/mathx_test.go"
+    assert changed_kinds(doc) == {
+        "go/lib/mathx/mathx_test.go": ("deleted", "owned", (MATHX,)),
+    }
+
+
+def test_deleting_a_target_nobody_depends_on_affects_nothing(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    git(example_repo, "rm", "-rq", "js/web")
+    doc = affected_json(run_cli, example_repo)
+    assert doc["affected"] == []
+    assert {kind for _, kind, _ in changed_kinds(doc).values()} == {"unowned"}
+
+
+def test_deleting_a_whole_go_module_uses_the_module_path_of_its_base_go_mod(
+    run_cli: RunCli, make_repo: MakeRepo
+) -> None:
+    # no go.work: the deleted module is found through the base's lib/go.mod
+    repo = make_repo(
+        {
+            "lib/go.mod": "module example.com/lib\n",
+            "lib/a/a.go": "package a\n",
+            "lib/b/b.go": "package b\n",
+            "app/go.mod": "module example.com/app\nreplace example.com/lib => ../lib\n",
+            "app/app.go": 'package app\n\nimport "example.com/lib/a"\n',
+            "app/cmd/main.go": 'package main\n\nimport "example.com/app"\n',
+        }
+    )
+    git(repo, "checkout", "-q", "-b", "f")
+    git(repo, "rm", "-rq", "lib")
+    git(repo, "commit", "-qm", "drop lib")
+    doc = affected_json(run_cli, repo)
+    assert explain(doc) == {
+        "go:example.com/app": "go:example.com/app <- deleted go:example.com/lib/a (lib/a/a.go)",
+        "go:example.com/app/cmd": (
+            "go:example.com/app/cmd <- go:example.com/app <- deleted go:example.com/lib/a "
+            "(lib/a/a.go)"
+        ),
+    }
+    # lib/b had no importer: its file affects nothing; lib/go.mod is owned by no target now
+    assert changed_kinds(doc) == {
+        "lib/a/a.go": ("deleted", "deleted", ("go:example.com/app",)),
+        "lib/b/b.go": ("deleted", "unowned", ()),
+        "lib/go.mod": ("deleted", "unowned", ()),
+    }
+
+
+def test_a_deleted_go_package_in_the_directory_of_another_target(
+    run_cli: RunCli, make_repo: MakeRepo
+) -> None:
+    # tools/gen is both a pnpm package and (until now) a Go package: deleting the Go files
+    # changes the pnpm package (its directory) and affects the Go package's importers
+    repo = make_repo(
+        {
+            "go.mod": "module example.com/m\n",
+            "tools/gen/gen.go": "package gen\n",
+            "tools/gen/package.json": '{"name": "gen"}',
+            "svc/svc.go": 'package svc\n\nimport "example.com/m/tools/gen"\n',
+            "pnpm-workspace.yaml": "packages: ['tools/*']\n",
+        }
+    )
+    git(repo, "checkout", "-q", "-b", "f")
+    git(repo, "rm", "-q", "tools/gen/gen.go")
+    doc = affected_json(run_cli, repo)
+    assert explain(doc) == {
+        "go:example.com/m/svc": (
+            "go:example.com/m/svc <- deleted go:example.com/m/tools/gen (tools/gen/gen.go)"
+        ),
+        "pnpm:gen": "pnpm:gen <- changed tools/gen/gen.go",
+    }
+    assert changed_kinds(doc) == {
+        "tools/gen/gen.go": ("deleted", "deleted", ("go:example.com/m/svc", "pnpm:gen")),
+    }
+
+
+def test_a_deleted_buf_module_dropped_from_buf_yaml_affects_the_other_modules(
+    run_cli: RunCli, make_repo: MakeRepo
+) -> None:
+    # falls out of the buf.yaml rule: the workspace config changed, so do its modules
+    repo = make_repo(
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: a\n  - path: b\n",
+            "a/a.proto": 'syntax = "proto3";\npackage a;\n',
+            "b/b.proto": 'syntax = "proto3";\npackage b;\nimport "a.proto";\n',
+        }
+    )
+    git(repo, "checkout", "-q", "-b", "f")
+    git(repo, "rm", "-rq", "a")
+    (repo / "buf.yaml").write_text("version: v2\nmodules:\n  - path: b\n")
+    assert explain(affected_json(run_cli, repo)) == {"buf:b": "buf:b <- global file buf.yaml"}

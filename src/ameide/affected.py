@@ -10,7 +10,7 @@ from ameide import vcs
 from ameide.config import Config
 from ameide.config import load as load_config
 from ameide.discovery import cache_dir_for, discover
-from ameide.ecosystems import deepest_owner, glob_regex, owner_dirs
+from ameide.ecosystems import deepest_owner, glob_regex, join, owner_dirs, parent
 from ameide.graph import affected as walk
 from ameide.model import (
     AffectedReport,
@@ -21,6 +21,7 @@ from ameide.model import (
     Graph,
     LockfileRef,
     Reason,
+    Target,
 )
 
 _GLOB_CHARS = frozenset("*?[")
@@ -118,6 +119,13 @@ def classify(
     seeds: dict[str, Reason] = {}
     files: list[FileOwnership] = []
     warnings: list[str] = list(changes.warnings)
+    # deleted files of targets that no longer exist -> (former id, its former dependents);
+    # only looked for when a file was deleted and some target names a dependency that is gone
+    gone: dict[str, tuple[str, list[str]]] = {}
+    if any(cf.status == "deleted" for cf in changes.files):
+        refs = _unresolved_refs(targets)
+        if refs:
+            gone = _deleted_targets(repo, graph, changes, refs, by_dir)
 
     def seed(ids: list[str] | tuple[str, ...], kind: str, path: str) -> None:
         for tid in ids:
@@ -162,6 +170,15 @@ def classify(
             continue
         owned = tuple(deepest_owner(path, by_dir))
         seed(owned, "changed", path)
+        former = gone.get(path)
+        if former is not None:
+            gone_id, dependents = former
+            for tid in dependents:
+                if tid not in seeds:
+                    seeds[tid] = Reason((tid,), "deleted", path, gone_id)
+            owners = tuple(sorted({*owned, *dependents}))
+            files.append(FileOwnership(path, cf.status, owners, "deleted"))
+            continue
         files.append(FileOwnership(path, cf.status, owned, "owned" if owned else "unowned"))
 
     reasons = walk(targets, seeds)
@@ -171,6 +188,126 @@ def classify(
     return AffectedReport(
         changes, tuple(files), result, len(targets), tuple(warnings) + graph.warnings
     )
+
+
+def _unresolved_refs(targets: Mapping[str, Target]) -> dict[str, list[str]]:
+    """Dependency id -> the targets that still name it although no target answers it."""
+    refs: dict[str, list[str]] = {}
+    for t in targets.values():
+        for ref in t.meta.get("unresolved", ()):
+            refs.setdefault(ref, []).append(t.id)
+    return refs
+
+
+def _deleted_targets(
+    repo: vcs.Repo | None,
+    graph: Graph,
+    changes: ChangeSet,
+    refs: dict[str, list[str]],
+    by_dir: dict[str, list[str]],
+) -> dict[str, tuple[str, list[str]]]:
+    """Deleted path -> (id of the target it belonged to, that target's former dependents), for
+    targets that are gone but still named by others.
+
+    The id a deleted target had is worked out from what is left: a Go package's from its
+    directory and the module around it (the go.mod in the work tree, else at the base); a pnpm
+    package's or uv project's from its manifest at the base. A deleted file belongs to the
+    deleted target of the deepest directory containing it, unless a current target sits deeper.
+    """
+    targets = graph.targets
+    ecos = {ref.split(":", 1)[0] for ref in refs}
+    base = changes.base.commit
+    deleted = [cf.path for cf in changes.files if cf.status == "deleted"]
+    former: dict[str, str] = {}  # dir -> the id of the deleted target it held
+    tried: set[tuple[str, str]] = set()  # (dir, ecosystem): a Go dir needs asking only once
+    go_mods: _GoModules | None = None
+    for path in deleted:
+        d, _, name = path.rpartition("/")
+        d = d or "."
+        tid: str | None = None
+        if name.endswith(".go") and "go" in ecos and (d, "go") not in tried:
+            tried.add((d, "go"))
+            go_mods = go_mods or _GoModules(repo, graph, base)
+            tid = go_mods.package_id(d)
+        elif name == "package.json" and "pnpm" in ecos and repo is not None and base:
+            tid = _former_name(repo, base, path, "pnpm")
+        elif name == "pyproject.toml" and "uv" in ecos and repo is not None and base:
+            tid = _former_name(repo, base, path, "uv")
+        if tid is not None and tid not in targets and tid in refs:
+            former.setdefault(d, tid)
+    if not former:
+        return {}
+    out: dict[str, tuple[str, list[str]]] = {}
+    for path in deleted:
+        d = parent(path)
+        while d not in former and d not in by_dir and d != ".":
+            d = parent(d)
+        if d in former:  # a current target in the same directory does not hide it
+            out[path] = (former[d], refs[former[d]])
+    return out
+
+
+def _former_name(repo: vcs.Repo, base: str, path: str, eco: str) -> str | None:
+    """`pnpm:<name>` / `uv:<name>` of the manifest `path` as it was at `base`."""
+    data = vcs.show_file(repo, base, path)
+    if data is None:
+        return None
+    if eco == "pnpm":
+        from ameide.ecosystems import pnpm
+
+        facts = pnpm.parse(path, data)
+        name = facts.get("name") or parent(path)  # as pnpm.build names a nameless package
+    else:
+        from ameide.ecosystems import uv
+
+        name = uv.parse(path, data).get("name")
+    return f"{eco}:{name}" if isinstance(name, str) and name else None
+
+
+class _GoModules:
+    """The module around a directory: a current module, else the go.mod in the work tree, else
+    the one at the base (a whole deleted module). Asked only about deleted Go files."""
+
+    def __init__(self, repo: vcs.Repo | None, graph: Graph, base: str | None) -> None:
+        self.repo = repo
+        self.root = graph.root
+        self.base = base
+        self.known: dict[str, str | None] = {
+            t.meta["module_dir"]: t.meta["module"]
+            for t in graph.targets.values()
+            if t.ecosystem == "go"
+        }
+
+    def package_id(self, d: str) -> str | None:
+        from ameide.ecosystems import go
+
+        dirs = [d]
+        while dirs[-1] != ".":
+            dirs.append(parent(dirs[-1]))
+        at_base: set[str] | None = None
+        for m in dirs:
+            if m not in self.known:
+                gomod = join(m, "go.mod")
+                data: bytes | None = None
+                try:
+                    with open(os.path.join(self.root, gomod), "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    if self.repo is not None and self.base is not None:
+                        if at_base is None:  # one git call for every level
+                            wanted = [join(x, "go.mod") for x in dirs if x not in self.known]
+                            at_base = vcs.paths_in_commit(self.repo, self.base, wanted)
+                        if gomod in at_base:
+                            data = vcs.show_file(self.repo, self.base, gomod)
+                module = go.parse(gomod, data).get("module") if data is not None else None
+                self.known[m] = module if isinstance(module, str) and module else None
+            module = self.known[m]
+            if module is not None:
+                rel = "" if d == m else (d if m == "." else d[len(m) + 1 :])
+                if rel and go.skipped(rel):
+                    return None
+                return "go:" + module + ("/" + rel if rel else "")
+        return None
 
 
 def _lockfile_owners(

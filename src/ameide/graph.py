@@ -30,7 +30,7 @@ def affected(targets: dict[str, Target], seeds: dict[str, Reason]) -> dict[str, 
         why = result[cur]
         for dep in sorted(rev[cur]):
             if dep not in result:
-                result[dep] = Reason((dep, *why.chain), why.kind, why.file)
+                result[dep] = Reason((dep, *why.chain), why.kind, why.file, why.deleted)
                 queue.append(dep)
     return result
 

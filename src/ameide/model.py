@@ -129,8 +129,9 @@ class Reason:
     """Why a target is affected: the chain from it back to the change that started it."""
 
     chain: tuple[str, ...]  # target ids, from this target back to the directly affected one
-    kind: str  # changed | global | lockfile | module | everything
+    kind: str  # changed | global | lockfile | module | deleted | everything
     file: str | None
+    deleted: str | None = None  # kind "deleted": the id of the dependency that is gone
 
     def explain(self) -> str:
         tail = {
@@ -138,6 +139,7 @@ class Reason:
             "global": f"global file {self.file}",
             "lockfile": f"lockfile closure changed in {self.file}",
             "module": f"module file {self.file}",
+            "deleted": f"deleted {self.deleted} ({self.file})",
             "everything": f"everything ({self.file})",
         }[self.kind]
         return " <- ".join((*self.chain, tail))
@@ -155,7 +157,7 @@ class FileOwnership:
     path: str
     status: str
     owners: tuple[str, ...]
-    kind: str  # owned | global | lockfile | module | ignored | unowned
+    kind: str  # owned | global | lockfile | module | deleted | ignored | unowned
 
 
 @record
