@@ -188,3 +188,18 @@ def test_phase0_does_not_check_node_without_pnpm_targets(
     assert code == 0, out + err
     assert not calls.exists()  # node (at the wrong major) was never asked
     assert "version" in (tmp_path / "go-calls.log").read_text().splitlines()
+
+
+# ------------------------------------------------------------ evidence file permissions
+
+
+def test_evidence_files_get_the_usual_permissions(run_cli: RunCli, example_repo: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_files(example_repo, {"docs/notes.md": "only docs\n"})
+        assert run_cli(["test"], example_repo)[0] == 0
+    finally:
+        os.umask(old)
+    run = example_repo / "artifacts" / "agent-ci" / "latest"
+    for rel in ("summary.json", "phase0/junit.xml", "phase0/logs/guardrails.log"):
+        assert (run / rel).stat().st_mode & 0o777 == 0o644, rel
