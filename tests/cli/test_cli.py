@@ -85,6 +85,95 @@ def test_verbose_shows_the_traceback(run_cli: RunCli, make_repo: MakeRepo) -> No
     assert "Traceback" in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-v", "test"],
+        ["--verbose", "test", "ci"],
+        ["test", "-v"],
+        ["test", "ci", "--verbose"],
+        ["-v", "targets", "--json"],
+        ["-v", "run", "--all"],
+    ],
+)
+def test_verbose_works_before_any_command_and_after_the_front_doors(
+    run_cli: RunCli, make_repo: MakeRepo, argv: list[str]
+) -> None:
+    repo = make_repo({"ameide.toml": "[affected\n"})
+    code, out, err = run_cli(argv, repo)
+    assert (code, out) == (2, "")
+    assert "Traceback" in err
+    assert err.splitlines()[-2].startswith(f"ameide: error: {repo}/ameide.toml: invalid TOML")
+
+
+def test_ameide_verbose_variable_shows_the_traceback(
+    run_cli: RunCli, make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"ameide.toml": "[affected\n"})
+    monkeypatch.setenv("AMEIDE_VERBOSE", "0")
+    assert "Traceback" not in run_cli(["test"], repo)[2]
+    monkeypatch.setenv("AMEIDE_VERBOSE", "1")
+    code, _, err = run_cli(["test"], repo)
+    assert code == 2 and "Traceback" in err
+
+
+def test_front_doors_take_no_other_flag_even_with_verbose(
+    run_cli: RunCli, make_repo: MakeRepo
+) -> None:
+    repo = make_repo({"a.txt": "a\n"})
+    code, _, err = run_cli(["-v", "test", "--all"], repo)
+    assert code == 2 and "--all" in err
+
+
+def test_internal_error_hint_names_a_command_that_works(
+    run_cli: RunCli, make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shlex
+
+    import ameide.cli.actions
+
+    def boom(**_: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.delenv("AMEIDE_VERBOSE", raising=False)
+    monkeypatch.setattr(ameide.cli.actions, "do_test", boom)
+    repo = make_repo({"a.txt": "a\n"})
+    code, out, err = run_cli(["test", "ci"], repo)
+    assert (code, out) == (4, "")
+    assert err == (
+        "ameide: internal error: RuntimeError: boom\n"
+        "  hint: rerun as `ameide -v test ci` (or set AMEIDE_VERBOSE=1) for the traceback "
+        "and report it\n"
+    )
+    # doing what the hint says shows the traceback
+    again = shlex.split(err.split("`")[1])
+    assert again[0] == "ameide"
+    code, _, err = run_cli(again[1:], repo)
+    assert code == 4
+    assert "Traceback" in err and 'raise RuntimeError("boom")' in err
+    assert err.endswith(
+        "ameide: internal error: RuntimeError: boom\n  hint: report it with the traceback above\n"
+    )
+
+
+def test_root_help_shows_the_global_verbose_option(run_cli: RunCli, tmp_path: Path) -> None:
+    code, out, _ = run_cli(["--help"], tmp_path)
+    assert code == 0
+    assert "-v, --verbose" in out and "AMEIDE_VERBOSE=1" in out
+
+
+def test_version_stays_in_the_fast_lane_with_verbose() -> None:
+    code = (
+        "import sys\nfrom ameide.cli import main\n"
+        "rc = main(['-v', '--version'])\n"
+        "sys.stderr.write(repr(sorted(m for m in ('typer', 'click') if m in sys.modules)))\n"
+        "sys.exit(rc)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert (r.returncode, r.stderr) == (0, "[]")
+    assert r.stdout.startswith("ameide ")
+
+
 def test_targets_json_lists_targets_with_dependents(run_cli: RunCli, example_repo: Path) -> None:
     code, out, _ = run_cli(["targets", "--json"], example_repo)
     assert code == 0

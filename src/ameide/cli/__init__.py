@@ -17,9 +17,18 @@ def run() -> None:
     sys.exit(main(sys.argv[1:]))
 
 
+VERBOSE = ("-v", "--verbose")
+VERBOSE_ENV = "AMEIDE_VERBOSE"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    verbose = "-v" in args or "--verbose" in args
+    # -v/--verbose before the command is global (`ameide -v test`): it only turns on
+    # tracebacks, so it is taken off here and every command, front doors included, gets it
+    given = args
+    while args and args[0] in VERBOSE:
+        args = args[1:]
+    verbose = len(args) < len(given) or any(a in VERBOSE for a in args) or env_verbose()
     if args in (["--version"], ["-V"]):
         from ameide import __version__
 
@@ -27,17 +36,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     fast = _fast_lane(args)
     if fast is not None:
-        return handle_errors(fast, verbose)
-    return handle_errors(lambda: _typer_main(args), verbose)
+        return handle_errors(fast, verbose, args)
+    return handle_errors(lambda: _typer_main(args), verbose, args)
+
+
+def env_verbose() -> bool:
+    """AMEIDE_VERBOSE=1 (or true/yes/on): tracebacks on errors without touching the command."""
+    return os.environ.get(VERBOSE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _fast_lane(args: list[str]) -> Callable[[], int] | None:
     from ameide.cli.options import parse_fast
 
-    if args in (["test"], ["test", "ci"]):  # the front doors take no flags
+    # the front doors take no flags; -v/--verbose only shows tracebacks, so it may follow
+    door = [a for a in args if a not in VERBOSE]
+    if door in (["test"], ["test", "ci"]):
         from ameide.cli.actions import do_test
 
-        mode = "ci" if len(args) == 2 else "test"
+        mode = "ci" if len(door) == 2 else "test"
         return lambda: do_test(mode=mode)
 
     parsed = parse_fast(args)
@@ -86,8 +102,19 @@ def _last_exit_code() -> int:
     return code
 
 
-def handle_errors(fn: Callable[[], int], verbose: bool) -> int:
-    """Map AmeideError to its exit code with a one-screen message; tracebacks only with -v."""
+def rerun_hint(args: Sequence[str] | None, verbose: bool) -> str:
+    """How to see the traceback of an internal error: a command line that works as is."""
+    if verbose:
+        return "report it with the traceback above"
+    import shlex
+
+    again = shlex.join(["ameide", "-v", *(args or ["<command>"])])
+    return f"rerun as `{again}` (or set {VERBOSE_ENV}=1) for the traceback and report it"
+
+
+def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | None = None) -> int:
+    """Map AmeideError to its exit code with a one-screen message; tracebacks only with -v
+    (or AMEIDE_VERBOSE=1). `args` (the command line) goes into the internal-error hint."""
     from ameide.errors import AmeideError, ExitCode
 
     try:
@@ -116,6 +143,6 @@ def handle_errors(fn: Callable[[], int], verbose: bool) -> int:
             traceback.print_exc()
         sys.stderr.write(
             f"ameide: internal error: {type(exc).__name__}: {exc}\n"
-            "  hint: rerun with -v for the traceback and report it\n"
+            f"  hint: {rerun_hint(args, verbose)}\n"
         )
         return int(ExitCode.INTERNAL)

@@ -35,6 +35,12 @@ def build_app() -> typer.Typer:
             is_eager=True,
             help="print the version and exit",
         ),
+        verbose: bool = typer.Option(
+            False,
+            "--verbose",
+            "-v",
+            help="tracebacks on errors, for any command (`ameide -v test`; or AMEIDE_VERBOSE=1)",
+        ),
     ) -> None:
         """ameide: which targets a change affects, and their tests, with evidence."""
 
