@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from pytest_subprocess import FakeProcess
 
 from ameide.plan import Task
-from ameide.runner import Runner, TaskResult
+from ameide.runner import Runner, TaskResult, how_it_ended
 
 
 class Recorder:
@@ -103,11 +105,35 @@ def test_junit_placeholder_is_replaced_and_report_read(tmp_path: Path, fp: FakeP
             "</testsuite>"
         )
 
-    fp.register(["pytest", fp.any()], callback=write_report, returncode=1)
+    report = tmp_path / "run" / "phase1" / "reports" / "p.xml"
+    fp.register(["pytest", f"--junitxml={report}"], callback=write_report, returncode=1)
     t = task("p", ("pytest", "--junitxml={junit}"), report="junit")
     (result,), _ = run(tmp_path, [t])
     assert result.junit_source == "native"
     assert [(c.name, c.status) for c in result.cases] == [("t1", "passed"), ("t2", "failed")]
+    assert result.report == str(report) == t.report_file(str(tmp_path / "run"))
+    # the log names the command that ran, report path and all, ready to paste
+    assert Path(result.log or "").read_text().splitlines()[0] == (
+        f"$ (cd . && pytest --junitxml={report})"
+    )
+
+
+def test_a_synthetic_case_shows_the_command_that_ran(tmp_path: Path, fp: FakeProcess) -> None:
+    report = tmp_path / "run" / "phase1" / "reports" / "p.xml"
+    fp.register(["pytest", f"--junitxml={report}"], stdout="crashed early\n", returncode=4)
+    t = task("p", ("pytest", "--junitxml={junit}"), report="junit")
+    (result,), _ = run(tmp_path, [t])
+    assert (result.status, result.message, result.junit_source) == (
+        "failed",
+        "exit code 4",
+        "synthetic",
+    )
+    assert result.cases[-1].text.splitlines() == [
+        f"$ pytest --junitxml={report}",
+        "exit code: 4",
+        f"$ (cd . && pytest --junitxml={report})",
+        "crashed early",
+    ]
 
 
 def test_real_timeout_kills_the_process_group(tmp_path: Path) -> None:
@@ -118,6 +144,56 @@ def test_real_timeout_kills_the_process_group(tmp_path: Path) -> None:
     assert result.status == "timeout"
     assert result.message == "timed out after 1s (process group killed)"
     assert not alive(int(pidfile.read_text()))  # the grandchild died with its group
+    # no `exit code: None`: the case says how the task ended
+    assert result.cases[-1].text.splitlines()[:2] == [
+        f"$ sh -c {shlex.quote(script)}",
+        "killed after the timeout (1s)",
+    ]
+
+
+def test_a_crash_names_the_signal(tmp_path: Path) -> None:
+    t = task("crash", ("sh", "-c", "echo boom; kill -SEGV $$"))
+    (result,), _ = run(tmp_path, [t])
+    assert (result.status, result.exit_code, result.message) == (
+        "failed",
+        -11,
+        "killed by SIGSEGV",
+    )
+    assert result.cases[-1].text.splitlines()[1:] == [
+        "killed by SIGSEGV",
+        "$ (cd . && sh -c 'echo boom; kill -SEGV $$')",
+        "boom",
+    ]
+
+
+def test_how_it_ended() -> None:
+    assert [how_it_ended(c) for c in (0, 3, -9, -200, None)] == [
+        "exit code 0",
+        "exit code 3",
+        "killed by SIGKILL",
+        "killed by signal 200",
+        "killed",
+    ]
+    assert how_it_ended(3, sep=": ") == "exit code: 3"
+
+
+@pytest.mark.parametrize(
+    ("tid", "slug"),
+    [
+        ("pnpm install .", "pnpm_install"),
+        ("uv sync .", "uv_sync"),
+        ("go test example.com/monorepo/lib", "go_test_example.com_monorepo_lib"),
+        ("uv:acme-common unit (ameide.toml)", "uv_acme-common_unit_ameide.toml"),
+        ("pnpm:@example/ui test", "pnpm_example_ui_test"),
+        ("a ../../b", "a_._._b"),
+        ("...", "task"),
+        ("x" * 119 + " y", "x" * 119),
+    ],
+)
+def test_log_names_have_no_dangling_separators(tid: str, slug: str) -> None:
+    got = task(tid, ()).slug
+    assert got == slug
+    assert ".." not in got and not got.endswith(("_", ".", "-"))
 
 
 def alive(pid: int) -> bool:

@@ -158,14 +158,19 @@ def test_phase0_wrong_node_major_exits_3_with_the_fix(
     failed = [t for p in doc["phases"] for t in p["tasks"] if t["status"] != "passed"]  # type: ignore[attr-defined]
     assert [(t["id"], t["message"]) for t in failed] == [("toolchain node", f"{msg}; fix: {fix}")]
     assert doc["first_failure"]["task"] == "toolchain node"  # type: ignore[index]
+    # the problem and its fix once each; the command is the one that shows it again
     assert out[out.index("first failure:") :].splitlines() == [
         "first failure: toolchain node (phase 0)",
-        f"  command: {msg}; fix: {fix}",
-        "  test:    node",
-        f"  | {msg}; fix: {fix}",
+        "  command: ameide toolchain check",
         f"  | {msg}",
         f"  | fix: {fix}",
     ]
+    ff = doc["first_failure"]
+    assert (ff["command"], ff["test"], ff["excerpt"]) == (  # type: ignore[index]
+        "ameide toolchain check",
+        None,
+        f"{msg}\nfix: {fix}",
+    )
     # nothing ran: pnpm was only asked its version
     assert sorted(calls.read_text().splitlines()) == ["node --version", "pnpm --version"]
 

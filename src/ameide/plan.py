@@ -49,14 +49,28 @@ class Task:
 
     @property
     def slug(self) -> str:
-        return re.sub(r"[^A-Za-z0-9._-]+", "_", self.id).strip("_")[:120]
+        """The task's file name in the evidence (`phaseN/logs/<slug>.log`): no separator
+        runs, no `..`, nothing dangling at either end (`pnpm install .` -> `pnpm_install`)."""
+        s = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", self.id))
+        return s.strip("._-")[:120].rstrip("._-") or "task"
 
-    def command(self) -> str:
+    def report_file(self, run_dir: str) -> str:
+        """Where the tool writes its own report in a run directory (the `{junit}` path)."""
+        ext = ".jsonl" if self.report == "gotest-json" else ".xml"
+        return os.path.join(run_dir, f"phase{self.phase}", "reports", self.slug + ext)
+
+    def resolved(self, report_file: str) -> tuple[str, ...]:
+        """The argv as it runs: the `{junit}` placeholder replaced by the report path. The
+        plan (and every cache key) keeps the placeholder, which is the same in every run."""
+        return tuple(a.replace(JUNIT, report_file) for a in self.argv)
+
+    def command(self, report_file: str | None = None) -> str:
+        """The command as one shell line; with `report_file`, the one that really runs."""
         import shlex
 
         if self.builtin:
             return f"(ameide built-in: {self.builtin})"
-        return shlex.join(self.argv)
+        return shlex.join(self.argv if report_file is None else self.resolved(report_file))
 
 
 @record

@@ -81,6 +81,20 @@ def _lock(path: str) -> int:
     return fd
 
 
+def how_it_ended(returncode: int | None, sep: str = " ") -> str:
+    """`exit code 3`; a process killed by a signal (a negative code) names the signal."""
+    if returncode is None:
+        return "killed"
+    if returncode < 0:
+        import signal
+
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code{sep}{returncode}"
+
+
 class Listener(Protocol):
     def task_started(self, task: Task) -> None: ...
     def task_finished(self, result: TaskResult) -> None: ...
@@ -134,19 +148,13 @@ class Runner:
         return LogSpool(self._paths(t)[0] for t in batch)
 
     def _paths(self, task: Task) -> tuple[str, str]:
+        """(log, report file) of a task in this run (Task.report_file lays reports out)."""
         phase_dir = os.path.join(self.run_dir, f"phase{task.phase}")
         if task.phase not in self._made:
             os.makedirs(os.path.join(phase_dir, "logs"), exist_ok=True)
             os.makedirs(os.path.join(phase_dir, "reports"), exist_ok=True)
             self._made.add(task.phase)
-        return (
-            os.path.join(phase_dir, "logs", task.slug + ".log"),
-            os.path.join(phase_dir, "reports", task.slug),
-        )
-
-    @staticmethod
-    def _report_file(task: Task, report_base: str) -> str:
-        return report_base + (".jsonl" if task.report == "gotest-json" else ".xml")
+        return os.path.join(phase_dir, "logs", task.slug + ".log"), task.report_file(self.run_dir)
 
     async def run_phase(self, tasks: list[Task], *, fail_fast: bool) -> list[TaskResult]:
         """Run the tasks of one phase: stage 0 (installs) first, then the rest in parallel.
@@ -211,8 +219,7 @@ class Runner:
         cached = None
         cacheable = self.cache is not None and bool(self.cache.key(task))
         if self.cache is not None and cacheable:
-            log, report_base = self._paths(task)
-            report = self._report_file(task, report_base)
+            log, report = self._paths(task)
             cached = await anyio.to_thread.run_sync(
                 self.cache.lookup, task, log, report, abandon_on_cancel=True
             )
@@ -237,15 +244,15 @@ class Runner:
             scope.cancel()
 
     async def run_task(self, task: Task) -> TaskResult:
-        log, report_base = self._paths(task)
+        log, junit_file = self._paths(task)
         cwd = os.path.join(self.root, task.cwd)
-        junit_file = self._report_file(task, report_base)
         env: dict[str, str] | None = None
         if task.env or not self._inherit:
             env = dict(self.env)
             for k, v in task.env.items():
                 env[k] = v.replace(JUNIT, junit_file)
-        header = f"$ (cd {task.cwd} && {task.command()})\n".encode()
+        # the command as it runs (the report path in place of `{junit}`), so it can be pasted
+        header = f"$ (cd {task.cwd} && {task.command(junit_file)})\n".encode()
         started = time.perf_counter()
         try:
             if task.builtin:
@@ -264,9 +271,13 @@ class Runner:
                 )
                 message = ""
             else:
-                argv = tuple(a.replace(JUNIT, junit_file) for a in task.argv)
                 res = await proc.run_logged(
-                    argv, cwd, env=env, log_path=log, timeout=task.timeout, header=header
+                    task.resolved(junit_file),
+                    cwd,
+                    env=env,
+                    log_path=log,
+                    timeout=task.timeout,
+                    header=header,
                 )
                 message = ""
         except anyio.get_cancelled_exc_class():
@@ -324,10 +335,16 @@ class Runner:
                 message = message or "no tests collected"
         else:
             status = "failed"
-            message = message or f"exit code {res.returncode}"
+            message = message or how_it_ended(res.returncode)
         if status != "passed" and not any(c.status in ("failed", "error") for c in cases):
             # the tool crashed or failed before reporting a test: make the failure visible
             tail = read_tail(log, 8 * 1024)
+            if res.timed_out:
+                ended = f"killed after the timeout ({task.timeout:.0f}s)"
+            elif res.missing:
+                ended = message
+            else:
+                ended = how_it_ended(res.returncode, sep=": ")
             cases.append(
                 synthetic_case(
                     task.id,
@@ -335,7 +352,7 @@ class Runner:
                     "error" if status != "failed" else "failed",
                     res.elapsed,
                     message,
-                    f"$ {task.command()}\nexit code: {res.returncode}\n{tail}",
+                    f"$ {task.command(junit_file)}\n{ended}\n{tail}",
                 )
             )
             if source == "synthetic" or not cases[:-1]:

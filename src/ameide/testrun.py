@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from ameide.cache.session import CacheSession
     from ameide.cache.settings import CacheSettings
     from ameide.evidence.junit import Case
-    from ameide.plan import Plan
+    from ameide.plan import Plan, Task
     from ameide.runner import Listener
     from ameide.taskresult import TaskResult
     from ameide.workspace.toolchain import ToolStatus
@@ -659,7 +659,7 @@ class Engine:
                         "kind": r.task.kind,
                         "ecosystem": r.task.ecosystem,
                         "targets": list(r.task.targets),
-                        "command": list(r.task.argv),
+                        "command": list(_ran(r.task, run_dir)),
                         "cwd": r.task.cwd,
                         "status": r.status,
                         "exit_code": r.exit_code,
@@ -677,14 +677,19 @@ class Engine:
                 )
                 if first is None and r.status in ("failed", "timeout", "error"):
                     test, excerpt, file, line = _excerpt(r)
-                    if r.status in ("timeout", "error") and r.message not in excerpt:
-                        # what happened to the task comes before what its log says
-                        excerpt = f"{r.message}\n{excerpt}".rstrip()
+                    if r.task.kind == "toolchain":
+                        # the case says what is wrong and the fix; the command shows it again
+                        test, command = None, "ameide toolchain check"
+                    else:
+                        command = r.task.command(r.task.report_file(run_dir))
+                        if r.status in ("timeout", "error") and r.message not in excerpt:
+                            # what happened to the task comes before what its log says
+                            excerpt = f"{r.message}\n{excerpt}".rstrip()
                     first = {
                         "task": r.task.id,
                         "phase": n,
                         "targets": list(r.task.targets),
-                        "command": r.message if r.task.kind == "toolchain" else r.task.command(),
+                        "command": command,
                         "cwd": r.task.cwd,
                         "test": test,
                         "excerpt": excerpt,
@@ -791,6 +796,16 @@ class Engine:
             for r in rs
         )
         return Outcome(code, doc, run_dir, not plan.tasks and quiet)
+
+
+def _ran(task: Task, run_dir: str) -> tuple[str, ...]:
+    """The argv that ran (or, for a replayed task, would have): `{junit}` made this run's
+    report path. Cache keys are computed from the plan's argv, which keeps the placeholder."""
+    from ameide.plan import JUNIT
+
+    if any(JUNIT in a for a in task.argv):
+        return task.resolved(task.report_file(run_dir))
+    return task.argv
 
 
 def _counts(cases: tuple[Case, ...]) -> dict[str, int]:

@@ -162,6 +162,14 @@ def test_root_help_shows_the_global_verbose_option(run_cli: RunCli, tmp_path: Pa
     assert "-v, --verbose" in out and "AMEIDE_VERBOSE=1" in out
 
 
+def test_run_help_shows_readable_metavars(run_cli: RunCli, tmp_path: Path) -> None:
+    code, out, _ = run_cli(["run", "--help"], tmp_path)
+    assert code == 0
+    assert "<list[" not in out and "<str>" not in out
+    for opt in ("--phase N ", "--target ID ", "--base REF ", "--matrix N "):
+        assert opt in out, opt
+
+
 def test_version_stays_in_the_fast_lane_with_verbose() -> None:
     code = (
         "import sys\nfrom ameide.cli import main\n"

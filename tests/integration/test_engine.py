@@ -5,6 +5,7 @@ and `ameide run` with explicit choices."""
 from __future__ import annotations
 
 import json
+import shlex
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -398,6 +399,39 @@ def test_failing_test_is_named_in_junit_and_the_closing_block(
     assert task_id in closing and name in closing and detail in closing
     assert f"{rel}:{line}" in closing
     assert len(closing.splitlines()) < 50
+    # the command is the one that ran: no `{junit}` placeholder anywhere, the report path
+    # in its place (in summary.json, the closing block and the log's first line)
+    assert "{junit}" not in json.dumps(doc) + out
+    assert ff["command"] == shlex.join(t["command"])
+    assert f"  command: {ff['command']}" in closing
+    log = repo / EVIDENCE / doc["run_id"] / t["log"]
+    assert log.read_text().splitlines()[0] == f"$ (cd {t['cwd']} && {ff['command']})"
+    if eco == "py":
+        report = repo / EVIDENCE / doc["run_id"] / "phase1" / "reports" / f"{log.stem}.xml"
+        assert f"--junitxml={report}" in t["command"] and report.is_file()
+
+
+def test_a_replayed_task_keeps_its_key_and_names_this_runs_report(
+    mono: Mono, run_cli: RunCli
+) -> None:
+    repo = mono()
+    append(repo, "py/common/src/acme_common/__init__.py", "\n# touched\n")
+    docs = []
+    for _ in range(2):
+        code, out, err = run_cli(["test"], repo)
+        assert code == 0, out + err
+        docs.append(load_summary(repo))
+    first, second = (task(d, "uv:acme-common pytest") for d in docs)
+    # the key comes from the plan's argv, placeholder and all: another run directory (and so
+    # another report path) is the same key, and the second run is a replay
+    assert first["cache_key"] and first["cache_key"] == second["cache_key"]
+    assert (first["cached"], second["cached"]) == (False, True)
+    for doc, t in zip(docs, (first, second), strict=True):
+        report = (
+            repo / EVIDENCE / doc["run_id"] / "phase1" / "reports" / "uv_acme-common_pytest.xml"
+        )
+        assert t["command"][-2:] == [f"--junitxml={report}", "py/common"]
+        assert report.is_file()  # the replay wrote the recorded report where it says
 
 
 # ------------------------------------------------------------------ installs

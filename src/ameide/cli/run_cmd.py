@@ -11,17 +11,25 @@ def run(
     phase: Annotated[
         list[int] | None,
         typer.Option(
-            "--phase", min=0, max=2, help="run only this phase (repeatable; default 0, 1, 2)"
+            "--phase",
+            min=0,
+            max=2,
+            metavar="N",
+            help="run only phase N: 0, 1 or 2 (repeatable; default all three)",
         ),
     ] = None,
     target: Annotated[
         list[str] | None,
         typer.Option(
-            "--target", help="run these target ids instead of the affected set (repeatable)"
+            "--target",
+            metavar="ID",
+            help="run target ID instead of the affected set (repeatable; ids: ameide targets)",
         ),
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="run every target")] = False,
-    base: Annotated[str | None, typer.Option("--base", help="compare with this ref")] = None,
+    base: Annotated[
+        str | None, typer.Option("--base", metavar="REF", help="compare with this ref")
+    ] = None,
     no_cache: Annotated[
         bool,
         typer.Option("--no-cache", help="run every task; do not use or fill the result cache"),
