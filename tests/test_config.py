@@ -64,3 +64,31 @@ def test_validated_result_is_cached_by_content(tmp_path: Path) -> None:
     for f in cache.iterdir():
         f.write_text("{")
     assert load(str(tmp_path), str(cache)).affected_global == ("b/**",)
+
+
+def test_overrides_must_name_existing_targets(tmp_path: Path) -> None:
+    from ameide.config import check_targets
+
+    (tmp_path / "ameide.toml").write_text(
+        '[targets."go:example.com/m/lib/mathz"]\nskip = true\n'
+        '[targets."pnpm:@acme/ui"]\ntimeout = 5\n'
+        '[targets."go:nope"]\ntimeout = 5\n'
+    )
+    cfg = load(str(tmp_path))
+    known = [
+        "go:example.com/m/lib/mathx",
+        "go:example.com/m/lib/store",
+        "go:example.com/m/lib/strutil",
+        "pnpm:@acme/ui",
+    ]
+    with pytest.raises(ConfigError) as info:
+        check_targets(cfg, set(known))
+    assert info.value.exit_code == 2 and info.value.path == str(tmp_path / "ameide.toml")
+    # only the nearest id is named, not every sibling sharing the long prefix
+    assert info.value.message.splitlines() == [
+        f"{tmp_path}/ameide.toml: invalid configuration",
+        '  targets."go:example.com/m/lib/mathz": no such target '
+        '(did you mean "go:example.com/m/lib/mathx"?)',
+        '  targets."go:nope": no such target',
+    ]
+    check_targets(cfg, {*known, "go:example.com/m/lib/mathz", "go:nope"})  # all known: fine

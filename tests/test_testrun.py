@@ -195,6 +195,35 @@ def test_phase0_does_not_check_node_without_pnpm_targets(
     assert "version" in (tmp_path / "go-calls.log").read_text().splitlines()
 
 
+# ------------------------------------------------------------ ameide.toml [targets."<id>"]
+
+TYPOS = '\n[targets."go:nope"]\ntimeout = 5\n[targets."uv:acme-comon"]\nskip = true\n'
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["test"], ["test", "ci"], ["run", "--all", "--phase", "1"], ["run", "--matrix", "2"]],
+    ids=["test", "test-ci", "run", "matrix"],
+)
+def test_an_override_for_a_target_that_does_not_exist_is_an_error(
+    run_cli: RunCli, example_repo: Path, argv: list[str]
+) -> None:
+    with open(example_repo / "ameide.toml", "a", encoding="utf-8") as fh:
+        fh.write(TYPOS)
+
+    code, out, err = run_cli(argv, example_repo)
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"ameide: error: {example_repo}/ameide.toml: invalid configuration\n"
+        '  targets."go:nope": no such target\n'
+        '  targets."uv:acme-comon": no such target (did you mean "uv:acme-common"?)\n'
+        '  hint: use an id `ameide targets` lists, or remove the [targets."<id>"] table; '
+        "see docs/config.md\n"
+    )
+    assert not (example_repo / "artifacts").exists()  # refused before anything ran
+
+
 # ------------------------------------------------------------ evidence file permissions
 
 

@@ -12,7 +12,7 @@ from ameide.errors import ConfigError
 from ameide.records import field, record
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
     from typing import Any
 
 FILE = "ameide.toml"
@@ -51,6 +51,47 @@ class Config:
             forge=dict(d.get("forge") or {}),
             cache=dict(d.get("cache") or {}),
         )
+
+
+def check_targets(config: Config, known: Collection[str]) -> None:
+    """Every `[targets."<id>"]` table must name a target that exists: an override with a
+    typo'd id would otherwise be ignored without a word. Raises ConfigError (exit 2) naming
+    the file, each unknown key and the nearest ids."""
+    unknown = [tid for tid in sorted(config.targets) if tid not in known]
+    if not unknown:
+        return
+    ids = sorted(known)
+    lines = [f"{config.path or FILE}: invalid configuration"]
+    for tid in unknown[:10]:
+        near = " or ".join(f'"{n}"' for n in _nearest(tid, ids))
+        lines.append(
+            f'  targets."{tid}": no such target' + (f" (did you mean {near}?)" if near else "")
+        )
+    if len(unknown) > 10:
+        lines.append(f"  ... and {len(unknown) - 10} more")
+    raise ConfigError(
+        "\n".join(lines),
+        hint='use an id `ameide targets` lists, or remove the [targets."<id>"] table; '
+        "see docs/config.md",
+        path=config.path,
+    )
+
+
+def _nearest(name: str, ids: list[str]) -> list[str]:
+    """The ids closest to `name` (difflib), at most three. Ids of one ecosystem share long
+    prefixes (`go:example.com/monorepo/lib/...`), so only those about as close as the best
+    one are named, not every sibling of the right package."""
+    from difflib import SequenceMatcher
+
+    m = SequenceMatcher(autojunk=False)
+    m.set_seq2(name)
+    scored = []
+    for i in ids:
+        m.set_seq1(i)
+        if m.real_quick_ratio() >= 0.6 and m.quick_ratio() >= 0.6:
+            scored.append((m.ratio(), i))
+    scored = sorted((s for s in scored if s[0] >= 0.6), key=lambda s: (-s[0], s[1]))
+    return [i for r, i in scored[:3] if r >= scored[0][0] - 0.05]
 
 
 def _validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:

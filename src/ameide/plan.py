@@ -156,7 +156,12 @@ def build_plan(
     phases: tuple[int, ...] = (0, 1, 2),
     codegen_templates: list[dict[str, Any]] | None = None,
 ) -> Plan:
-    """Plan the tasks for `target_ids` (already the affected set, or what the user chose)."""
+    """Plan the tasks for `target_ids` (already the affected set, or what the user chose).
+
+    Raises ConfigError when an ameide.toml `[targets."<id>"]` table names no target."""
+    from ameide.config import check_targets
+
+    check_targets(config, graph.targets)
     tasks: list[Task] = []
     notes: list[str] = []
     timeout = float(config.run.get("timeout") or DEFAULT_TIMEOUT)
