@@ -512,12 +512,43 @@ def build_plan(
         )
 
     order = {"go": 0, "pnpm": 1, "uv": 2, "buf": 3}
-    tasks = [t for t in tasks if t.phase in phases]
+    tasks = _select_phases(tasks, phases, graph, notes)
     tasks.sort(key=lambda t: (t.phase, t.stage, order.get(t.ecosystem, 9), t.id))
     ids = [task.id for task in tasks]
     if len(ids) != len(set(ids)):
         raise AssertionError(f"duplicate task ids in plan: {ids}")
     return Plan(tuple(tasks), tuple(sorted(notes)), tuple(t.id for t in chosen))
+
+
+def _select_phases(
+    tasks: list[Task], phases: tuple[int, ...], graph: Graph, notes: list[str]
+) -> list[Task]:
+    """The tasks of the selected phases. Installs belong to phase 0; when phase 0 is not
+    selected (`ameide run --phase 1`), an install the selected tasks need moves to the first
+    phase that needs it (it runs there before the rest, as stage 0), and the plan says so."""
+    chosen = [t for t in tasks if t.phase in phases]
+    if 0 in phases:
+        return chosen
+    from ameide.records import replace
+
+    for inst in (t for t in tasks if t.kind == "install"):
+        users = [
+            t.phase
+            for t in chosen
+            if any(
+                (tt := graph.targets.get(tid)) is not None
+                and tt.ecosystem == inst.ecosystem
+                and tt.group == inst.cwd
+                for tid in t.targets
+            )
+        ]
+        if users:
+            chosen.append(replace(inst, phase=min(users)))
+            notes.append(
+                f"{inst.id}: runs first in phase {min(users)}, whose tasks need it "
+                "(phase 0, where installs run, is not selected)"
+            )
+    return chosen
 
 
 def codegen_templates(graph: Graph) -> list[dict[str, Any]]:

@@ -480,9 +480,38 @@ def test_run_one_target_one_phase_json(mono: Mono, run_cli: RunCli) -> None:
     assert doc["mode"] == "run" and doc["result"] == "passed"
     assert target_ids(doc) == ["pnpm:@example/core"]
     assert [p["phase"] for p in doc["phases"]] == [1]
-    assert phase_tasks(doc) == {0: [], 1: ["pnpm:@example/core test"], 2: []}
+    # phase 0 is not run, but its install is needed by phase 1's task: it runs there, first
+    assert phase_tasks(doc) == {0: [], 1: [PNPM_INSTALL, "pnpm:@example/core test"], 2: []}
+    assert doc["phases"][0]["tasks"][0]["id"] == PNPM_INSTALL
     t = task(doc, "pnpm:@example/core test")
     assert (t["kind"], t["targets"], t["cwd"]) == ("unit", ["pnpm:@example/core"], "js/core")
     assert t["command"] == ["pnpm", "run", "test"]
     assert t["status"] == "passed" and t["tests"]["total"] == 2
-    assert doc["totals"]["tasks"] == 1
+    assert doc["totals"]["tasks"] == 2
+
+
+def test_a_later_phase_alone_installs_what_it_needs(mono: Mono, run_cli: RunCli) -> None:
+    repo = mono()  # a fresh copy: no .venv, no node_modules
+
+    code, out, err = run_cli(["run", "--phase", "1", "--all"], repo)
+
+    assert code == 0, out + err
+    doc = load_summary(repo)
+    assert [p["phase"] for p in doc["phases"]] == [1]
+    ids = [t["id"] for t in doc["phases"][0]["tasks"]]
+    assert ids[:2] == [PNPM_INSTALL, UV_SYNC]  # stage 0 of the phase, before the tests
+    assert task(doc, UV_SYNC)["status"] == "passed"
+    assert task(doc, "uv:acme-common pytest")["tests"]["failed"] == 0
+    for install in (PNPM_INSTALL, UV_SYNC):
+        assert (
+            f"{install}: runs first in phase 1, whose tasks need it "
+            "(phase 0, where installs run, is not selected)"
+        ) in doc["notes"]
+    assert task(doc, UV_SYNC)["log"] == "phase1/logs/uv_sync.log"
+
+    # installed and stamped: a second run skips them, like phase 0 does
+    code, out, err = run_cli(["run", "--phase", "2", "--target", "uv:acme-service"], repo)
+    assert code == 0, out + err
+    doc = load_summary(repo)
+    assert phase_tasks(doc)[2] == ["uv:acme-service pytest -m integration"]
+    assert "uv sync (.): skipped, uv.lock unchanged since last sync" in doc["notes"]
