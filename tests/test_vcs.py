@@ -369,3 +369,49 @@ def test_untracked_directories_are_listed_file_by_file(make_repo: MakeRepo) -> N
             "glob[1]/f.txt": "untracked",
             "glob1/g.txt": "untracked",
         }
+
+
+def test_show_files_reads_many_paths_at_a_commit_in_one_batch(make_repo: MakeRepo) -> None:
+    repo = make_repo(
+        {
+            "ameide.toml": "",
+            "a/package.json": '{"name": "a"}',
+            "with space/pyproject.toml": "[project]\n",
+            "bin/blob.dat": b"\x00\xff\n\nend",
+            "empty.txt": "",
+            "line\nbreak.txt": "nl\n",
+            "dir/x.txt": "x\n",
+        }
+    )
+    r = vcs.open_repo(str(repo), {})
+    base = git(repo, "rev-parse", "HEAD")
+    assert vcs.show_files(
+        r,
+        base,
+        [
+            "a/package.json",
+            "with space/pyproject.toml",
+            "bin/blob.dat",
+            "empty.txt",
+            "line\nbreak.txt",
+            "dir",  # a tree, not a file
+            "missing file.txt",
+            "a/package.json",  # asked twice: read once
+        ],
+    ) == {
+        "a/package.json": b'{"name": "a"}',
+        "with space/pyproject.toml": b"[project]\n",
+        "bin/blob.dat": b"\x00\xff\n\nend",
+        "dir": None,
+        "empty.txt": b"",
+        "line\nbreak.txt": b"nl\n",
+        "missing file.txt": None,
+    }
+    assert vcs.show_files(r, base, []) == {}
+
+
+def test_show_files_paths_are_relative_to_a_nested_monorepo_root(make_repo: MakeRepo) -> None:
+    repo = make_repo({"mono/ameide.toml": "", "mono/p/package.json": "{}", "p/package.json": "x"})
+    r = vcs.open_repo(str(repo / "mono"), {})
+    base = git(repo, "rev-parse", "HEAD")
+    assert vcs.show_files(r, base, ["p/package.json"]) == {"p/package.json": b"{}"}

@@ -218,21 +218,24 @@ def _deleted_targets(
     ecos = {ref.split(":", 1)[0] for ref in refs}
     base = changes.base.commit
     deleted = [cf.path for cf in changes.files if cf.status == "deleted"]
+    manifests = {"package.json": "pnpm", "pyproject.toml": "uv"}
+    old: dict[str, bytes | None] = {}  # deleted manifests as they were at the base
+    if repo is not None and base is not None:
+        wanted = [p for p in deleted if manifests.get(p.rpartition("/")[2]) in ecos]
+        old = vcs.show_files(repo, base, wanted) if wanted else {}
     former: dict[str, str] = {}  # dir -> the id of the deleted target it held
-    tried: set[tuple[str, str]] = set()  # (dir, ecosystem): a Go dir needs asking only once
+    tried: set[str] = set()  # Go dirs asked already
     go_mods: _GoModules | None = None
     for path in deleted:
         d, _, name = path.rpartition("/")
         d = d or "."
         tid: str | None = None
-        if name.endswith(".go") and "go" in ecos and (d, "go") not in tried:
-            tried.add((d, "go"))
+        if name.endswith(".go") and "go" in ecos and d not in tried:
+            tried.add(d)
             go_mods = go_mods or _GoModules(repo, graph, base)
             tid = go_mods.package_id(d)
-        elif name == "package.json" and "pnpm" in ecos and repo is not None and base:
-            tid = _former_name(repo, base, path, "pnpm")
-        elif name == "pyproject.toml" and "uv" in ecos and repo is not None and base:
-            tid = _former_name(repo, base, path, "uv")
+        elif old.get(path) is not None:
+            tid = _former_id(manifests[name], path, old[path] or b"")
         if tid is not None and tid not in targets and tid in refs:
             former.setdefault(d, tid)
     if not former:
@@ -247,16 +250,12 @@ def _deleted_targets(
     return out
 
 
-def _former_name(repo: vcs.Repo, base: str, path: str, eco: str) -> str | None:
-    """`pnpm:<name>` / `uv:<name>` of the manifest `path` as it was at `base`."""
-    data = vcs.show_file(repo, base, path)
-    if data is None:
-        return None
+def _former_id(eco: str, path: str, data: bytes) -> str | None:
+    """`pnpm:<name>` / `uv:<name>` of the manifest `path` with the content `data`."""
     if eco == "pnpm":
         from ameide.ecosystems import pnpm
 
-        facts = pnpm.parse(path, data)
-        name = facts.get("name") or parent(path)  # as pnpm.build names a nameless package
+        name = pnpm.parse(path, data).get("name") or parent(path)  # as pnpm.build names it
     else:
         from ameide.ecosystems import uv
 

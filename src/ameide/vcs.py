@@ -475,6 +475,35 @@ def show_file(repo: Repo, commit: str, path: str) -> bytes | None:
     return r.stdout if r.ok else None
 
 
+def show_files(repo: Repo, commit: str, paths: Iterable[str]) -> dict[str, bytes | None]:
+    """The content of each of `paths` at `commit` (None if absent), in one `git cat-file`."""
+    wanted = sorted(set(paths))
+    out: dict[str, bytes | None] = {}
+    batch = [p for p in wanted if "\n" not in p]  # the batch protocol is line based
+    for p in wanted:
+        if "\n" in p:
+            out[p] = show_file(repo, commit, p)
+    if not batch:
+        return out
+    spec = "".join(f"{commit}:{repo.prefix}{p}\n" for p in batch).encode("utf-8", "surrogateescape")
+    r = proc.run(("git", "cat-file", "--batch"), repo.git_root, env=repo.env, input=spec)
+    data, pos = r.stdout, 0
+    for p in batch:
+        if not r.ok:
+            out[p] = show_file(repo, commit, p)
+            continue
+        end = data.find(b"\n", pos)
+        line = data[pos:end]
+        pos = end + 1
+        if line.endswith((b" missing", b" ambiguous")):  # the spec may hold spaces
+            out[p] = None
+            continue
+        _, kind, size = line.split(b" ")  # "<object id> <type> <size>", then the content
+        out[p] = data[pos : pos + int(size)] if kind == b"blob" else None
+        pos += int(size) + 1  # the content is followed by a newline
+    return out
+
+
 def paths_in_commit(repo: Repo, commit: str, paths: Iterable[str]) -> set[str]:
     """Which of `paths` (dirs or files, relative to the monorepo root) exist at `commit`."""
     wanted = sorted(set(paths))
