@@ -67,7 +67,7 @@ def test_validated_result_is_cached_by_content(tmp_path: Path) -> None:
 
 
 def test_overrides_must_name_existing_targets(tmp_path: Path) -> None:
-    from ameide.config import check_targets
+    from ameide.config import check_targets, unknown_targets
 
     (tmp_path / "ameide.toml").write_text(
         '[targets."go:example.com/m/lib/mathz"]\nskip = true\n'
@@ -92,3 +92,8 @@ def test_overrides_must_name_existing_targets(tmp_path: Path) -> None:
         '  targets."go:nope": no such target',
     ]
     check_targets(cfg, {*known, "go:example.com/m/lib/mathz", "go:nope"})  # all known: fine
+    # the same lines without raising, for commands that only warn
+    assert unknown_targets(cfg, set(known)) == [
+        ln.strip() for ln in info.value.message.splitlines()[1:]
+    ]
+    assert unknown_targets(cfg, {*known, "go:example.com/m/lib/mathz", "go:nope"}) == []

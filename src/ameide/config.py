@@ -53,22 +53,32 @@ class Config:
         )
 
 
+def unknown_targets(config: Config, known: Collection[str]) -> list[str]:
+    """One line per `[targets."<id>"]` table naming no target in `known`, with the nearest
+    ids: `targets."go:nope": no such target (did you mean "go:x"?)`. Empty when all exist."""
+    unknown = [tid for tid in sorted(config.targets) if tid not in known]
+    if not unknown:
+        return []
+    ids = sorted(known)
+    lines = []
+    for tid in unknown:
+        near = " or ".join(f'"{n}"' for n in _nearest(tid, ids))
+        lines.append(
+            f'targets."{tid}": no such target' + (f" (did you mean {near}?)" if near else "")
+        )
+    return lines
+
+
 def check_targets(config: Config, known: Collection[str]) -> None:
     """Every `[targets."<id>"]` table must name a target that exists: an override with a
     typo'd id would otherwise be ignored without a word. Raises ConfigError (exit 2) naming
     the file, each unknown key and the nearest ids."""
-    unknown = [tid for tid in sorted(config.targets) if tid not in known]
-    if not unknown:
+    problems = unknown_targets(config, known)
+    if not problems:
         return
-    ids = sorted(known)
-    lines = [f"{config.path or FILE}: invalid configuration"]
-    for tid in unknown[:10]:
-        near = " or ".join(f'"{n}"' for n in _nearest(tid, ids))
-        lines.append(
-            f'  targets."{tid}": no such target' + (f" (did you mean {near}?)" if near else "")
-        )
-    if len(unknown) > 10:
-        lines.append(f"  ... and {len(unknown) - 10} more")
+    lines = [f"{config.path or FILE}: invalid configuration"] + [f"  {p}" for p in problems[:10]]
+    if len(problems) > 10:
+        lines.append(f"  ... and {len(problems) - 10} more")
     raise ConfigError(
         "\n".join(lines),
         hint='use an id `ameide targets` lists, or remove the [targets."<id>"] table; '
