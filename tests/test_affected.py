@@ -384,6 +384,7 @@ def test_deleting_a_go_package_and_a_pnpm_package_affects_their_former_dependent
         "kind": "deleted",
         "file": "go/lib/mathx/mathx.go",
         "chain": [HANDLER],
+        "deleted": "go:example.com/monorepo/lib/mathx",
     }
     assert changed_kinds(doc) == {
         "go/lib/mathx/mathx.go": ("deleted", "deleted", (HANDLER,)),

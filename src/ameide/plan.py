@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 from typing import TYPE_CHECKING
 
 from ameide.records import field, record
@@ -549,6 +550,53 @@ def _select_phases(
                 "(phase 0, where installs run, is not selected)"
             )
     return chosen
+
+
+@record
+class TargetCommands:
+    """What `ameide run --all` would run for one target, for `ameide targets`."""
+
+    tasks: tuple[tuple[Task, tuple[str, ...]], ...]  # (task, its command for this target alone)
+    notes: tuple[str, ...]  # why a phase has no task ("no test files -> no unit task")
+
+
+def phase_commands(
+    root: str, graph: Graph, config: Config, *, git_root: str
+) -> dict[str, TargetCommands]:
+    """Every target's phase tasks, as `ameide run --all` plans them without a base (so no
+    `buf breaking`) and without the workspace installs (they belong to no target)."""
+    with tempfile.TemporaryDirectory(prefix="ameide-plan-") as state:  # no install stamps
+        plan = build_plan(
+            root,
+            graph,
+            list(graph.targets),
+            config,
+            state_dir=state,
+            base_commit=None,
+            git_root=git_root,
+            base_has=set(),
+            codegen_templates=codegen_templates(graph),
+        )
+    tasks: dict[str, list[tuple[Task, tuple[str, ...]]]] = {tid: [] for tid in graph.targets}
+    for task in plan.tasks:
+        if task.kind == "install":
+            continue
+        # a Go task names every package of its module; for one target, name only its own
+        names = {graph.targets[t].name for t in task.targets if t in graph.targets}
+        for tid in task.targets:
+            if tid in tasks:
+                own = graph.targets[tid].name
+                argv = tuple(a for a in task.argv if a == own or a not in names)
+                tasks[tid].append((task, argv))
+    notes: dict[str, list[str]] = {tid: [] for tid in graph.targets}
+    for note in plan.notes:
+        tid = note.split(": ", 1)[0]
+        if tid in notes:
+            notes[tid].append(note[len(tid) + 2 :])
+    return {
+        tid: TargetCommands(tuple(sorted(ts, key=lambda t: t[0].phase)), tuple(notes[tid]))
+        for tid, ts in tasks.items()
+    }
 
 
 def codegen_templates(graph: Graph) -> list[dict[str, Any]]:

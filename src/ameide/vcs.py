@@ -234,9 +234,10 @@ def resolve_base(
     ref: str | None = None
     sha: str | None = None
     source = ""
+    flag = explicit
     explicit = explicit or env.get("AMEIDE_BASE") or None
     if explicit:
-        ref, source = explicit, "--base" if explicit != env.get("AMEIDE_BASE") else "AMEIDE_BASE"
+        ref, source = explicit, "--base" if flag else "AMEIDE_BASE"
     else:
         ci_branch, ci_sha, ci_source = _ci_base(env)
         if ci_branch:
@@ -280,7 +281,8 @@ def resolve_base(
     if explicit and not repo.shallow and _verify(repo, ref) is None:
         raise UsageError(
             f"base '{ref}' is not a commit in this repository",
-            hint="pass a branch, tag or SHA that exists (git log --oneline), or unset AMEIDE_BASE",
+            hint="pass a branch, tag or SHA that exists (git log --oneline)"
+            + (", or unset AMEIDE_BASE" if source == "AMEIDE_BASE" else ""),
         )
     why = (
         f"base {ref} could not be resolved"

@@ -260,3 +260,50 @@ def test_fast_lane_does_not_import_heavy_modules(example_repo: Path) -> None:
     # the first run validates ameide.toml with pydantic; its result is cached by content
     assert runs[0].stderr == "['dataclasses', 'pydantic']"
     assert runs[1].stderr == "[]"
+
+
+def test_targets_list_each_targets_phase_commands(run_cli: RunCli, example_repo: Path) -> None:
+    code, out, _ = run_cli(["targets", "--json"], example_repo)
+    assert code == 0
+    by_id = {t["id"]: t for t in json.loads(out)["targets"]}
+    store = by_id["go:example.com/monorepo/lib/store"]
+    # a Go task batches its module's packages; per target, the command names only its own
+    assert [(t["phase"], t["command"]) for t in store["tasks"]] == [
+        (0, ["go", "vet", "-tags=integration", "example.com/monorepo/lib/store"]),
+        (0, ["go", "vet", "example.com/monorepo/lib/store"]),
+        (1, ["go", "test", "-json", "example.com/monorepo/lib/store"]),
+        (2, ["go", "test", "-json", "-tags=integration", "example.com/monorepo/lib/store"]),
+    ]
+    assert store["tasks"][1]["task"] == "go vet example.com/monorepo/lib"
+    assert {t["cwd"] for t in store["tasks"]} == {"go/lib"}
+    web = by_id["pnpm:@example/web"]
+    assert [(t["phase"], t["command"]) for t in web["tasks"]] == [
+        (1, ["pnpm", "run", "test"]),
+        (2, ["pnpm", "run", "test:integration"]),
+    ]
+    core = by_id["pnpm:@example/core"]
+    assert core["notes"] == ['no "test:integration" script -> no integration task']
+    svc = by_id["go:example.com/monorepo/svc/cmd/svc"]
+    assert [t["kind"] for t in svc["tasks"]] == ["vet"]
+    assert svc["notes"] == ["no test files -> no unit task"]
+    # the generated-code check belongs to the buf module and to the code it generates into
+    assert "codegen" in [t["kind"] for t in by_id["pnpm:@example/api"]["tasks"]]
+    # installs belong to no target, and without a base there is no buf breaking
+    kinds = {t["kind"] for target in by_id.values() for t in target["tasks"]}
+    assert "install" not in kinds and "buf-breaking" not in kinds
+
+    code, human, _ = run_cli(["targets"], example_repo)
+    assert code == 0
+    row = next(ln for ln in human.splitlines() if ln.startswith("pnpm:@example/web "))
+    assert row.rstrip().endswith("1: test · 2: test:integration")
+
+
+def test_targets_warn_about_an_override_of_no_target(run_cli: RunCli, example_repo: Path) -> None:
+    with open(example_repo / "ameide.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[targets."pnpm:@example/cor"]\ntimeout = 5\n')
+    code, out, err = run_cli(["targets", "--json"], example_repo)
+    assert code == 0 and json.loads(out)["schema"] == 1
+    assert err == (
+        f"ameide: warning: {example_repo / 'ameide.toml'}: "
+        'targets."pnpm:@example/cor": no such target (did you mean "pnpm:@example/core"?)\n'
+    )

@@ -24,17 +24,28 @@ def do_affected(*, base: str | None, explain: bool, as_json: bool) -> int:
 
 def do_targets(*, as_json: bool) -> int:
     from ameide.affected import load_graph
+    from ameide.config import unknown_targets
+    from ameide.plan import phase_commands
+    from ameide.records import replace
 
-    _, _, graph = load_graph(os.getcwd())
+    repo, config, graph = load_graph(os.getcwd())
+    # a typo'd override fails `ameide test` (exit 2); here, where people look ids up, it warns
+    unknown = unknown_targets(config, graph.targets)
+    for line in unknown:
+        sys.stderr.write(f"ameide: warning: {config.path}: {line}\n")
+    if unknown:
+        known = {k: v for k, v in config.targets.items() if k in graph.targets}
+        config = replace(config, targets=known)
+    commands = phase_commands(repo.root, graph, config, git_root=repo.git_root)
     if as_json:
         from ameide.report.jsonout import dumps, targets_doc
 
-        sys.stdout.write(dumps(targets_doc(graph)))
+        sys.stdout.write(dumps(targets_doc(graph, commands)))
     else:
         from ameide.report.console import make_console
         from ameide.report.human import render_targets
 
-        render_targets(graph, make_console())
+        render_targets(graph, make_console(), commands)
     return 0
 
 

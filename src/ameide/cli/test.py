@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 app = typer.Typer(
@@ -11,8 +13,12 @@ app = typer.Typer(
 )
 
 
+# read by the entry point before typer runs (cli/__init__.py); declared so --help shows it
+_VERBOSE = typer.Option("-v", "--verbose", help="tracebacks on errors (or AMEIDE_VERBOSE=1)")
+
+
 @app.callback()
-def test(ctx: typer.Context) -> None:
+def test(ctx: typer.Context, verbose: Annotated[bool, _VERBOSE] = False) -> None:
     """Plan the affected targets and run phases 0/1/2 with evidence under
     artifacts/agent-ci/. The first failure stops its phase; a failed phase stops the run.
     Tasks that passed before with the same inputs are replayed from the cache (docs/cache.md).
@@ -25,7 +31,7 @@ def test(ctx: typer.Context) -> None:
 
 
 @app.command("ci")
-def ci() -> None:
+def ci(verbose: Annotated[bool, _VERBOSE] = False) -> None:
     """The same engine for CI: base from the CI environment, finishes a failing phase so
     every failure of it is shown, plain grouped output (GitHub Actions annotations).
     AMEIDE_SHARD=k/N runs shard k of N (docs/ci.md, `ameide run --matrix N`)."""

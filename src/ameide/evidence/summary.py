@@ -26,7 +26,9 @@ class BaseInfo(_M):
 class ChangedFileInfo(_M):
     path: str
     status: str = Field(description="added | modified | deleted | untracked | typechange")
-    kind: str = Field(description="owned | global | module | lockfile | ignored | unowned")
+    kind: str = Field(
+        description="owned | global | module | lockfile | deleted | ignored | unowned"
+    )
     owners: list[str]
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from ameide.model import ECOSYSTEMS, AffectedReport, Graph
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
+
+    from ameide.plan import TargetCommands, Task
 
 
 def _short(sha: str | None) -> str:
@@ -76,7 +80,18 @@ def render_affected(report: AffectedReport, console: Any, *, explain: bool = Fal
         console.print(table)
 
 
-def render_targets(graph: Graph, console: Any) -> None:
+def short_command(task: Task, target_id: str) -> str:
+    """A task as a few words for the targets table: `go test`, `pytest -m integration`."""
+    if task.builtin:
+        return f"{task.builtin} {os.path.basename(str(task.params.get('template', '')))}".strip()
+    if task.id.startswith(target_id + " "):
+        return task.id[len(target_id) + 1 :]
+    words = [a for a in task.argv[:4] if not a.startswith("-json")]
+    tags = [a for a in task.argv if a.startswith("-tags=")]
+    return " ".join(words[:2] + tags)
+
+
+def render_targets(graph: Graph, console: Any, commands: Mapping[str, TargetCommands]) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -96,12 +111,24 @@ def render_targets(graph: Graph, console: Any) -> None:
         table.add_column("deps", justify="right")
         table.add_column("dependents", justify="right")
         table.add_column("depends on", overflow="fold")
+        table.add_column("phase commands", overflow="fold")
         for t in rows:
+            cmds = " · ".join(
+                f"{task.phase}: {short_command(task, t.id)}" for task, _ in commands[t.id].tasks
+            )
             table.add_row(
                 t.id,
                 t.path,
                 str(len(t.deps)),
                 str(len(dependents[t.id])),
                 ", ".join(t.deps[:3]) + (" ..." if len(t.deps) > 3 else ""),
+                cmds or "-",
             )
         console.print(table)
+    console.print(
+        Text(
+            "phase commands: what `ameide run --all` runs for each target (without a base, so "
+            "no buf breaking); `ameide targets --json` has the full commands and the notes",
+            style="dim",
+        )
+    )

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 from ameide.model import AffectedReport, Graph
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
+
+    from ameide.plan import TargetCommands, Task
 
 SCHEMA = 1
 
@@ -38,6 +41,7 @@ def affected_doc(report: AffectedReport) -> dict[str, Any]:
                     "kind": a.reason.kind,
                     "file": a.reason.file,
                     "chain": list(a.reason.chain),
+                    "deleted": a.reason.deleted,  # the gone target's id, for kind "deleted"
                 },
                 "explain": a.reason.explain(),
             }
@@ -48,13 +52,19 @@ def affected_doc(report: AffectedReport) -> dict[str, Any]:
     }
 
 
-def targets_doc(graph: Graph) -> dict[str, Any]:
+def targets_doc(graph: Graph, commands: Mapping[str, TargetCommands]) -> dict[str, Any]:
     dependents = graph.dependents()
     return {
         "schema": SCHEMA,
         "root": graph.root,
         "targets": [
-            {**t.to_json(), "dependents": dependents[t.id]} for t in graph.targets.values()
+            {
+                **t.to_json(),
+                "dependents": dependents[t.id],
+                "tasks": [_task_doc(task, argv) for task, argv in commands[t.id].tasks],
+                "notes": list(commands[t.id].notes),
+            }
+            for t in graph.targets.values()
         ],
         "globals": [
             {"path": g.path, "scope": g.scope, "targets": list(g.targets), "why": g.why}
@@ -68,6 +78,17 @@ def targets_doc(graph: Graph) -> dict[str, Any]:
 
 
 _INLINE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def _task_doc(task: Task, argv: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        "phase": task.phase,
+        "task": task.id,  # a Go task runs every package of its module in one command
+        "kind": task.kind,
+        "command": list(argv),  # this target alone; "{junit}" is the run's report path
+        "cwd": task.cwd,
+        "builtin": task.builtin,
+    }
 
 
 def dumps(doc: dict[str, Any]) -> str:
