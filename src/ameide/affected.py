@@ -87,6 +87,17 @@ def plan_context(
         warnings=res.warnings,
     )
     report = classify(repo, graph, config, changes)
+    if config.targets:
+        from ameide.config import unknown_targets
+        from ameide.records import replace
+
+        # `ameide test` refuses these (exit 2); planning only says so
+        typos = [
+            f"{config.path}: {line}; the override is ignored"
+            for line in unknown_targets(config, graph.targets)
+        ]
+        if typos:
+            report = replace(report, warnings=(*report.warnings, *typos))
     return Planning(repo, config, graph, report, cache, snap.index)
 
 

@@ -307,3 +307,16 @@ def test_targets_warn_about_an_override_of_no_target(run_cli: RunCli, example_re
         f"ameide: warning: {example_repo / 'ameide.toml'}: "
         'targets."pnpm:@example/cor": no such target (did you mean "pnpm:@example/core"?)\n'
     )
+
+
+def test_affected_warns_about_an_override_of_no_target(run_cli: RunCli, example_repo: Path) -> None:
+    with open(example_repo / "ameide.toml", "a", encoding="utf-8") as fh:
+        fh.write('\n[targets."go:nope"]\nskip = true\n')
+    code, out, _ = run_cli(["affected", "--json"], example_repo)
+    assert code == 0
+    assert json.loads(out)["warnings"] == [
+        f'{example_repo / "ameide.toml"}: targets."go:nope": no such target; the override is '
+        "ignored"
+    ]
+    code, out, err = run_cli(["test"], example_repo)
+    assert code == 2 and 'targets."go:nope": no such target' in err
