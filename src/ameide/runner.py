@@ -47,6 +47,26 @@ def locate_go(case: Case, task: Task) -> Case:
     return replace(case, file=path, line=int(m.group(2)))
 
 
+# a compiler or vet position, relative to where go ran: `strutil/strutil.go:15:9: cannot use`
+_GO_BUILD_POS = re.compile(r"^(?:vet: )?((?:\.\./)*[\w./-]+\.go):(\d+)(?::\d+)?: ", re.M)
+
+
+def locate_go_build(case: Case, root: str, task: Task) -> Case:
+    """File and line of a Go task that failed before reporting a test (a build or vet error),
+    or of a panic whose stack names a file under the root."""
+    if case.status not in ("failed", "error") or case.file:
+        return case
+    m = re.search(re.escape(root.rstrip("/")) + r"/([^\s:()'\"]+\.go):(\d+)", case.text)
+    if m:
+        return replace(case, file=m.group(1), line=int(m.group(2)))
+    m = _GO_BUILD_POS.search(case.text)
+    if m:
+        path = os.path.normpath(os.path.join(task.cwd, m.group(1)))
+        if not path.startswith("..") and os.path.isfile(os.path.join(root, path)):
+            return replace(case, file=path, line=int(m.group(2)))
+    return case
+
+
 def locate(case: Case, root: str, task: Task) -> Case:
     """File and line of a failure from a stack trace naming a file under the root."""
     if case.status not in ("failed", "error"):
@@ -297,7 +317,7 @@ class Runner:
             pass
         elif task.report == "gotest-json" and report:
             cases, human = gotest_json_to_cases(junit_file, "")
-            cases = [locate_go(c, task) for c in cases]
+            cases = [locate_go_build(locate_go(c, task), self.root, task) for c in cases]
             with open(log, "a", encoding="utf-8") as fh:
                 fh.write(human)
             source = "converted"
@@ -355,6 +375,8 @@ class Runner:
                     f"$ {task.command(junit_file)}\n{ended}\n{tail}",
                 )
             )
+            if task.ecosystem == "go":  # a build or vet error names its file and line
+                cases[-1] = locate_go_build(cases[-1], self.root, task)
             if source == "synthetic" or not cases[:-1]:
                 source = "synthetic" if len(cases) == 1 else source
         elif not cases:

@@ -69,7 +69,8 @@ class PlainListener:
             for r in results:
                 for c in r.cases:
                     if c.status in ("failed", "error"):
-                        props = f"title={_gh_escape(f'{r.task.id}: {c.name}', True)}"
+                        title = r.task.id if c.name == r.task.id else f"{r.task.id}: {c.name}"
+                        props = f"title={_gh_escape(title, True)}"
                         if c.file:
                             props = (
                                 f"file={_gh_escape(c.file, True)}"
