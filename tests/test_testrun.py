@@ -237,3 +237,33 @@ def test_evidence_files_get_the_usual_permissions(run_cli: RunCli, example_repo:
     run = example_repo / "artifacts" / "agent-ci" / "latest"
     for rel in ("summary.json", "phase0/junit.xml", "phase0/logs/guardrails.log"):
         assert (run / rel).stat().st_mode & 0o777 == 0o644, rel
+
+
+def test_the_excerpt_leaves_out_the_runtimes_own_stack_frames() -> None:
+    from ameide.evidence.junit import Case
+    from ameide.plan import Task
+    from ameide.taskresult import TaskResult
+    from ameide.testrun import _excerpt
+
+    task = Task("pnpm:a test", 1, 1, "unit", "pnpm", ("pnpm:a",), ("pnpm", "run", "test"), "a")
+    text = (
+        "AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:\n"
+        "+ '19.99 EUR'\n- '19.98 EUR'\n"
+        "    at TestContext.<anonymous> (file:///r/a/test/index.test.js:6:10)\n"
+        "    at Test.runInAsyncScope (node:async_hooks:214:14)\n"
+        "    at Test.run (node:internal/test_runner/test:1047:25)\n"
+        "    at node:internal/main/run_main_module:28:49\n"
+        "  operator: 'strictEqual'\n"
+    )
+    case = Case("a", "a.test", "pads cents", 0.1, "failed", "Expected values", text)
+    result = TaskResult(task, "failed", 1, 0.1, None, (case,), "native", "exit code 1")
+    test, excerpt, _, _ = _excerpt(result)
+    assert test == "pads cents"
+    assert excerpt.splitlines() == [
+        "Expected values",
+        "AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:",
+        "+ '19.99 EUR'",
+        "- '19.98 EUR'",
+        "    at TestContext.<anonymous> (file:///r/a/test/index.test.js:6:10)",
+        "  operator: 'strictEqual'",
+    ]

@@ -73,13 +73,22 @@ def jobs_from_env(env: Mapping[str, str], config_jobs: Any) -> int:
     return os.cpu_count() or 2
 
 
+# stack frames of node's own machinery (`at Test.run (node:internal/test_runner/test:1047)`):
+# never where the fix goes, and they push the assertion's details out of the excerpt
+_RUNTIME_FRAME = re.compile(r"^\s*at (?:.*\()?(?:node:|internal/)")
+
+
 def _excerpt(
     result: TaskResult, max_lines: int = 25
 ) -> tuple[str | None, str, str | None, int | None]:
     """(test name, relevant lines, file, line) of a failed task."""
     for c in result.cases:
         if c.status in ("failed", "error") and c.name != result.task.id:
-            lines = [ln for ln in (c.message + "\n" + c.text).splitlines() if ln.strip()]
+            lines = [
+                ln
+                for ln in (c.message + "\n" + c.text).splitlines()
+                if ln.strip() and not _RUNTIME_FRAME.match(ln)
+            ]
             return c.name, "\n".join(_dedupe(lines)[:max_lines]), c.file, c.line
     from ameide.codegen import STALE_VERDICT
     from ameide.runner import read_tail
