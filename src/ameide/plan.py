@@ -205,38 +205,35 @@ def build_plan(
     for t in regular:
         if t.ecosystem == "go":
             go_by_mod.setdefault(t.meta["module_dir"], []).append(t)
-    for mod, ts in sorted(go_by_mod.items()):
-        modpath = ts[0].meta["module"]
-        vet = [t for t in ts if not overridden(t, "contract")]
-        if vet:
-            tasks.append(
-                Task(
-                    f"go vet {modpath}",
-                    0,
-                    1,
-                    "vet",
-                    "go",
-                    tuple(t.id for t in vet),
-                    ("go", "vet", *[t.name for t in vet]),
-                    mod,
-                    timeout=t_timeout([t.id for t in vet]),
-                )
+
+    def go_batch(
+        verb: str, flags: tuple[str, ...], phase: int, kind: str, pkgs: list[Target]
+    ) -> None:
+        """One `go vet`/`go test` over the packages of one module (one compilation)."""
+        if not pkgs:
+            return
+        ids = [t.id for t in pkgs]
+        test = verb == "test"  # `go test -json`: converted to JUnit, failures located
+        tasks.append(
+            Task(
+                " ".join(("go", verb, *flags, pkgs[0].meta["module"])),
+                phase,
+                1,
+                kind,
+                "go",
+                tuple(ids),
+                ("go", verb, *(("-json",) if test else ()), *flags, *[t.name for t in pkgs]),
+                pkgs[0].meta["module_dir"],
+                report="gotest-json" if test else "none",
+                timeout=t_timeout(ids),
+                params={"dirs": {t.name: t.path for t in pkgs}} if test else {},
             )
+        )
+
+    for _, ts in sorted(go_by_mod.items()):
         integ = [t for t in ts if t.meta.get("integration_files")]
-        if integ:
-            tasks.append(
-                Task(
-                    f"go vet -tags=integration {modpath}",
-                    0,
-                    1,
-                    "vet",
-                    "go",
-                    tuple(t.id for t in integ),
-                    ("go", "vet", "-tags=integration", *[t.name for t in integ]),
-                    mod,
-                    timeout=t_timeout([t.id for t in integ]),
-                )
-            )
+        go_batch("vet", (), 0, "vet", [t for t in ts if not overridden(t, "contract")])
+        go_batch("vet", ("-tags=integration",), 0, "vet", integ)
         unit = []
         for t in ts:
             if overridden(t, "unit"):
@@ -245,39 +242,9 @@ def build_plan(
                 unit.append(t)
             elif not t.meta.get("integration_files"):
                 notes.append(f"{t.id}: no test files -> no unit task")
-        if unit:
-            tasks.append(
-                Task(
-                    f"go test {modpath}",
-                    1,
-                    1,
-                    "unit",
-                    "go",
-                    tuple(t.id for t in unit),
-                    ("go", "test", "-json", *[t.name for t in unit]),
-                    mod,
-                    report="gotest-json",
-                    timeout=t_timeout([t.id for t in unit]),
-                    params={"dirs": {t.name: t.path for t in unit}},
-                )
-            )
-        integ2 = [t for t in integ if not overridden(t, "integration")]
-        if integ2:
-            tasks.append(
-                Task(
-                    f"go test -tags=integration {modpath}",
-                    2,
-                    1,
-                    "integration",
-                    "go",
-                    tuple(t.id for t in integ2),
-                    ("go", "test", "-json", "-tags=integration", *[t.name for t in integ2]),
-                    mod,
-                    report="gotest-json",
-                    timeout=t_timeout([t.id for t in integ2]),
-                    params={"dirs": {t.name: t.path for t in integ2}},
-                )
-            )
+        go_batch("test", (), 1, "unit", unit)
+        integ = [t for t in integ if not overridden(t, "integration")]
+        go_batch("test", ("-tags=integration",), 2, "integration", integ)
 
     # ---- pnpm: one install per workspace when its lockfile changed; scripts per package
     pnpm_ws = sorted({t.group for t in regular if t.ecosystem == "pnpm"})

@@ -361,7 +361,8 @@ class Engine:
                 self.listener.task_finished(r)
             for t in tasks:
                 self.listener.task_started(t)
-                r = self.cache.replay(t, found[t.id], "local", os.path.join(logs, t.slug + ".log"))
+                log = os.path.join(logs, t.slug + ".log")
+                r = self.cache.replay(t, found[t.id], "local", log, t.report_file(run_dir))
                 self.listener.task_finished(r)
                 res.append(r)
             phase_times[n] = time.perf_counter() - t0

@@ -44,17 +44,6 @@ def _iso(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def report_path(task: Task, log_path: str) -> str | None:
-    """Where the runner has `task`'s tool write its raw report, next to its log
-    (`.../phaseN/logs/<slug>.log` -> `.../phaseN/reports/<slug>.jsonl|.xml`, as
-    Runner._paths and Runner.run_task lay it out); None for a task without one."""
-    if task.report == "none":
-        return None
-    phase_dir = os.path.dirname(os.path.dirname(log_path))
-    ext = ".jsonl" if task.report == "gotest-json" else ".xml"
-    return os.path.join(phase_dir, "reports", task.slug + ext)
-
-
 def _size(n: int) -> str:
     if n >= 1 << 20:
         return f"{n / (1 << 20):.1f} MiB"
@@ -86,9 +75,9 @@ class CacheSession:
         return self.keys.get(task.id)
 
     # ------------------------------------------------------------------ lookups
-    def lookup(self, task: Task, log_path: str, report: str | None = None) -> TaskResult | None:
-        """The cached result of `task` replayed into `log_path` (and its raw report into
-        `report`, by default the path next to the log), or None (then run it)."""
+    def lookup(self, task: Task, log_path: str, report: str) -> TaskResult | None:
+        """The cached result of `task` replayed into `log_path` (and its raw report, if it
+        recorded one, into `report`: Task.report_file), or None (then run it)."""
         key = self.keys.get(task.id)
         if not key:
             return None
@@ -109,7 +98,7 @@ class CacheSession:
             with self._lock:
                 self.misses += 1
             return None
-        return self.replay(task, found, source, log_path, t0, report)
+        return self.replay(task, found, source, log_path, report, t0)
 
     def preload(self, tasks: list[Task]) -> dict[str, Entry] | None:
         """Every task's verified local entry, or None as soon as one has none (the run then
@@ -129,12 +118,11 @@ class CacheSession:
         found: Entry,
         source: str,
         log_path: str,
+        report: str,
         t0: float | None = None,
-        report: str | None = None,
     ) -> TaskResult:
         """Write the recorded log (with a first line saying so) and raw report, and return
-        the result. `report` defaults to the path next to the log (report_path): the
-        all-hits path of testrun.py passes only the log."""
+        the result."""
         from ameide.taskresult import TaskResult
 
         t0 = time.perf_counter() if t0 is None else t0
@@ -146,12 +134,11 @@ class CacheSession:
             f"(recorded {when}, ran in {float(meta['duration']):.2f}s, key {key[:16]}); "
             "not run again"
         )
-        report = report or report_path(task, log_path)
         written = None
-        if raw is not None and report:
+        if raw is not None:
             _write(report, raw)
             written = report
-        elif report and meta.get("report") is not None:  # recorded but over the limit
+        elif meta.get("report") is not None:  # recorded but over the limit
             size = int(meta["report"]["size"])
             rel = os.path.join("reports", os.path.basename(report))
             note += (
