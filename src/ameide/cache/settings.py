@@ -48,8 +48,9 @@ class RemoteSettings:
     read_only_reason: str
     signature_key: bytes | None
     signature_env: str | None  # the variable naming the key; set but empty = cannot verify
-    timeout: float
+    timeout: float  # seconds for the connection and for each read
     source: str  # where the URL came from
+    deadline: float = 0.0  # seconds for a whole transfer; 0: transfer_deadline(timeout)
 
 
 @record
@@ -62,6 +63,12 @@ class CacheSettings:
     env: tuple[str, ...]  # extra environment names (or `PREFIX_*`) that enter every key
     remote: RemoteSettings | None
     remote_reason: str  # why there is no remote ("" when configured)
+
+
+def transfer_deadline(timeout: float) -> float:
+    """The wall-clock budget of one whole transfer (request, headers and body): a server that
+    answers every read in time but drips its bytes is cut off here (docs/cache.md)."""
+    return max(10.0, 5 * timeout)
 
 
 def user_cache_dir(env: Mapping[str, str]) -> str:
