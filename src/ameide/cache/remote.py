@@ -122,6 +122,11 @@ class RemoteCache:
             )
         elif self.uploads_failed:
             parts.append(f"remote cache {self.url}: uploads stopped: {self.uploads_failed}")
+        if self.s.credentials_in_url:
+            parts.append(
+                f"remote cache {self.url}: credentials in the remote cache URL are not used "
+                "(nor shown); give the token in AMEIDE_REMOTE_CACHE_TOKEN"
+            )
         if self.rejected:
             n = self.rejected
             parts.append(

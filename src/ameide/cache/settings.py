@@ -51,6 +51,7 @@ class RemoteSettings:
     timeout: float  # seconds for the connection and for each read
     source: str  # where the URL came from
     deadline: float = 0.0  # seconds for a whole transfer; 0: transfer_deadline(timeout)
+    credentials_in_url: bool = False  # `user:pw@` was taken out of `url` (never used, shown)
 
 
 @record
@@ -75,7 +76,18 @@ def user_cache_dir(env: Mapping[str, str]) -> str:
     """`$AMEIDE_CACHE_DIR`, else `$XDG_CACHE_HOME/ameide`, else `~/.cache/ameide`."""
     explicit = env.get("AMEIDE_CACHE_DIR")
     if explicit:
-        return os.path.abspath(os.path.expanduser(explicit))
+        path = os.path.expanduser(explicit)
+        if not os.path.isabs(path):
+            from ameide.errors import UsageError
+
+            # relative to wherever ameide happens to run: a new cache per directory, and an
+            # untracked directory inside the repository
+            raise UsageError(
+                f"AMEIDE_CACHE_DIR={explicit!r} is not an absolute path",
+                hint="give an absolute directory (e.g. $HOME/.cache/ameide), or unset it for "
+                "the default $XDG_CACHE_HOME/ameide (docs/cache.md)",
+            )
+        return os.path.normpath(path)
     xdg = env.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg):
         return os.path.join(xdg, "ameide")
@@ -158,12 +170,20 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
             break
     if not url:
         return None, "no remote configured"
-    if not url.startswith(("http://", "https://")):
+    from ameide.config import url_problem
+    from ameide.vcs import redact_url
+
+    problem = url_problem(url)
+    shown = redact_url(url)  # credentials in a URL are never shown
+    if problem:
         from ameide.errors import UsageError
 
         raise UsageError(
-            f"{source}={url!r} is not an http(s) URL",
-            hint="give the server's base URL, e.g. https://cache.example.com (docs/cache.md)",
+            f"{source}={shown!r}: {problem}"
+            if source.isupper()
+            else f"{config.path}: invalid configuration\n  cache.remote.url: {problem}",
+            hint="give the server's base URL, e.g. https://cache.example.com:3000 "
+            "(docs/cache.md)",
         )
     team = env.get("AMEIDE_REMOTE_CACHE_TEAM") or r.get("team") or env.get("TURBO_TEAM") or None
     token, token_source = None, None
@@ -204,7 +224,7 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
         ) from None
     return (
         RemoteSettings(
-            url.rstrip("/"),
+            shown.rstrip("/"),
             str(team) if team else None,
             token,
             token_source,
@@ -214,6 +234,7 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
             key_env,
             timeout,
             source,
+            credentials_in_url=shown != url,
         ),
         "",
     )
