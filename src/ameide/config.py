@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 FILE = "ameide.toml"
 SCHEMA_VERSION = 2  # bump when validation gets stricter (cached results are by version)
 _KEYS_HELP = (
-    'known tables: [toolchain], [affected], [targets."<id>"], [run], [workspace], [cache], '
-    "[forge]; see docs/config.md"
+    'known tables: [toolchain], [affected], [targets."<id>"], [run], [env], [workspace], '
+    "[cache], [forge]; see docs/config.md"
 )
 
 
@@ -64,6 +64,7 @@ class Config:
     workspace: dict[str, Any] = field(default_factory=dict)
     forge: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # [cache] (docs/cache.md)
+    env: dict[str, Any] = field(default_factory=dict)  # [env]: what tasks see
 
     @classmethod
     def from_data(cls, path: str | None, digest: str, d: dict[str, Any]) -> Config:
@@ -79,6 +80,7 @@ class Config:
             workspace=dict(d.get("workspace") or {}),
             forge=dict(d.get("forge") or {}),
             cache=dict(d.get("cache") or {}),
+            env=dict(d.get("env") or {}),
         )
 
 

@@ -125,6 +125,15 @@ class CacheSettings(_Strict):
     remote: RemoteCacheSettings = Field(default_factory=RemoteCacheSettings)
 
 
+class EnvSettings(_Strict):
+    """`[env]`: what tasks see of ameide's environment (docs/config.md)."""
+
+    mode: Literal["inherit", "strict"] = "inherit"
+    pass_: list[Annotated[str, Field(pattern=r"^[^=\s\x00]+$")]] = Field(
+        default_factory=list, alias="pass"
+    )
+
+
 class RunSettings(_Strict):
     timeout: float = Field(default=900.0, gt=0)
     jobs: int | None = Field(default=None, ge=1)
@@ -138,6 +147,7 @@ class AmeideConfigModel(_Strict):
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     forge: ForgeSettings = Field(default_factory=ForgeSettings)
+    env: EnvSettings = Field(default_factory=EnvSettings)
 
 
 def validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:

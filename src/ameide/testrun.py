@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ameide.evidence.junit import Case
     from ameide.plan import Plan, Task
     from ameide.runner import Listener
+    from ameide.taskenv import TaskEnv
     from ameide.taskresult import TaskResult
     from ameide.workspace.toolchain import ToolStatus
 
@@ -194,6 +195,26 @@ class Engine:
             s = replace(s, enabled=False, reason="ameide run --no-cache")
         return s
 
+    def _task_env(self, ctx: Planning) -> TaskEnv:
+        """The environment every task (and toolchain check) starts from (docs/config.md)."""
+        from ameide.cache.settings import own_credentials
+        from ameide.taskenv import task_env
+
+        e = ctx.config.env
+        mode = str(e.get("mode") or "inherit")
+        key_names: list[str] = list(self.cache_settings.env)
+        if mode == "strict":
+            from ameide.cache.keys import ENV_ALLOW
+
+            key_names += [n for names in ENV_ALLOW.values() for n in names]
+        return task_env(
+            self.env,
+            mode=mode,
+            passed=e.get("pass") or (),
+            key_names=key_names,
+            own=own_credentials(self.cache_settings.remote, self.env),
+        )
+
     def _open_cache(
         self, ctx: Planning, plan: Plan, tool_results: list[ToolStatus]
     ) -> CacheSession | None:
@@ -225,8 +246,9 @@ class Engine:
         if any(t.ecosystem == "pnpm" for t in plan.tasks) and "node" not in tools:
             from ameide.workspace.toolchain import version_of, which
 
-            node = which("node", self.env)
-            tools["node"] = version_of(node, "node", ctx.repo.root, self.env) if node else None
+            env = self.tenv.env
+            node = which("node", env)
+            tools["node"] = version_of(node, "node", ctx.repo.root, env) if node else None
         blobs = ctx.index.blobs if ctx.index is not None else {}
         maker = KeyMaker(
             ctx.repo.root,
@@ -234,7 +256,7 @@ class Engine:
             blobs,
             ctx.config,
             tools,
-            self.env,
+            self.tenv.env,  # what a task cannot see cannot change its result
             extra_env=s.env,
             state_dir=ctx.cache_dir,
         )
@@ -298,6 +320,7 @@ class Engine:
         shard = self._shard_from_env()
         ctx, plan, ids = self.plan()
         self.cache_settings = self._cache_settings(ctx)
+        self.tenv = self._task_env(ctx)
         guard, plan = self._guardrails(ctx, plan)
         if shard is not None:
             from ameide.cache.shard import select
@@ -392,7 +415,7 @@ class Engine:
 
         sd = self.shard_doc
         run_id, run_dir = new_run(ctx.repo.root, f"-s{sd['index']}of{sd['total']}" if sd else "")
-        env = dict(self.env)
+        env = dict(self.tenv.env)
         jobs = self.req.jobs or jobs_from_env(env, ctx.config.run.get("jobs"))
         runner = Runner(
             ctx.repo.root,
@@ -527,7 +550,8 @@ class Engine:
         if not wanted:
             return []
         with ThreadPoolExecutor(max_workers=len(wanted)) as ex:
-            return list(ex.map(lambda pin: check(pin, ctx.repo.root, self.env), wanted))
+            env = self.tenv.env  # `pnpm --version` may already run the repository's code
+            return list(ex.map(lambda pin: check(pin, ctx.repo.root, env), wanted))
 
     def _guardrails(self, ctx: Planning, plan: Plan) -> tuple[GuardrailReport | None, Plan]:
         """The profile's path guardrails over the changed files, and its extra phase-0 checks
@@ -783,6 +807,13 @@ class Engine:
             from ameide.cache.shard import record_timings
 
             record_timings(ctx.cache_dir, ran)
+        tenv = self.tenv
+        doc["task_env"] = {
+            "mode": tenv.mode,
+            "withheld": list(tenv.withheld),
+            "passed": list(tenv.passed),
+        }
+        doc["warnings"] += tenv.warnings
         doc["guardrails"] = None
         if guard is not None:
             from ameide.agents.guardrails import summary_doc, warnings
@@ -868,6 +899,7 @@ def plan_matrix(
     engine = Engine(req, _Quiet(), env)
     ctx, plan, _ = engine.plan()
     engine.cache_settings = engine._cache_settings(ctx)
+    engine.tenv = engine._task_env(ctx)
     _, plan = engine._guardrails(ctx, plan)
     known = history(ctx.repo.root, ctx.cache_dir)
     weights = {t.id: known[t.id] for t in plan.tasks if t.id in known}

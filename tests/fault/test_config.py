@@ -138,7 +138,7 @@ def test_an_empty_command_is_an_error_not_the_default(
     assert code == 2, err
     one_screen(err)
     assert f'targets."go:example.com/m/b".{phase}: an empty command' in err, err
-    assert "remove the key" in err and 'skip = true' in err
+    assert "remove the key" in err and "skip = true" in err
 
 
 def test_a_relative_cache_dir_is_refused(

@@ -122,7 +122,7 @@ class RemoteCache:
             )
         elif self.uploads_failed:
             parts.append(f"remote cache {self.url}: uploads stopped: {self.uploads_failed}")
-        if self.s.credentials_in_url:
+        if self.s.url_userinfo:
             parts.append(
                 f"remote cache {self.url}: credentials in the remote cache URL are not used "
                 "(nor shown); give the token in AMEIDE_REMOTE_CACHE_TOKEN"

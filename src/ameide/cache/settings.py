@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ameide.config import Config
+    from ameide.taskenv import Own
 
 # what may be cached unless `[cache] kinds` says otherwise; see docs/cache.md for why installs,
 # codegen freshness, profile checks and guardrails never are
@@ -51,7 +52,7 @@ class RemoteSettings:
     timeout: float  # seconds for the connection and for each read
     source: str  # where the URL came from
     deadline: float = 0.0  # seconds for a whole transfer; 0: transfer_deadline(timeout)
-    credentials_in_url: bool = False  # `user:pw@` was taken out of `url` (never used, shown)
+    url_userinfo: str | None = None  # `user:pw` taken out of `url`: never used nor shown
 
 
 @record
@@ -170,6 +171,8 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
             break
     if not url:
         return None, "no remote configured"
+    from urllib.parse import urlsplit
+
     from ameide.config import url_problem
     from ameide.vcs import redact_url
 
@@ -182,8 +185,7 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
             f"{source}={shown!r}: {problem}"
             if source.isupper()
             else f"{config.path}: invalid configuration\n  cache.remote.url: {problem}",
-            hint="give the server's base URL, e.g. https://cache.example.com:3000 "
-            "(docs/cache.md)",
+            hint="give the server's base URL, e.g. https://cache.example.com:3000 (docs/cache.md)",
         )
     team = env.get("AMEIDE_REMOTE_CACHE_TEAM") or r.get("team") or env.get("TURBO_TEAM") or None
     token, token_source = None, None
@@ -234,7 +236,34 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
             key_env,
             timeout,
             source,
-            credentials_in_url=shown != url,
+            url_userinfo=urlsplit(url).netloc.rpartition("@")[0] or None,
         ),
         "",
     )
+
+
+def own_credentials(remote: RemoteSettings | None, env: Mapping[str, str]) -> list[Own]:
+    """ameide's own credentials in this environment: what must never reach a task. The
+    AMEIDE_* ones are ameide's whether or not a remote is in use; TURBO_TOKEN, a signature
+    key under a name of the project's choosing and URL credentials when ameide uses them."""
+    from ameide.taskenv import Own
+
+    own = [
+        Own(what, name, env[name])
+        for what, name in (
+            ("the remote-cache token", "AMEIDE_REMOTE_CACHE_TOKEN"),
+            ("the remote-cache signature key", "AMEIDE_REMOTE_CACHE_SIGNATURE_KEY"),
+        )
+        if env.get(name)
+    ]
+    if remote is None:
+        return own
+    if remote.token:
+        own.append(Own("the remote-cache token", remote.token_source, remote.token))
+    if remote.signature_key:
+        key = remote.signature_key.decode("utf-8", "replace")
+        own.append(Own("the remote-cache signature key", remote.signature_env, key))
+    if remote.url_userinfo:
+        var = remote.source if remote.source.isupper() else None
+        own.append(Own("a URL holding remote-cache credentials", var, remote.url_userinfo))
+    return own

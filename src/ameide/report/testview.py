@@ -233,6 +233,18 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
         )
         if log:
             line(f"  full log: {os.path.join(rel, log)}", "dim")
+        withheld = (doc.get("task_env") or {}).get("withheld") or []
+        if (
+            withheld
+            and ff["task"] not in ("guardrails",)
+            and not ff["task"].startswith("toolchain ")
+        ):
+            more = f" (+{len(withheld) - 6})" if len(withheld) > 6 else ""
+            line(
+                f"  note: tasks ran without {', '.join(withheld[:6])}{more}: credentials "
+                "are withheld; [env] pass in ameide.toml lets one through (docs/config.md)",
+                "dim",
+            )
     for w in doc.get("warnings", []):
         line(f"! {w}", "yellow")
 
