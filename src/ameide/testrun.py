@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -314,6 +313,28 @@ class Engine:
 
     # ------------------------------------------------------------------ running
     def run(self) -> Outcome:
+        from ameide.interrupt import Interrupts
+
+        with Interrupts() as self.signals:
+            self.signals.on_interrupt(self._interrupted)
+            return self._run_all()
+
+    def _interrupted(self) -> None:
+        """The first signal once the run directory exists (interrupt.py): stop scheduling,
+        end remote transfers, kill everything ameide started; the evidence still follows."""
+        import threading
+
+        from ameide import proc
+
+        self.interrupted = True
+        if self.cache is not None and self.cache.remote is not None:
+            self.cache.remote.abort()
+        threading.Thread(target=proc.terminate_all, name="ameide-stop", daemon=True).start()
+        loop, scope = getattr(self, "_loop", None), getattr(self, "_run_scope", None)
+        if loop is not None and scope is not None:
+            loop.call_soon_threadsafe(scope.cancel)
+
+    def _run_all(self) -> Outcome:
         from ameide import proc
 
         started = time.time()
@@ -331,10 +352,13 @@ class Engine:
             return replayed
         import anyio
 
-        try:
-            return anyio.run(self._run, ctx, plan, ids, started, guard)
-        finally:
-            proc.kill_all()  # belt and braces: no child outlives ameide
+        # nothing a task starts outlives the run: its group goes with it, and orphans that
+        # left the group (setsid, daemons) are adopted and killed (proc.contained)
+        with proc.contained():
+            try:
+                return anyio.run(self._run, ctx, plan, ids, started, guard)
+            finally:
+                proc.kill_all()  # belt and braces: no child outlives ameide
 
     def _replay_all(
         self,
@@ -364,10 +388,14 @@ class Engine:
 
         sd = self.shard_doc
         run_id, run_dir = new_run(ctx.repo.root, f"-s{sd['index']}of{sd['total']}" if sd else "")
+        self.signals.started()
         phase_results: dict[int, list[TaskResult]] = {}
         phase_times: dict[int, float] = {}
         status: dict[int, str] = {}
         for n in self.req.phases:
+            if self.interrupted:
+                status[n] = "not-run"
+                continue
             tasks = plan.phase(n)
             pre = [self._guard_result(guard, run_dir)] if guard is not None and n == 0 else []
             if not tasks and not pre:
@@ -383,16 +411,18 @@ class Engine:
             for r in pre:
                 self.listener.task_finished(r)
             for t in tasks:
+                if self.interrupted:
+                    break
                 self.listener.task_started(t)
                 log = os.path.join(logs, t.slug + ".log")
                 r = self.cache.replay(t, found[t.id], "local", log, t.report_file(run_dir))
                 self.listener.task_finished(r)
                 res.append(r)
             phase_times[n] = time.perf_counter() - t0
-            phase_results[n], status[n] = res, "passed"
+            phase_results[n], status[n] = res, "interrupted" if self.interrupted else "passed"
             hook2 = getattr(self.listener, "phase_finished", None)
             if hook2:
-                hook2(n, res, "passed", phase_times[n])
+                hook2(n, res, status[n], phase_times[n])
         self.cache_doc = self.cache.finish()
         return self._finish(
             ctx, plan, ids, run_id, run_dir, started, phase_results, phase_times, status, [], guard
@@ -406,6 +436,8 @@ class Engine:
         started: float,
         guard: GuardrailReport | None = None,
     ) -> Outcome:
+        import asyncio
+
         import anyio
 
         from ameide.agents.checks import run_builtin
@@ -413,10 +445,11 @@ class Engine:
         from ameide.evidence.rundir import new_run
         from ameide.runner import Runner
 
+        self._loop = asyncio.get_running_loop()
         sd = self.shard_doc
         run_id, run_dir = new_run(ctx.repo.root, f"-s{sd['index']}of{sd['total']}" if sd else "")
         env = dict(self.tenv.env)
-        jobs = self.req.jobs or jobs_from_env(env, ctx.config.run.get("jobs"))
+        jobs = self.req.jobs or jobs_from_env(self.env, ctx.config.run.get("jobs"))
         runner = Runner(
             ctx.repo.root,
             run_dir,
@@ -431,9 +464,12 @@ class Engine:
         env_error: list[ToolStatus] = []
 
         async with anyio.create_task_group() as tg:
-            tg.start_soon(self._watch_signals, tg.cancel_scope)
+            tg.start_soon(self.signals.watch)
             with anyio.CancelScope() as run_scope:
                 self._run_scope = run_scope
+                self.signals.started()
+                if self.interrupted:
+                    run_scope.cancel()
                 ecos = sorted({ctx.graph.targets[t].ecosystem for t in plan.targets})
                 if self._tools is not None:  # checked already (_replay_all)
                     tool_results = self._tools
@@ -521,17 +557,6 @@ class Engine:
             env_error,
             guard,
         )
-
-    async def _watch_signals(self, scope: Any) -> None:
-        import anyio
-
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async for _ in signals:
-                self.interrupted = True
-                run_scope = getattr(self, "_run_scope", None)
-                if run_scope is not None:
-                    run_scope.cancel()
-                return
 
     def _check_tools(self, ctx: Planning, ecos: list[str]) -> list[ToolStatus]:
         """The tools of the ecosystems in play against their pins (pnpm brings node: its

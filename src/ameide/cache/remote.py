@@ -78,7 +78,7 @@ class RemoteCache:
         self._prefix = u.path.rstrip("/")
         self._ci = ci
         self._local = threading.local()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # abort() may run in a signal handler
         self._conns: list[Any] = []  # every connection opened, closed by close()
         self.failed: str | None = None  # why the remote was switched off
         self.rejected = 0  # downloads that failed verification

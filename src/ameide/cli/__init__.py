@@ -7,6 +7,7 @@ options are declared once in `ameide.cli.options` and shared with the typer comm
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -14,7 +15,22 @@ from collections.abc import Callable, Sequence
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the terminal or pipe is gone (a hang-up)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    threading = sys.modules.get("threading")
+    if threading is not None and any(
+        t.is_alive() and not t.daemon and t is not threading.main_thread()
+        for t in threading.enumerate()
+    ):
+        # a thread stuck in a system call (a DNS lookup, a remote transfer being aborted)
+        # must not hold the exit: the run is over and its evidence written
+        os._exit(code)
+    sys.exit(code)
 
 
 VERBOSE = ("-v", "--verbose")
@@ -129,7 +145,8 @@ def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | No
             sys.stderr.write(f"  hint: {exc.hint}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("ameide: interrupted\n")
+        with contextlib.suppress(OSError, ValueError):  # a hang-up took the terminal
+            sys.stderr.write("ameide: interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         # the reader went away (ameide affected | head): not an error of ours

@@ -10,11 +10,39 @@ if TYPE_CHECKING:
     from typing import IO, Any
 
 
+class SafeStream:
+    """A stream that outlives its reader: once a write fails (a closed terminal, EIO after a
+    hang-up; a closed pipe, EPIPE) output is dropped instead of failing the run, whose
+    evidence is what matters then."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)
+            except (OSError, ValueError):
+                self.broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self.broken = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Any:
     from rich.console import Console
 
     env = os.environ
-    stream = file or (sys.stderr if stderr else sys.stdout)
+    stream: Any = SafeStream(file or (sys.stderr if stderr else sys.stdout))
     no_color = "NO_COLOR" in env
     force = env.get("FORCE_COLOR") not in (None, "", "0")
     return Console(
@@ -39,7 +67,7 @@ class PlainConsole:
 
     is_terminal = False
 
-    def __init__(self, file: IO[str]) -> None:
+    def __init__(self, file: IO[str] | SafeStream) -> None:
         self.file = file
 
     def print(self, *objects: Any, sep: str = " ", end: str = "\n", **_style: Any) -> None:
@@ -58,4 +86,4 @@ def make_test_console(*, stderr: bool = False) -> Any:
         tty = False
     if tty or force:
         return make_console(stderr=stderr)
-    return PlainConsole(stream)
+    return PlainConsole(SafeStream(stream))
