@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from ameide.records import field, record
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
     from ameide.config import Config
@@ -48,12 +49,15 @@ class Task:
     params: dict[str, Any] = field(default_factory=dict)
     ok_codes: tuple[int, ...] = (0,)
 
+    file: str = ""  # its file name in the evidence when its id alone would collide (unique_files)
+
     @property
     def slug(self) -> str:
         """The task's file name in the evidence (`phaseN/logs/<slug>.log`): no separator
-        runs, no `..`, nothing dangling at either end (`pnpm install .` -> `pnpm_install`)."""
-        s = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", self.id))
-        return s.strip("._-")[:120].rstrip("._-") or "task"
+        runs, no `..`, nothing dangling at either end (`pnpm install .` -> `pnpm_install`).
+        A name cut at MAX_SLUG characters ends in a hash of the whole id, and two ids that
+        read alike get one each from unique_files(): no two tasks share a file."""
+        return self.file or readable_name(self.id)
 
     def report_file(self, run_dir: str) -> str:
         """Where the tool writes its own report in a run directory (the `{junit}` path)."""
@@ -72,6 +76,41 @@ class Task:
         if self.builtin:
             return f"(ameide built-in: {self.builtin})"
         return shlex.join(self.argv if report_file is None else self.resolved(report_file))
+
+
+MAX_SLUG = 120
+
+
+def readable_name(task_id: str) -> str:
+    s = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", task_id)).strip("._-")
+    if len(s) > MAX_SLUG:
+        return hashed_name(task_id, s)
+    return s or "task"
+
+
+def hashed_name(task_id: str, name: str) -> str:
+    digest = hashlib.sha256(task_id.encode()).hexdigest()[:12]
+    return f"{name[: MAX_SLUG - 13].rstrip('._-')}-{digest}"
+
+
+def unique_files(tasks: Iterable[Task]) -> tuple[Task, ...]:
+    """The tasks, each with an evidence file name no other has: ids that read alike
+    (`go:a/b_c` and `go:a/b/c` both read `go_a_b_c`) get a hash of the id each."""
+    from ameide.records import replace
+
+    tasks = tuple(tasks)
+    names: dict[str, list[str]] = {}
+    for t in tasks:
+        names.setdefault(readable_name(t.id), []).append(t.id)
+    clashes = {n for n, ids in names.items() if len(set(ids)) > 1}
+    if not clashes:
+        return tasks
+    return tuple(
+        replace(t, file=hashed_name(t.id, readable_name(t.id)))
+        if readable_name(t.id) in clashes
+        else t
+        for t in tasks
+    )
 
 
 @record
@@ -485,7 +524,7 @@ def build_plan(
     ids = [task.id for task in tasks]
     if len(ids) != len(set(ids)):
         raise AssertionError(f"duplicate task ids in plan: {ids}")
-    return Plan(tuple(tasks), tuple(sorted(notes)), tuple(t.id for t in chosen))
+    return Plan(unique_files(tasks), tuple(sorted(notes)), tuple(t.id for t in chosen))
 
 
 def _select_phases(

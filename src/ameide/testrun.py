@@ -585,7 +585,7 @@ class Engine:
             return None, plan
         from ameide.agents.detect import Roots, detect
         from ameide.agents.guardrails import check_tasks, evaluate, load_allowlist
-        from ameide.plan import Plan
+        from ameide.plan import Plan, unique_files
 
         roots = Roots(os.path.realpath(self.req.cwd), ctx.repo.git_root, ctx.repo.root)
         detected = detect(roots, self.env, cache_dir=ctx.cache_dir)
@@ -594,7 +594,8 @@ class Engine:
         tasks, notes = check_tasks(detected.profile, changed)
         if tasks or notes:
             merged = sorted((*plan.tasks, *tasks), key=lambda t: t.phase)  # stable
-            plan = Plan(tuple(merged), tuple(sorted((*plan.notes, *notes))), plan.targets)
+            all_notes = tuple(sorted((*plan.notes, *notes)))
+            plan = Plan(unique_files(merged), all_notes, plan.targets)
         return report, plan
 
     def _guard_result(self, report: GuardrailReport, run_dir: str) -> TaskResult:

@@ -140,9 +140,11 @@ def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | No
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"ameide: error: {exc.message}\n")
+        from ameide.sanitize import printable  # a message may quote a file name
+
+        sys.stderr.write(printable(f"ameide: error: {exc.message}\n"))
         if exc.hint:
-            sys.stderr.write(f"  hint: {exc.hint}\n")
+            sys.stderr.write(printable(f"  hint: {exc.hint}\n"))
         return int(exc.exit_code)
     except KeyboardInterrupt:
         with contextlib.suppress(OSError, ValueError):  # a hang-up took the terminal

@@ -38,9 +38,32 @@ class SafeStream:
         return getattr(self._stream, name)
 
 
-def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Any:
-    from rich.console import Console
+def _printable(objects: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Strings as they may reach a terminal: text from tasks, servers and file names cannot
+    drive it (sanitize.printable); renderables are built from such strings already."""
+    from ameide.sanitize import printable
 
+    return tuple(printable(o) if isinstance(o, str) else o for o in objects)
+
+
+_CONSOLE: Any = None
+
+
+def _console_class() -> Any:
+    global _CONSOLE
+    if _CONSOLE is None:
+        from rich.console import Console
+
+        class SafeConsole(Console):
+            def print(self, *objects: Any, **kw: Any) -> None:
+                super().print(*_printable(objects), **kw)
+
+        _CONSOLE = SafeConsole
+    return _CONSOLE
+
+
+def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Any:
+    Console = _console_class()
     env = os.environ
     stream: Any = SafeStream(file or (sys.stderr if stderr else sys.stdout))
     no_color = "NO_COLOR" in env
@@ -71,7 +94,7 @@ class PlainConsole:
         self.file = file
 
     def print(self, *objects: Any, sep: str = " ", end: str = "\n", **_style: Any) -> None:
-        text = sep.join(str(o) for o in objects)
+        text = sep.join(str(o) for o in _printable(objects))
         self.file.write(text.translate(_RICH_STRIPS).expandtabs(8) + end)
         self.file.flush()
 

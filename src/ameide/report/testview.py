@@ -113,8 +113,10 @@ class LiveListener(PlainListener):
             Text(f"{c['done']}/{c['total']} done, {c['failed']} failed"),
         )
         now = time.monotonic()
+        from ameide.sanitize import printable
+
         for tid, started in sorted(self.running.items(), key=lambda kv: kv[1])[:12]:
-            t.add_row(Text(f"  ⠿ {tid}"), Text(f"{now - started:5.1f}s", style="dim"))
+            t.add_row(Text(f"  ⠿ {printable(tid)}"), Text(f"{now - started:5.1f}s", style="dim"))
         if len(self.running) > 12:
             t.add_row(Text(f"  ... {len(self.running) - 12} more"), Text(""))
         return t
