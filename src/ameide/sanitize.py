@@ -67,3 +67,15 @@ def printable(text: str) -> str:
         return text
     text = _ANSI.sub("", text.replace("\r\n", "\n"))
     return _CONTROL.sub(_visible, text)
+
+
+def one_line(text: str) -> str:
+    """`text` (a file name) on one line: control characters, newlines included, as escapes
+    (`notes/a\\nb.txt`)."""
+    if _CONTROL.search(text) is None and "\n" not in text and "\t" not in text:
+        return text
+    return re.sub(
+        r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]",
+        lambda m: repr(m.group(0))[1:-1],
+        text,
+    )

@@ -629,7 +629,7 @@ class Engine:
             return TaskResult(task, "passed", 0, 0.0, log, (case,), "synthetic", msg)
         v = report.violations[0]
         more = f" (+{len(report.violations) - 1} more)" if len(report.violations) > 1 else ""
-        msg = f"{v.path}: {v.explain(report.profile)}{more}"
+        msg = f"{v.shown}: {v.explain(report.profile)}{more}"
         case = synthetic_case("guardrails", "guardrails", "failed", 0.0, msg, text)
         return TaskResult(task, "failed", 1, 0.0, log, (case,), "synthetic", msg)
 
