@@ -139,20 +139,46 @@ def stamp_path(state_dir: str, kind: str, workspace: str) -> str:
     return os.path.join(state_dir, "stamps", f"{kind}-{digest}")
 
 
-def install_stamp(root: str, kind: str, workspace: str) -> str:
-    lock = "pnpm-lock.yaml" if kind == "pnpm" else "uv.lock"
-    manifest = "package.json" if kind == "pnpm" else "pyproject.toml"
+# besides the lockfile and the workspace's manifest, what decides what an install installs
+_INSTALL_INPUTS = {
+    "pnpm": ("pnpm-lock.yaml", "package.json", "pnpm-workspace.yaml", ".npmrc", ".pnpmfile.cjs"),
+    "uv": ("uv.lock", "pyproject.toml", ".python-version"),
+}
+
+
+def install_stamp(
+    root: str, kind: str, workspace: str, members: tuple[str, ...] | list[str] = ()
+) -> str:
+    """A hash of what an install depends on: the lockfile, the workspace's own files and
+    every member's manifest (`members`: the members' directories). A member's manifest can
+    change without the lockfile (a new dependency not locked yet): the install must run then,
+    and `--frozen-lockfile` says in phase 0 that the lockfile is out of date."""
     rel = "" if workspace == "." else workspace + "/"
-    return _sha(root, rel + lock, rel + manifest)
+    manifest = "package.json" if kind == "pnpm" else "pyproject.toml"
+    files = [rel + f for f in _INSTALL_INPUTS[kind]]
+    files += sorted(f"{m}/{manifest}" for m in members if m not in (workspace, "") and m != ".")
+    return _sha(root, *files)
 
 
-def _needs_install(root: str, state_dir: str, kind: str, workspace: str) -> bool:
+def install_members(graph: Graph, kind: str, workspace: str) -> tuple[str, ...]:
+    """The directories of every member of a pnpm or uv workspace (all of them, affected or
+    not: the lockfile covers them all)."""
+    return tuple(
+        sorted(
+            t.path for t in graph.targets.values() if t.ecosystem == kind and t.group == workspace
+        )
+    )
+
+
+def _needs_install(
+    root: str, state_dir: str, kind: str, workspace: str, members: tuple[str, ...]
+) -> bool:
     marker = "node_modules" if kind == "pnpm" else ".venv"
     if not os.path.isdir(os.path.join(root, workspace, marker)):
         return True
     try:
         with open(stamp_path(state_dir, kind, workspace), encoding="utf-8") as fh:
-            return fh.read().strip() != install_stamp(root, kind, workspace)
+            return fh.read().strip() != install_stamp(root, kind, workspace, members)
     except OSError:
         return True
 
@@ -288,7 +314,8 @@ def build_plan(
     # ---- pnpm: one install per workspace when its lockfile changed; scripts per package
     pnpm_ws = sorted({t.group for t in regular if t.ecosystem == "pnpm"})
     for ws in pnpm_ws:
-        if _needs_install(root, state_dir, "pnpm", ws):
+        members = install_members(graph, "pnpm", ws)
+        if _needs_install(root, state_dir, "pnpm", ws, members):
             tasks.append(
                 Task(
                     f"pnpm install {ws}",
@@ -300,13 +327,15 @@ def build_plan(
                     ("pnpm", "install", "--frozen-lockfile"),
                     ws,
                     params={
-                        "stamp": ("pnpm", ws),
+                        "stamp": ("pnpm", ws, members),
                         "lock": stamp_path(state_dir, "pnpm", ws) + ".lock",
                     },
                 )
             )
         else:
-            notes.append(f"pnpm install ({ws}): skipped, lockfile unchanged since last install")
+            notes.append(
+                f"pnpm install ({ws}): skipped, lockfile and manifests unchanged since last install"
+            )
 
     def script(t: Target, name: str, phase: int, kind: str, *, junit: bool = False) -> Task:
         """`pnpm run <name>` in the package; test runners report through node's JUnit."""
@@ -348,7 +377,8 @@ def build_plan(
     uv_ws = sorted({t.group for t in regular if t.ecosystem == "uv"})
     for ws in uv_ws:
         frozen = os.path.isfile(os.path.join(root, ws, "uv.lock"))
-        if _needs_install(root, state_dir, "uv", ws):
+        members = install_members(graph, "uv", ws)
+        if _needs_install(root, state_dir, "uv", ws, members):
             argv = (
                 ("uv", "sync", "--all-packages", "--frozen")
                 if frozen
@@ -365,7 +395,7 @@ def build_plan(
                     argv,
                     ws,
                     params={
-                        "stamp": ("uv", ws),
+                        "stamp": ("uv", ws, members),
                         "lock": stamp_path(state_dir, "uv", ws) + ".lock",
                     },
                 )
@@ -373,7 +403,9 @@ def build_plan(
             if not frozen:
                 notes.append(f"uv ({ws}): no uv.lock; syncing without --frozen")
         else:
-            notes.append(f"uv sync ({ws}): skipped, uv.lock unchanged since last sync")
+            notes.append(
+                f"uv sync ({ws}): skipped, uv.lock and manifests unchanged since last sync"
+            )
     py_env = {"PYTHONDONTWRITEBYTECODE": "1"}
     pytest = ("uv", "run", "--frozen", "--no-sync", "pytest", "-p", "no:cacheprovider")
     for t in regular:

@@ -662,9 +662,10 @@ class Engine:
         for r in results:
             stamp = r.task.params.get("stamp")
             if r.task.kind == "install" and r.status == "passed" and stamp:
-                kind, ws = stamp
+                kind, ws, members = stamp
                 atomic_write_text(
-                    stamp_path(ctx.cache_dir, kind, ws), install_stamp(ctx.repo.root, kind, ws)
+                    stamp_path(ctx.cache_dir, kind, ws),
+                    install_stamp(ctx.repo.root, kind, ws, members),
                 )
 
     # ------------------------------------------------------------------ evidence
