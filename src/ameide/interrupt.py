@@ -70,6 +70,9 @@ class Interrupts:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        from ameide import proc
+
+        proc.hurry(False)  # the next run gets its graces again
         if self._pair is None:
             return
         signal.set_wakeup_fd(self._old_fd)

@@ -192,9 +192,13 @@ def _unregister(pgid: int) -> None:
         _LIVE.discard(pgid)
 
 
-def hurry() -> None:
-    """Cut every grace period short: whatever is still running is SIGKILLed now."""
-    _HURRY.set()
+def hurry(on: bool = True) -> None:
+    """Cut every grace period short: whatever is still running is SIGKILLed now. (`False`
+    when a run is over: the next one gets its graces again.)"""
+    if on:
+        _HURRY.set()
+    else:
+        _HURRY.clear()
 
 
 def _wait_gone(groups: set[int], pids: set[int], deadline: float, reap: bool = False) -> None:
@@ -398,7 +402,6 @@ def contained(grace: float = 0.5) -> Iterator[bool]:
             kill_orphans(grace)
         finally:
             _CONTAIN.update(previous)
-            _HURRY.clear()
             if on and not was:
                 _prctl(_PR_SET_CHILD_SUBREAPER, 0)
 
@@ -415,7 +418,10 @@ def terminate_all(grace: float = INTERRUPT_GRACE) -> None:
     groups |= {pgid for pid, _, pgid, _ in _stats() if pid in orphans}
     _signal_all(groups, orphans, signal.SIGTERM)
     _wait_gone(groups, orphans, time.monotonic() + grace, reap=True)
-    _signal_all(groups, adopted(), signal.SIGKILL)
+    hurry()  # the grace is spent: what is orphaned from now on is killed without one
+    orphans = adopted()
+    groups |= {pgid for pid, _, pgid, _ in _stats() if pid in orphans}
+    _signal_all(groups, orphans, signal.SIGKILL)
     reap_orphans()
 
 

@@ -25,8 +25,10 @@ KEY = "cd" * 32
 CHANGE = {"b/b.go": "package b\n\nfunc B() int { return 2 }\n"}
 
 LOOKUP = """
-import json, resource, sys
+import json, sys
 sys.path.insert(0, {src!r})
+def peak():  # this process's own high-water mark (ru_maxrss counts the forked parent's)
+    return int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")))
 from ameide.cache.session import CacheSession
 from ameide.cache.settings import CacheSettings
 from ameide.cache.store import LocalStore
@@ -34,7 +36,7 @@ s = CacheSettings(True, "", {dir!r}, 1 << 40, frozenset(), (), None, "")
 session = CacheSession(s, {{"t": {key!r}}}, LocalStore({dir!r}, 1 << 40))
 found = session._local({key!r})
 print(json.dumps({{"found": found is not None, "damaged": session.damaged,
-                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}))
+                  "peak_kib": peak()}}))
 """
 
 
