@@ -167,6 +167,9 @@ BASICS: tuple[str, ...] = (
     "no_proxy",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
+    "NIX_SSL_CERT_FILE",
+    "GIT_SSL_CAINFO",
+    "*_CA_BUNDLE",
     "LD_LIBRARY_PATH",
     # the toolchains' own
     "GOPATH",

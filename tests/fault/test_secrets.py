@@ -240,6 +240,7 @@ def test_strict_mode_passes_only_the_basics_the_key_inputs_and_pass(
         "FEATURE_X": "f1",
         "UNRELATED_THING": "u1",
         "GOFLAGS": "-count=1",
+        "CURL_CA_BUNDLE": "/etc/ssl/certs/ca-certificates.crt",
         "GH_TOKEN": sentinel("gh"),
     }.items():
         monkeypatch.setenv(k, v)
@@ -255,7 +256,7 @@ def test_strict_mode_passes_only_the_basics_the_key_inputs_and_pass(
     assert code == 0, out + err
     log = next((repo / "artifacts/agent-ci/latest/phase1/logs").glob("*.log")).read_text()
     seen = {ln.split("=", 1)[0] for ln in log.splitlines() if "=" in ln}
-    assert {"PATH", "HOME", "MYAPP_MODE", "FEATURE_X", "GOFLAGS"} <= seen
+    assert {"PATH", "HOME", "MYAPP_MODE", "FEATURE_X", "GOFLAGS", "CURL_CA_BUNDLE"} <= seen
     assert not {"UNRELATED_THING", "GH_TOKEN"} & seen
     assert load_summary(repo)["task_env"]["mode"] == "strict"
 

@@ -321,3 +321,26 @@ def test_a_run_that_passes_leaves_no_process_behind(
     assert run.wait(timeout=60) == 0, run.output()
     assert pids.exists()
     assert wait_until(lambda: not marked_processes(reap_marked), 1.0), marked_processes(reap_marked)
+
+
+@pytest.mark.parametrize(
+    "shell",
+    [
+        'exec "$AMEIDE" test >&-',  # stdout closed
+        'exec "$AMEIDE" test <&- >&- 2>&-',  # all three closed
+        '"$AMEIDE" test | head -c1 >/dev/null; exit "${PIPESTATUS[0]}"',  # the reader goes
+    ],
+    ids=["stdout-closed", "all-closed", "reader-gone"],
+)
+def test_output_that_cannot_be_written_does_not_fail_the_run(
+    fake_go: FakeGo, go_repo: MakeGoRepo, tmp_path: Path, shell: str
+) -> None:
+    repo = go_repo()
+    write_files(repo, CHANGE)
+    env = ameide_env(AMEIDE=str(AMEIDE))
+    r = subprocess.run(
+        ["bash", "-c", shell], cwd=repo, env=env, capture_output=True, timeout=60, check=False
+    )
+    assert r.returncode == 0, r.stderr.decode()
+    assert b"Traceback" not in r.stderr and b"internal error" not in r.stderr
+    assert summary(repo)["result"] == "passed"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 def run() -> None:
     """Console-script entry point."""
+    _standard_streams()
     code = main(sys.argv[1:])
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -31,6 +32,20 @@ def run() -> None:
         # must not hold the exit: the run is over and its evidence written
         os._exit(code)
     sys.exit(code)
+
+
+def _standard_streams() -> None:
+    """Started with stdin, stdout or stderr closed (`ameide test >&-`): put /dev/null there,
+    so that no file ameide opens later takes descriptor 1 and receives its output."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115
 
 
 VERBOSE = ("-v", "--verbose")

@@ -15,14 +15,14 @@ class SafeStream:
     hang-up; a closed pipe, EPIPE) output is dropped instead of failing the run, whose
     evidence is what matters then."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str] | None) -> None:
         self._stream = stream
-        self.broken = False
+        self.broken = stream is None  # Python's own stream for a closed descriptor
 
     def write(self, text: str) -> int:
         if not self.broken:
             try:
-                return self._stream.write(text)
+                return self._stream.write(text)  # type: ignore[union-attr]
             except (OSError, ValueError):
                 self.broken = True
         return len(text)
@@ -30,7 +30,7 @@ class SafeStream:
     def flush(self) -> None:
         if not self.broken:
             try:
-                self._stream.flush()
+                self._stream.flush()  # type: ignore[union-attr]
             except (OSError, ValueError):
                 self.broken = True
 
