@@ -271,14 +271,17 @@ def test_a_bad_env_table_is_a_configuration_error(
     assert "env.pass.0: " in err
 
 
-def test_the_deny_list_is_documented() -> None:
-    """Every entry of the deny-list is named in docs/config.md."""
+def test_the_deny_list_and_the_basics_are_documented() -> None:
+    """Every entry of the deny-list and of strict mode's basics is named in docs/config.md."""
     import re
 
-    from ameide.taskenv import DENY
+    from ameide.taskenv import BASICS, DENY
     from tests.conftest import ROOT
 
     doc = (ROOT / "docs" / "config.md").read_text()
     section = doc.split("### The deny-list", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"`([A-Za-z0-9_*/]+)`", section))
     assert set(DENY) <= listed, sorted(set(DENY) - listed)
+    basics = doc.split("### Basics passed in strict mode", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([A-Za-z0-9_*/]+)`", basics))
+    assert set(BASICS) <= listed, sorted(set(BASICS) - listed)
