@@ -304,9 +304,15 @@ class Engine:
         from ameide.cache.remote import RemoteCache
 
         remote = RemoteCache(s.remote, ci=True)
-        with ThreadPoolExecutor(max_workers=8) as ex:
+        ex = ThreadPoolExecutor(max_workers=8)
+        try:
             found = dict(zip(rest, ex.map(lambda k: remote.head(k)[0], rest.values()), strict=True))
-        remote.close()
+        except BaseException:  # Ctrl-C: end the requests in flight instead of waiting for them
+            remote.abort()
+            raise
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+            remote.close()
         hits |= {tid for tid, ok in found.items() if ok}
         w = remote.warning()
         return hits, [w] if w else []

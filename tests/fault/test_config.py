@@ -157,3 +157,21 @@ def test_a_relative_cache_dir_is_refused(
     one_screen(err)
     assert "AMEIDE_CACHE_DIR='cache' is not an absolute path" in err
     assert not (repo / "cache").exists()
+
+
+def test_a_token_with_a_newline_is_refused_without_showing_it(
+    run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It would end up in an HTTP header (`Bearer tok\\nX-Evil: 1`): refused up front."""
+    repo = go_repo()
+    write_files(repo, CHANGE)
+    monkeypatch.setenv("AMEIDE_REMOTE_CACHE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AMEIDE_REMOTE_CACHE_TOKEN", "tok-SENTINEL-77\nX-Evil: 1")
+    code, out, err = run_cli(["test"], repo)
+    assert code == 2, out + err
+    one_screen(err)
+    assert "AMEIDE_REMOTE_CACHE_TOKEN holds a space, a newline" in err
+    assert "SENTINEL" not in out + err
+    monkeypatch.setenv("AMEIDE_REMOTE_CACHE_TOKEN", "  tok-SENTINEL-77\n")  # trimmed: fine
+    code, out, err = run_cli(["test"], repo)
+    assert code == 0 and "SENTINEL" not in out + err

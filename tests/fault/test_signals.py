@@ -22,7 +22,7 @@ import pytest
 
 from tests.cache.conftest import FakeGo, MakeGoRepo
 from tests.conftest import write_files
-from tests.fault.servers import Hostile, drip
+from tests.fault.servers import Hostile, drip, drip_headers
 from tests.integration.conftest import (
     AMEIDE,
     Spawned,
@@ -344,3 +344,22 @@ def test_output_that_cannot_be_written_does_not_fail_the_run(
     assert r.returncode == 0, r.stderr.decode()
     assert b"Traceback" not in r.stderr and b"internal error" not in r.stderr
     assert summary(repo)["result"] == "passed"
+
+
+def test_ctrl_c_while_planning_shards_against_a_stuck_remote(
+    fake_go: FakeGo, go_repo: MakeGoRepo, spawn: Spawn, hostile: Callable[..., Hostile]
+) -> None:
+    """`ameide run --matrix` asks the remote which results it holds (HEAD requests); a
+    Ctrl-C while they drip ends it at once, not when their deadline comes."""
+    server = hostile(drip_headers(every=0.2))
+    repo = go_repo()
+    write_files(repo, CHANGE)
+    env = ameide_env(AMEIDE_REMOTE_CACHE_URL=server.url, AMEIDE_REMOTE_CACHE_TIMEOUT="5")
+    run = spawn(["run", "--matrix", "2"], repo, env)
+    assert server.wait_for_request(30), run.output()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    run.proc.send_signal(signal.SIGINT)
+    code = run.wait(timeout=30)
+    assert time.monotonic() - t0 < DEADLINE
+    assert code == 130 and run.output().endswith("ameide: interrupted\n"), run.output()

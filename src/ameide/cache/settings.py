@@ -190,9 +190,16 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
     team = env.get("AMEIDE_REMOTE_CACHE_TEAM") or r.get("team") or env.get("TURBO_TEAM") or None
     token, token_source = None, None
     for name in ("AMEIDE_REMOTE_CACHE_TOKEN", "TURBO_TOKEN"):
-        if env.get(name):
-            token, token_source = env[name], name
+        if env.get(name, "").strip():
+            token, token_source = env[name].strip(), name
             break
+    if token and any(c.isspace() or not c.isprintable() for c in token):
+        from ameide.errors import UsageError
+
+        raise UsageError(  # never the value: it is a credential
+            f"{token_source} holds a space, a newline or a control character inside the token",
+            hint='export the token alone (e.g. from a file: "$(cat token)"); docs/cache.md',
+        )
     ro = _flag(env, "AMEIDE_REMOTE_CACHE_READ_ONLY")
     if ro is not None:
         read_only, reason = ro, "AMEIDE_REMOTE_CACHE_READ_ONLY"

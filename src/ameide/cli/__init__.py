@@ -113,6 +113,8 @@ def _typer_main(args: list[str]) -> int:
         app(args=args, prog_name="ameide", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code == 130:  # typer turns KeyboardInterrupt into Exit(130) without a word
+            raise KeyboardInterrupt from None
         if code != 0:
             return code
     return _last_exit_code()
