@@ -74,7 +74,10 @@ def run(
         out, err = p.communicate(input, timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_now(p)
-        out, _ = p.communicate()
+        try:  # what it wrote before; a daemon it left may hold the pipe open: not forever
+            out, _ = p.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            out = b""
         return ProcResult(tuple(argv), cwd_s, 124, out, b"timed out", time.perf_counter() - started)
     except BaseException:  # an interrupt: the child goes with us
         _kill_now(p)
