@@ -58,6 +58,17 @@ def sentinels(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
+def run_env_task(run_cli: RunCli, go_repo: MakeGoRepo, toml: str) -> tuple[Path, str, str]:
+    """A repo whose task for B prints its environment, after `toml` (more ameide.toml);
+    `ameide test` there must pass: (repo, console output, the task's log)."""
+    repo = go_repo({"ameide.toml": f'{toml}\n[targets."{B}"]\nunit = ["sh", "-c", "env"]\n'})
+    write_files(repo, CHANGE)
+    code, out, err = run_cli(["test"], repo)
+    assert code == 0, out + err
+    log = next((repo / "artifacts/agent-ci/latest/phase1/logs").glob("*.log")).read_text()
+    return repo, out + err, log
+
+
 def env_dump_go(fake_go: FakeGo) -> Path:
     """Wrap the fake go so that every call (version checks, vet, test) records its
     environment: what the toolchain check and the tasks saw."""
@@ -180,16 +191,7 @@ def test_no_secret_reaches_a_task_or_anything_ameide_writes(
 def test_a_denied_variable_passes_by_name(
     run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo, sentinels: dict[str, str]
 ) -> None:
-    repo = go_repo(
-        {
-            "ameide.toml": f'[env]\npass = ["GH_TOKEN", "NPM_*"]\n\n[targets."{B}"]\n'
-            'unit = ["sh", "-c", "env"]\n'
-        }
-    )
-    write_files(repo, CHANGE)
-    code, out, err = run_cli(["test"], repo)
-    assert code == 0, out + err
-    log = next((repo / "artifacts/agent-ci/latest/phase1/logs").glob("*.log")).read_text()
+    repo, _, log = run_env_task(run_cli, go_repo, '[env]\npass = ["GH_TOKEN", "NPM_*"]\n')
     assert f"GH_TOKEN={sentinels['GH_TOKEN']}" in log
     assert f"NPM_TOKEN={sentinels['NPM_TOKEN']}" in log
     assert sentinels["GITHUB_TOKEN"] not in log and sentinels[OWN_TOKEN] not in log
@@ -211,20 +213,15 @@ def test_ameides_own_credentials_never_pass_whatever_the_configuration(
     monkeypatch.setenv("TURBO_TOKEN", token)
     monkeypatch.setenv("MY_SIGNING", key)
     monkeypatch.setenv("TURBO_API", server.url.replace("http://", f"http://u:{pw}@"))
-    repo = go_repo(
-        {
-            "ameide.toml": '[env]\npass = ["TURBO_TOKEN", "MY_SIGNING", "TURBO_API"]\n\n'
-            '[cache.remote]\nsignature_key_env = "MY_SIGNING"\n\n'
-            f'[targets."{B}"]\nunit = ["sh", "-c", "env"]\n'
-        }
+    repo, output, log = run_env_task(
+        run_cli,
+        go_repo,
+        '[env]\npass = ["TURBO_TOKEN", "MY_SIGNING", "TURBO_API"]\n\n'
+        '[cache.remote]\nsignature_key_env = "MY_SIGNING"\n',
     )
-    write_files(repo, CHANGE)
-    code, out, err = run_cli(["test"], repo)
-    assert code == 0, out + err
-    log = next((repo / "artifacts/agent-ci/latest/phase1/logs").glob("*.log")).read_text()
     assert "PATH=" in log
     for value in (token, key, pw):
-        assert value not in log and value not in out + err
+        assert value not in log and value not in output
     doc = load_summary(repo)
     assert {"TURBO_TOKEN", "MY_SIGNING", "TURBO_API"} <= set(doc["task_env"]["withheld"])
     warned = "\n".join(doc["warnings"])
@@ -244,17 +241,11 @@ def test_strict_mode_passes_only_the_basics_the_key_inputs_and_pass(
         "GH_TOKEN": sentinel("gh"),
     }.items():
         monkeypatch.setenv(k, v)
-    repo = go_repo(
-        {
-            "ameide.toml": '[env]\nmode = "strict"\npass = ["MYAPP_MODE"]\n\n'
-            '[cache]\nenv = ["FEATURE_*"]\n\n'
-            f'[targets."{B}"]\nunit = ["sh", "-c", "env"]\n'
-        }
+    repo, _, log = run_env_task(
+        run_cli,
+        go_repo,
+        '[env]\nmode = "strict"\npass = ["MYAPP_MODE"]\n\n[cache]\nenv = ["FEATURE_*"]\n',
     )
-    write_files(repo, CHANGE)
-    code, out, err = run_cli(["test"], repo)
-    assert code == 0, out + err
-    log = next((repo / "artifacts/agent-ci/latest/phase1/logs").glob("*.log")).read_text()
     seen = {ln.split("=", 1)[0] for ln in log.splitlines() if "=" in ln}
     assert {"PATH", "HOME", "MYAPP_MODE", "FEATURE_X", "GOFLAGS", "CURL_CA_BUNDLE"} <= seen
     assert not {"UNRELATED_THING", "GH_TOKEN"} & seen

@@ -74,6 +74,18 @@ def started(pid_file: Path, run: Spawned, timeout: float = 60) -> list[int]:
     return [int(p) for p in pid_file.read_text().split()]
 
 
+def start_task_run(
+    go_repo: MakeGoRepo, spawn: Spawn, mark: str, tmp_path: Path, mode: str
+) -> tuple[Path, Spawned, list[int]]:
+    """`ameide test` running TASK in `mode`, every process carrying `mark`: (repo, the run,
+    the pids of the task, its group child and its session child) once the task runs."""
+    repo = task_repo(go_repo, tmp_path, mode)
+    pids = tmp_path / "pids"
+    key, value = mark.split("=", 1)
+    run = spawn(["test"], repo, ameide_env(FAULT_PIDS=str(pids), **{key: value}))
+    return repo, run, started(pids, run)
+
+
 def summary(repo: Path) -> dict[str, object]:
     doc: dict[str, object] = json.loads(
         (repo / "artifacts/agent-ci/latest/summary.json").read_text()
@@ -102,11 +114,8 @@ def test_a_signal_ends_the_run_within_3s_with_every_process_gone(
     sig: signal.Signals,
     trap: bool,
 ) -> None:
-    repo = task_repo(go_repo, tmp_path, "trap" if trap else "wait")
-    pids = tmp_path / "pids"
-    key, value = reap_marked.split("=", 1)
-    run = spawn(["test"], repo, ameide_env(FAULT_PIDS=str(pids), **{key: value}))
-    task, group, session = started(pids, run)
+    mode = "trap" if trap else "wait"
+    repo, run, (task, group, session) = start_task_run(go_repo, spawn, reap_marked, tmp_path, mode)
     assert wait_until(lambda: len(marked_processes(reap_marked)) >= 5, 10)  # + the daemon
 
     t0 = time.monotonic()
@@ -131,11 +140,7 @@ def test_a_second_signal_shortens_the_grace_but_keeps_the_evidence(
     tmp_path: Path,
     sig: signal.Signals,
 ) -> None:
-    repo = task_repo(go_repo, tmp_path, "trap")
-    pids = tmp_path / "pids"
-    key, value = reap_marked.split("=", 1)
-    run = spawn(["test"], repo, ameide_env(FAULT_PIDS=str(pids), **{key: value}))
-    started(pids, run)
+    repo, run, _ = start_task_run(go_repo, spawn, reap_marked, tmp_path, "trap")
 
     t0 = time.monotonic()
     run.proc.send_signal(sig)
