@@ -9,15 +9,15 @@ within 3 s and the evidence is still written. A second signal cuts the grace sho
 now), never the clean-up or the evidence. A hang-up is an interrupt like the others: the
 terminal (or the ssh session) is gone.
 
-Handlers are installed for the run only, from the main thread; `signal.set_wakeup_fd` (and
-`watch()` on the event loop) makes a signal that lands on another thread wake the loop.
+Handlers are installed for the run only, from the main thread; while the event loop runs,
+`watch()` sets a wake-up socket (`signal.set_wakeup_fd`) so that a signal that lands on
+another thread still wakes it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
-import socket
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +35,7 @@ class Interrupts:
         self.raising = True  # nothing ran yet: unwind
         self._callbacks: list[Callable[[], None]] = []
         self._old: dict[int, Any] = {}
-        self._pair: tuple[socket.socket, socket.socket] | None = None
-        self._old_fd = -1
+        self._installed = False
 
     @property
     def interrupted(self) -> bool:
@@ -57,11 +56,7 @@ class Interrupts:
             return self  # only the main thread may handle signals (in-process callers)
         for sig in SIGNALS:
             self._old[sig] = signal.signal(sig, self._handle)
-        r, w = socket.socketpair()
-        r.setblocking(False)
-        w.setblocking(False)
-        self._pair = (r, w)
-        self._old_fd = signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False)
+        self._installed = True
         return self
 
     def __exit__(
@@ -73,14 +68,11 @@ class Interrupts:
         from ameide import proc
 
         proc.hurry(False)  # the next run gets its graces again
-        if self._pair is None:
+        if not self._installed:
             return
-        signal.set_wakeup_fd(self._old_fd)
         for sig, old in self._old.items():
             signal.signal(sig, old)
-        for s in self._pair:
-            s.close()
-        self._pair = None
+        self._installed = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         from ameide import proc
@@ -101,14 +93,25 @@ class Interrupts:
                 fn()
 
     async def watch(self) -> None:
-        """Keep the event loop listening to the wake-up socket (a signal delivered to another
-        thread then wakes it, and the handler runs at once)."""
-        if self._pair is None:
+        """While the event loop runs: a wake-up socket for `signal.set_wakeup_fd`, watched by
+        the loop, so that a signal landing on another thread wakes it and the handler runs at
+        once (made here, not in __enter__: a run that replays every result never needs it)."""
+        if not self._installed:
             return
+        import socket
+
         import anyio
 
-        r = self._pair[0]
-        while True:
-            await anyio.wait_readable(r)
-            with contextlib.suppress(OSError):
-                r.recv(4096)
+        r, w = socket.socketpair()
+        r.setblocking(False)
+        w.setblocking(False)
+        old = signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False)
+        try:
+            while True:
+                await anyio.wait_readable(r)
+                with contextlib.suppress(OSError):
+                    r.recv(4096)
+        finally:
+            signal.set_wakeup_fd(old)
+            r.close()
+            w.close()
