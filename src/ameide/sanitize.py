@@ -17,20 +17,19 @@ if TYPE_CHECKING:
 MASK = "***"
 
 # `Authorization: Bearer abc`, `Basic abc=`, `token abc`
-_SCHEME = re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=:-]{4,}")
+_SCHEME = r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=:-]{4,}"
 # `token=abc`, `"password": "abc"`, `api_key: abc`
-_PAIR = re.compile(
+_PAIR = (
     r"(?i)\b([\w-]*(?:token|secret|password|passwd|api[_-]?key|signature)[\w-]*)"
     r"(\"?\s*[=:]\s*\"?)([^\s\"',;&}]{4,})"
 )
 
 # ESC [ ... final (CSI), ESC ] ... BEL/ST (OSC), ESC P/X/^/_ ... ST, and two-byte ESC x
-_ANSI = re.compile(
+_ANSI = (
     r"\x1b\[[0-?]*[ -/]*[@-~]"
     r"|\x1b[\]PX^_].*?(?:\x07|\x1b\\|\Z)"
     r"|\x1b[@-Z\\-_]"
-    r"|\x9b[0-?]*[ -/]*[@-~]",
-    re.S,
+    r"|\x9b[0-?]*[ -/]*[@-~]"
 )
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -46,8 +45,8 @@ def redact(text: str, secrets: Iterable[str | bytes | None] = ()) -> str:
             values.append(v)
     for v in sorted(values, key=len, reverse=True):
         text = text.replace(v, MASK)
-    text = _SCHEME.sub(rf"\1\2{MASK}", text)
-    text = _PAIR.sub(rf"\1\2{MASK}", text)
+    text = re.sub(_SCHEME, rf"\1\2{MASK}", text)  # compiled on first use (re caches it)
+    text = re.sub(_PAIR, rf"\1\2{MASK}", text)
     from ameide.vcs import redact_url  # `https://user:secret@host` -> `https://***@host`
 
     return redact_url(text)
@@ -65,7 +64,7 @@ def printable(text: str) -> str:
     (`^G`, `\\x9b`, `\\u202e`); tabs and newlines stay. A `\\r\\n` line end is a newline."""
     if _CONTROL.search(text) is None:  # the common case: nothing to do
         return text
-    text = _ANSI.sub("", text.replace("\r\n", "\n"))
+    text = re.sub(_ANSI, "", text.replace("\r\n", "\n"), flags=re.S)
     return _CONTROL.sub(_visible, text)
 
 

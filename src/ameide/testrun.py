@@ -356,11 +356,13 @@ class Engine:
         replayed = self._replay_all(ctx, plan, ids, started, guard)
         if replayed is not None:
             return replayed
+        import contextlib
+
         import anyio
 
         # nothing a task starts outlives the run: its group goes with it, and orphans that
         # left the group (setsid, daemons) are adopted and killed (proc.contained)
-        with proc.contained():
+        with proc.contained() if plan.tasks else contextlib.nullcontext():
             try:
                 return anyio.run(self._run, ctx, plan, ids, started, guard)
             finally:
