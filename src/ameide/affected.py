@@ -5,24 +5,29 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ameide import vcs
 from ameide.config import Config
 from ameide.config import load as load_config
 from ameide.discovery import cache_dir_for, discover
-from ameide.ecosystems import deepest_owner, glob_regex, join, owner_dirs, parent
+from ameide.ecosystems import glob_regex, join, owner_dirs, parent, within
 from ameide.graph import affected as walk
 from ameide.model import (
     AffectedReport,
     AffectedTarget,
     ChangedFile,
     ChangeSet,
+    ConfigRef,
     FileOwnership,
     Graph,
     LockfileRef,
     Reason,
     Target,
 )
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -114,8 +119,12 @@ def _matches(path: str, exact: set[str], globs: list[re.Pattern[str]]) -> bool:
 def classify(
     repo: vcs.Repo | None, graph: Graph, config: Config, changes: ChangeSet
 ) -> AffectedReport:
-    """Map changed files to seed targets (ownership, globals, lockfiles) and walk dependents."""
+    """Map changed files to seed targets (ownership, globals, config files, lockfiles) and walk
+    dependents."""
+    from ameide.ecosystems import load_all
+
     targets = graph.targets
+    ecos = {e.NAME: e for e in load_all()}
     by_dir = owner_dirs(targets.values())
     ign_exact, ign_globs = _matcher(config.affected_ignore)
     global_exact: dict[str, list[int]] = {}
@@ -126,8 +135,12 @@ def classify(
         else:
             global_exact.setdefault(rule.path, []).append(i)
     lockfiles = {lf.path: lf for lf in graph.lockfiles}
+    configs = {c.path: c for c in graph.configs}
+    indexes = [e.Owners(graph) for e in ecos.values()]
+    roots = sorted((t for t in targets.values() if t.meta.get("root")), key=lambda t: t.id)
 
     seeds: dict[str, Reason] = {}
+    terminal: set[str] = set()
     files: list[FileOwnership] = []
     warnings: list[str] = list(changes.warnings)
     # deleted files of targets that no longer exist -> (former id, its former dependents);
@@ -138,14 +151,28 @@ def classify(
         if refs:
             gone = _deleted_targets(repo, graph, changes, refs, by_dir)
 
-    def seed(ids: list[str] | tuple[str, ...], kind: str, path: str) -> None:
+    def seed(
+        ids: list[str] | tuple[str, ...],
+        kind: str,
+        path: str,
+        *,
+        detail: str | None = None,
+        alone: bool = False,
+    ) -> None:
         for tid in ids:
-            if tid in targets and tid not in seeds:
-                seeds[tid] = Reason((tid,), kind, path)
+            if tid not in targets:
+                continue
+            if tid not in seeds:
+                seeds[tid] = Reason((tid,), kind, path, None, detail)
+                if alone:
+                    terminal.add(tid)
+            elif not alone:
+                terminal.discard(tid)  # a change that passes on wins over a test-only one
 
     if changes.everything:
         seed(sorted(targets), "everything", changes.everything_reason or "base unknown")
 
+    pending: list[tuple[str, ChangedFile]] = []  # config files and lockfiles, read in one go
     for cf in changes.files:
         path = cf.path
         if _matches(path, ign_exact, ign_globs):
@@ -167,38 +194,100 @@ def classify(
             seed(owners, "global", path)
             files.append(FileOwnership(path, cf.status, owners, "global"))
             continue
-        if path in graph.module_files:
-            owners = graph.module_files[path]
-            seed(owners, "module", path)
-            files.append(FileOwnership(path, cf.status, owners, "module"))
+        if path in configs or path in lockfiles:
+            pending.append((path, cf))
             continue
-        if path in lockfiles:
-            lock_owners, warn = _lockfile_owners(repo, graph, lockfiles[path], changes, cf)
-            if warn:
-                warnings.append(warn)
-            seed(lock_owners, "lockfile", path)
-            files.append(FileOwnership(path, cf.status, tuple(lock_owners), "lockfile"))
+        if path in graph.module_files:  # go.sum: checksums alone change no package
+            files.append(FileOwnership(path, cf.status, (), "module"))
             continue
-        owned = tuple(deepest_owner(path, by_dir))
-        seed(owned, "changed", path)
+        found: dict[str, bool] = {}
+        for index in indexes:
+            for tid, alone in index.owners(path):
+                found[tid] = found.get(tid, True) and alone
+        # a workspace root project holds what no other target holds, except a file another
+        # ecosystem claims although no target of its holds it (a deleted Go package's file)
+        if not found and not any(index.claims(path) for index in indexes):
+            found = {t.id: False for t in roots if within(path, t.path)}
+        for tid, alone in sorted(found.items()):
+            seed((tid,), "changed", path, alone=alone)
+        owned = tuple(sorted(found))
         former = gone.get(path)
         if former is not None:
             gone_id, dependents = former
             for tid in dependents:
                 if tid not in seeds:
                     seeds[tid] = Reason((tid,), "deleted", path, gone_id)
+                terminal.discard(tid)
             owners = tuple(sorted({*owned, *dependents}))
             files.append(FileOwnership(path, cf.status, owners, "deleted"))
             continue
         files.append(FileOwnership(path, cf.status, owned, "owned" if owned else "unowned"))
 
-    reasons = walk(targets, seeds)
+    if pending:
+        files += _rule_files(
+            repo, graph, changes, pending, configs, lockfiles, ecos, warnings, seed
+        )
+
+    reasons = walk(targets, seeds, terminal)
     result = tuple(
         AffectedTarget(targets[tid], tid in seeds, reasons[tid]) for tid in sorted(reasons)
     )
+    files.sort(key=lambda f: f.path)
     return AffectedReport(
         changes, tuple(files), result, len(targets), tuple(warnings) + graph.warnings
     )
+
+
+def _rule_files(
+    repo: vcs.Repo | None,
+    graph: Graph,
+    changes: ChangeSet,
+    pending: list[tuple[str, ChangedFile]],
+    configs: dict[str, ConfigRef],
+    lockfiles: dict[str, LockfileRef],
+    ecos: dict[str, Any],
+    warnings: list[str],
+    seed: Any,
+) -> list[FileOwnership]:
+    """Changed config files and lockfiles: both sides read (the base in one `git cat-file`),
+    then each ecosystem says what their changed keys / closures affect."""
+    base = changes.base.commit
+    before: dict[str, bytes | None] = {}
+    if repo is not None and base is not None:
+        before = vcs.show_files(repo, base, [p for p, _ in pending])
+    after: dict[str, bytes | None] = {}
+    for path, cf in pending:
+        after[path] = None
+        if cf.status != "deleted":
+            try:
+                with open(os.path.join(graph.root, path), "rb") as fh:
+                    after[path] = fh.read()
+            except OSError:
+                pass
+    out: list[FileOwnership] = []
+    by_eco: dict[str, list[tuple[ConfigRef, bytes | None, bytes | None]]] = {}
+    for path, _ in pending:
+        if path in configs:
+            ref = configs[path]
+            by_eco.setdefault(ref.kind, []).append((ref, before.get(path), after[path]))
+    owners: dict[str, set[str]] = {}
+    for kind, batch in sorted(by_eco.items()):
+        for imp in ecos[kind].impact(graph, batch):
+            seed((imp.target,), "config", imp.file, detail=imp.detail, alone=imp.terminal)
+            owners.setdefault(imp.file, set()).add(imp.target)
+    for path, _ in pending:
+        if path in lockfiles:
+            lf = lockfiles[path]
+            found, warn = ecos[lf.kind].lock_impact(graph, lf, before.get(path), after[path])
+            if warn:
+                warnings.append(warn)
+            for imp in found:
+                seed((imp.target,), "lockfile", imp.file, detail=imp.detail)
+                owners.setdefault(imp.file, set()).add(imp.target)
+    for path, cf in pending:
+        kind = "config" if path in configs else "lockfile"
+        out.append(FileOwnership(path, cf.status, tuple(sorted(owners.get(path, ()))), kind))
+    return out
 
 
 def _unresolved_refs(targets: Mapping[str, Target]) -> dict[str, list[str]]:
@@ -318,39 +407,3 @@ class _GoModules:
                     return None
                 return "go:" + module + ("/" + rel if rel else "")
         return None
-
-
-def _lockfile_owners(
-    repo: vcs.Repo | None, graph: Graph, lf: LockfileRef, changes: ChangeSet, cf: ChangedFile
-) -> tuple[list[str], str | None]:
-    """Targets whose resolved closure differs between the base and the work tree."""
-    members = [
-        t for t in graph.targets.values() if t.ecosystem == lf.kind and t.group == lf.workspace
-    ]
-    everyone = sorted(t.id for t in members)
-    base_data = None
-    if repo is not None and changes.base.commit is not None:
-        base_data = vcs.show_file(repo, changes.base.commit, lf.path)
-    if base_data is None or cf.status == "deleted":
-        return everyone, None
-    try:
-        with open(os.path.join(graph.root, lf.path), "rb") as fh:
-            now_data = fh.read()
-    except OSError:
-        return everyone, None
-    try:
-        if lf.kind == "pnpm":
-            from ameide.ecosystems.pnpm import lock_closures
-        else:
-            from ameide.ecosystems.uv import lock_closures
-        before, after = lock_closures(base_data), lock_closures(now_data)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return everyone, f"{lf.path}: cannot read the lockfile ({exc}); all its members affected"
-    changed_keys = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    if lf.kind == "pnpm":
-        if "." in changed_keys:
-            return everyone, None
-        return sorted(t.id for t in members if t.meta.get("importer") in changed_keys), None
-    if "<header>" in changed_keys:
-        return everyone, None
-    return sorted(t.id for t in members if t.name in changed_keys), None

@@ -19,12 +19,13 @@ from ameide.config import Config
 from ameide.ecosystems import Context, load_all
 from ameide.errors import ConfigError
 from ameide.fsutil import atomic_write_bytes
-from ameide.model import GlobalRule, Graph, LockfileRef, Target
+from ameide.model import ConfigRef, GlobalRule, Graph, LockfileRef, Target
+from ameide.records import replace
 
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_VERSION = "graph-v3"
+CACHE_VERSION = "graph-v4"
 PRESENCE = ("uv.lock", "pnpm-lock.yaml", "go.work.sum")
 
 
@@ -147,6 +148,8 @@ def build_graph(
     globals_: list[GlobalRule] = []
     lockfiles: list[LockfileRef] = []
     module_files: dict[str, tuple[str, ...]] = {}
+    configs: list[ConfigRef] = []
+    data: dict[str, Any] = {}
     extra: dict[str, set[str]] = {}
     warnings: list[str] = []
     errors: list[tuple[str, str, str]] = []
@@ -165,6 +168,9 @@ def build_graph(
         globals_ += part.globals
         lockfiles += part.lockfiles
         module_files.update(part.module_files)
+        configs += part.configs
+        if part.data:
+            data[eco.NAME] = part.data
         for k, v in part.extra_deps.items():
             extra.setdefault(k, set()).update(v)
         warnings += part.warnings
@@ -179,16 +185,7 @@ def build_graph(
     for tid, deps in extra.items():
         t = targets.get(tid)
         if t is not None:
-            targets[tid] = Target(
-                t.id,
-                t.ecosystem,
-                t.name,
-                t.path,
-                tuple(sorted(set(t.deps) | deps - {tid})),
-                t.manifest,
-                t.group,
-                t.meta,
-            )
+            targets[tid] = replace(t, deps=tuple(sorted(set(t.deps) | deps - {tid})))
     globals_.append(GlobalRule("ameide.toml", "*", why="ameide configuration"))
     for g in config.affected_global:
         globals_.append(GlobalRule(g, "*", why="[affected] global in ameide.toml"))
@@ -205,24 +202,28 @@ def build_graph(
         tuple(lockfiles),
         module_files,
         tuple(warnings),
+        tuple(configs),
+        data,
     )
 
 
 def _graph_to_rows(g: Graph) -> tuple[Any, ...]:
     return (
         tuple(
-            (t.id, t.ecosystem, t.name, t.path, t.deps, t.manifest, t.group, t.meta)
+            (t.id, t.ecosystem, t.name, t.path, t.deps, t.manifest, t.group, t.meta, t.test_deps)
             for t in g.targets.values()
         ),
         tuple((r.path, r.scope, r.targets, r.why) for r in g.globals),
         tuple((lf.path, lf.kind, lf.workspace) for lf in g.lockfiles),
         g.module_files,
         g.warnings,
+        tuple((c.path, c.kind, c.workspace) for c in g.configs),
+        g.data,
     )
 
 
 def _graph_from_rows(root: str, rows: tuple[Any, ...]) -> Graph:
-    targets, globs, lockfiles, module_files, warnings = rows
+    targets, globs, lockfiles, module_files, warnings, configs, data = rows
     return Graph(
         root,
         {row[0]: Target(*row) for row in targets},
@@ -230,4 +231,6 @@ def _graph_from_rows(root: str, rows: tuple[Any, ...]) -> Graph:
         tuple(LockfileRef(*r) for r in lockfiles),
         module_files,
         warnings,
+        tuple(ConfigRef(*r) for r in configs),
+        data,
     )

@@ -191,7 +191,10 @@ def test_targets_json_lists_targets_with_dependents(run_cli: RunCli, example_rep
     assert list(by_id) == sorted(by_id)
     assert by_id["pnpm:@example/ui"]["deps"] == ["pnpm:@example/core"]
     assert by_id["pnpm:@example/ui"]["dependents"] == ["pnpm:@example/web"]
-    assert by_id["buf:proto"]["dependents"] == ["pnpm:@example/api", "uv:acme-apimodels"]
+    # the example commits its generated code: no edge from the protos to its consumers
+    assert by_id["buf:proto"]["dependents"] == []
+    assert by_id["buf:proto"]["meta"]["generates"][0]["committed"] is True
+    assert by_id["pnpm:monorepo"]["meta"]["root"] is True
 
 
 def test_affected_human_output(run_cli: RunCli, make_repo: MakeRepo) -> None:

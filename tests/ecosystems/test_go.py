@@ -6,7 +6,7 @@ import pytest
 
 from ameide.ecosystems import go
 from ameide.errors import ConfigError
-from ameide.model import GlobalRule
+from ameide.model import ConfigRef
 from tests.ecosystems.helpers import deps_of, graph_of, text
 
 
@@ -51,6 +51,7 @@ def test_single_import_exact_facts() -> None:
         "imports": ["fmt"],
         "test": False,
         "tags": "",
+        "build": True,
         "integration": False,
     }
 
@@ -61,6 +62,7 @@ def test_no_imports() -> None:
         "imports": [],
         "test": False,
         "tags": "",
+        "build": True,
         "integration": False,
     }
 
@@ -220,6 +222,7 @@ def test_external_test_package_name() -> None:
         "imports": ["example.com/lib", "testing"],
         "test": True,
         "tags": "",
+        "build": True,
         "integration": False,
     }
 
@@ -301,7 +304,18 @@ def test_crlf_line_endings() -> None:
 
 # --- go.mod / go.work -------------------------------------------------------------------------
 
-EMPTY_MOD = {"module": None, "go": None, "toolchain": None, "use": [], "replace": {}}
+EMPTY_MOD = {
+    "module": None,
+    "go": None,
+    "toolchain": None,
+    "godebug": [],
+    "use": [],
+    "require": {},
+    "replace": {},
+    "replaces": [],
+    "exclude": [],
+    "ignore": [],
+}
 
 
 def mod(content: str, name: str = "go.mod") -> dict[str, object]:
@@ -344,16 +358,30 @@ def test_go_mod_full() -> None:
         tool golang.org/x/tools/cmd/stringer
         """
     assert mod(content) == {
+        **EMPTY_MOD,
         "module": "example.com/mono/svc",
         "go": "1.22.3",
         "toolchain": "go1.22.5",
-        "use": [],
+        "godebug": ["default=go1.21", "panicnil=1"],
+        "require": {
+            "example.com/mono/lib": "v0.0.0-00010101000000-000000000000",
+            "github.com/google/uuid": "v1.6.0",
+            "golang.org/x/text": "v0.14.0",
+        },
         "replace": {
             "example.com/mono/lib": "../lib",
             "example.com/mono/proto": "../gen/go",
             "github.com/abs/dep": "/opt/src/dep",
             "github.com/here/dep": "./third_party/dep",
         },
+        "replaces": [
+            ["example.com/mono/lib", "", "../lib", ""],
+            ["example.com/mono/proto", "v1.2.3", "../gen/go", ""],
+            ["github.com/old/dep", "", "github.com/new/dep", "v1.0.0"],
+            ["github.com/abs/dep", "", "/opt/src/dep", ""],
+            ["github.com/here/dep", "", "./third_party/dep", ""],
+        ],
+        "exclude": ["github.com/bad/dep v1.0.0"],
     }
 
 
@@ -383,7 +411,9 @@ def test_go_mod_block_without_space_before_paren() -> None:
     assert mod(content) == {
         **EMPTY_MOD,
         "module": "example.com/m",
+        "require": {"example.com/b": "v1.0.0"},
         "replace": {"example.com/a": "./a"},
+        "replaces": [["example.com/a", "", "./a", ""]],
     }
 
 
@@ -436,11 +466,12 @@ def test_go_work_use_single_and_block() -> None:
         replace example.com/x => ./x
         """
     assert mod(content, "go.work") == {
-        "module": None,
+        **EMPTY_MOD,
         "go": "1.22",
         "toolchain": "go1.22.1",
         "use": ["./svc", "./lib", "./quoted dir", "."],
         "replace": {"example.com/x": "./x"},
+        "replaces": [["example.com/x", "", "./x", ""]],
     }
 
 
@@ -530,7 +561,9 @@ def test_target_fields_and_meta() -> None:
         "go_files": 1,
         "test_files": 1,
         "integration_files": 1,
+        "ext": ["github.com/go-chi/chi/v5"],  # an external import, by module (impact())
     }
+    assert h.test_deps == ()  # its tests import only the package itself
     core = g.targets["go:example.com/core"]
     assert core.meta == {
         "module": "example.com/core",
@@ -543,12 +576,15 @@ def test_target_fields_and_meta() -> None:
     assert g.targets["go:example.com/core/store"].meta["test_files"] == 0
 
 
-def test_go_work_globals_and_module_files() -> None:
+def test_go_work_and_go_mod_are_structured_config() -> None:
     g = graph_of(WORK)
-    assert [r for r in g.globals if r.scope == "go"] == [
-        GlobalRule("go.work", "go", why="go.work selects the modules"),
-        GlobalRule("go.work.sum", "go", why="go.work.sum pins checksums"),
-    ]
+    assert [r for r in g.globals if r.scope == "go"] == []  # no global Go file
+    assert g.configs == (
+        ConfigRef("go.work", "go", "."),
+        ConfigRef("libs/core/go.mod", "go", "libs/core"),
+        ConfigRef("libs/util/go.mod", "go", "libs/util"),
+        ConfigRef("services/api/go.mod", "go", "services/api"),
+    )
     assert g.module_files == {
         "libs/core/go.mod": (
             "go:example.com/core",
@@ -647,16 +683,16 @@ def test_nested_module_owns_its_files() -> None:
             "tools/go.mod": "module example.com/mono/tools\n",
             "tools/lint/lint.go": 'package lint\n\nimport "example.com/mono/pkg/a"\n',
             "tools/tools.go": "//go:build tools\n\npackage tools\n",
+            "tools/doc.go": "package tools\n",
         }
     )
+    # neither module requires the other: the go command cannot resolve these imports, so
+    # they are no edges (a require with a local replace, or a go.work, makes them edges)
     assert deps_of(g) == {
-        "go:example.com/mono/cmd/app": (
-            "go:example.com/mono/pkg/a",
-            "go:example.com/mono/tools/lint",
-        ),
+        "go:example.com/mono/cmd/app": ("go:example.com/mono/pkg/a",),
         "go:example.com/mono/pkg/a": (),
         "go:example.com/mono/tools": (),
-        "go:example.com/mono/tools/lint": ("go:example.com/mono/pkg/a",),
+        "go:example.com/mono/tools/lint": (),
     }
     lint = g.targets["go:example.com/mono/tools/lint"]
     assert (lint.group, lint.manifest, lint.meta["module"]) == (
@@ -669,6 +705,35 @@ def test_nested_module_owns_its_files() -> None:
     assert g.module_files["tools/go.mod"] == (
         "go:example.com/mono/tools",
         "go:example.com/mono/tools/lint",
+    )
+
+
+def test_a_published_version_of_an_in_repo_module_is_no_edge() -> None:
+    files = {
+        "go.mod": "module example.com/mono\n",
+        "lib/lib.go": "package lib\n",
+        # requires the published module, as connect-go's examples do: the build downloads it
+        "examples/go.mod": "module example.com/mono/examples\nrequire example.com/mono v1.4.0\n",
+        "examples/demo/main.go": 'package main\n\nimport "example.com/mono/lib"\n',
+    }
+    g = graph_of(files)
+    assert deps_of(g)["go:example.com/mono/examples/demo"] == ()
+    assert g.targets["go:example.com/mono/examples/demo"].meta["ext"] == ["example.com/mono"]
+    # with a local replace, the build uses the repository's own code
+    replaced = {
+        **files,
+        "examples/go.mod": (
+            "module example.com/mono/examples\nrequire example.com/mono v1.4.0\n"
+            "replace example.com/mono => ../\n"
+        ),
+    }
+    assert deps_of(graph_of(replaced))["go:example.com/mono/examples/demo"] == (
+        "go:example.com/mono/lib",
+    )
+    # a go.work `use`ing both makes them one build
+    work = {**files, "go.work": "go 1.22\nuse (\n\t.\n\t./examples\n)\n"}
+    assert deps_of(graph_of(work))["go:example.com/mono/examples/demo"] == (
+        "go:example.com/mono/lib",
     )
 
 
@@ -843,10 +908,8 @@ def test_package_with_only_test_files() -> None:
             ),
         }
     )
-    assert deps_of(g) == {
-        "go:example.com/m/e2e": ("go:example.com/m/lib",),
-        "go:example.com/m/lib": (),
-    }
+    assert deps_of(g) == {"go:example.com/m/e2e": (), "go:example.com/m/lib": ()}
+    assert g.targets["go:example.com/m/e2e"].test_deps == ("go:example.com/m/lib",)
     assert g.targets["go:example.com/m/e2e"].meta == {
         "module": "example.com/m",
         "module_dir": ".",
@@ -917,19 +980,26 @@ def test_integration_files_counted_in_meta() -> None:
     }
 
 
-def test_test_only_imports_still_make_edges() -> None:
+def test_test_only_imports_are_test_deps_and_make_no_cycle() -> None:
     g = graph_of(
         {
             "go.mod": "module example.com/m\n",
             "a/a.go": "package a\n",
             "a/a_test.go": 'package a\n\nimport "example.com/m/testutil"\n',
-            "testutil/t.go": "package testutil\n",
+            # testutil imports a; a's tests import testutil: no cycle, as for `go list`
+            "testutil/t.go": 'package testutil\n\nimport "example.com/m/a"\n',
+            "testutil/t_test.go": 'package testutil_test\n\nimport "example.com/m/testutil"\n',
         }
     )
     assert deps_of(g) == {
-        "go:example.com/m/a": ("go:example.com/m/testutil",),
-        "go:example.com/m/testutil": (),
+        "go:example.com/m/a": (),
+        "go:example.com/m/testutil": ("go:example.com/m/a",),
     }
+    assert {t: x.test_deps for t, x in g.targets.items()} == {
+        "go:example.com/m/a": ("go:example.com/m/testutil",),
+        "go:example.com/m/testutil": (),  # the package itself is no test dependency
+    }
+    assert g.warnings == ()
 
 
 def test_import_cycle_is_reported() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ameide.model import GlobalRule, LockfileRef, Target
+from ameide.model import ConfigRef, GlobalRule, LockfileRef, Target
 
 if TYPE_CHECKING:
     from typing import Any
@@ -32,6 +32,8 @@ class Part:
         self.globals: list[GlobalRule] = []
         self.lockfiles: list[LockfileRef] = []
         self.module_files: dict[str, tuple[str, ...]] = {}
+        self.configs: list[ConfigRef] = []
+        self.data: dict[str, Any] = {}  # ecosystem-private facts for impact() (JSON-able)
         self.extra_deps: dict[str, set[str]] = {}  # consumer id -> buf module ids
         self.warnings: list[str] = []
         self.errors: list[tuple[str, str, str]] = []  # (file, message, hint)

@@ -42,6 +42,8 @@ def affected_doc(report: AffectedReport) -> dict[str, Any]:
                     "file": a.reason.file,
                     "chain": list(a.reason.chain),
                     "deleted": a.reason.deleted,  # the gone target's id, for kind "deleted"
+                    "detail": a.reason.detail,  # kinds "config" and "lockfile": what changed
+                    "test": a.reason.test,  # reached through a test-only import
                 },
                 "explain": a.reason.explain(),
             }
@@ -72,6 +74,9 @@ def targets_doc(graph: Graph, commands: Mapping[str, TargetCommands]) -> dict[st
         ],
         "lockfiles": [
             {"path": lf.path, "kind": lf.kind, "workspace": lf.workspace} for lf in graph.lockfiles
+        ],
+        "configs": [
+            {"path": c.path, "kind": c.kind, "workspace": c.workspace} for c in graph.configs
         ],
         "warnings": list(graph.warnings),
     }

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ameide.ecosystems import Context, Part, in_skipped_dir, join, match_globs, parent
-from ameide.model import GlobalRule, LockfileRef, Target
+from ameide.ecosystems import Context, Part, in_skipped_dir, join, match_globs, parent, within
+from ameide.model import ConfigRef, Impact, LockfileRef, Target
 
 if TYPE_CHECKING:
     from typing import Any
+
+    from ameide.model import Graph
 
 NAME = "uv"
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -69,6 +71,14 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
         deps += _req_names(project.get("dependencies"))
         for extra in _table(project.get("optional-dependencies")).values():
             deps += _req_names(extra)
+        dynamic = project.get("dynamic")
+        if isinstance(dynamic, list):
+            wanted = [k for k in ("dependencies", "optional-dependencies") if k in dynamic]
+            if wanted:
+                found, unread = _dynamic_deps(doc, wanted)
+                deps += found
+                if unread:
+                    facts["dynamic_unread"] = unread
     for group in _table(doc.get("dependency-groups")).values():
         deps += _req_names(group)
     if isinstance(tool_uv, dict):
@@ -98,11 +108,45 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
     return facts
 
 
+# build-backend metadata hooks that write `dependencies` / `optional-dependencies` into the
+# pyproject.toml itself (templated, e.g. "pkg-slim[extra]=={{ version }}"): readable here
+_HOOK_TABLES = (
+    ("hatch", "metadata", "hooks", "uv-dynamic-versioning"),
+    ("hatch", "metadata", "hooks", "custom"),
+    ("pdm", "build", "hooks"),
+)
+
+
+def _dynamic_deps(doc: dict[str, Any], wanted: list[str]) -> tuple[list[str], list[str]]:
+    """(requirement names, the fields no known hook declares readably) for `dynamic` fields."""
+    tool = _table(doc.get("tool"))
+    names: list[str] = []
+    unread: list[str] = []
+    for fld in wanted:
+        found = False
+        for path in _HOOK_TABLES:
+            table: Any = tool
+            for key in path:
+                table = _table(table).get(key)
+            value = _table(table).get(fld)
+            if fld == "dependencies" and isinstance(value, list):
+                names += _req_names(value)
+                found = True
+            elif fld == "optional-dependencies" and isinstance(value, dict):
+                for reqs in value.values():
+                    names += _req_names(reqs)
+                found = True
+        if not found:
+            unread.append(fld)
+    return names, unread
+
+
 def build(ctx: Context) -> Part:
     part = Part()
     projects = {parent(p): f for p, f in ctx.facts_named("pyproject.toml") if not in_skipped_dir(p)}
     member_of: dict[str, str] = {}  # member dir -> workspace root dir
     roots = sorted(d for d, f in projects.items() if f.get("workspace"))
+    ws_data: dict[str, Any] = {}
     for root in roots:
         f = projects[root]
         if f.get("error"):
@@ -116,23 +160,8 @@ def build(ctx: Context) -> Part:
             members.append(root)
         for m in members:
             member_of.setdefault(m, root)
-        # recorded with member dirs; turned into ids below once the names are known
-        part.globals.append(
-            GlobalRule(
-                join(root, "pyproject.toml"),
-                "targets",
-                targets=tuple(members),
-                why="uv workspace root",
-            )
-        )
-        part.globals.append(
-            GlobalRule(
-                join(root, ".python-version"),
-                "targets",
-                targets=tuple(members),
-                why="workspace Python pin",
-            )
-        )
+        part.configs.append(ConfigRef(join(root, "pyproject.toml"), NAME, root))
+        ws_data[root] = {"candidates": sorted(d for d in projects if within(d, root) and d != root)}
         lock = join(root, "uv.lock")
         if lock in ctx.paths:
             part.lockfiles.append(LockfileRef(lock, "uv", root))
@@ -157,8 +186,7 @@ def build(ctx: Context) -> Part:
                 )
             )
 
-    names: dict[str, str] = {}
-    dir_id: dict[str, str] = {}
+    named: dict[str, list[str]] = {}  # name -> member dirs (several workspaces may share one)
     for d in sorted(member_of):
         f = projects[d]
         path = join(d, "pyproject.toml")
@@ -170,24 +198,31 @@ def build(ctx: Context) -> Part:
                 (path, "[project] has no 'name'", 'add name = "..." under [project]')
             )
             continue
-        if f["name"] in names:
+        same_ws = [o for o in named.get(f["name"], []) if member_of[o] == member_of[d]]
+        if same_ws:
             part.errors.append(
                 (
                     path,
-                    f"project name '{f['name']}' is also used by {names[f['name']]}/pyproject.toml",
-                    "give every uv project a unique name",
+                    f"project name '{f['name']}' is also used by {same_ws[0]}/pyproject.toml "
+                    "in the same workspace",
+                    "give every member of a uv workspace a unique name",
                 )
             )
             continue
-        names[f["name"]] = d
-        dir_id[d] = f"uv:{f['name']}"
+        named.setdefault(f["name"], []).append(d)
+        if f.get("dynamic_unread"):
+            fields = " and ".join(f["dynamic_unread"])
+            part.warnings.append(
+                f"{path}: [project] {fields} are dynamic and no known build hook declares them "
+                "in this file; ameide sees no dependencies there"
+            )
+    dir_id: dict[str, str] = {}
+    for name, dirs in named.items():
+        for d in dirs:
+            dir_id[d] = f"uv:{name}" if len(dirs) == 1 else f"uv:{name}@{d}"
+    # name -> member dir, per workspace root
+    in_ws: dict[tuple[str, str], str] = {(member_of[d], projects[d]["name"]): d for d in dir_id}
 
-    part.globals = [
-        GlobalRule(
-            g.path, g.scope, tuple(sorted(dir_id[m] for m in g.targets if m in dir_id)), g.why
-        )
-        for g in part.globals
-    ]
     for d, tid in sorted(dir_id.items()):
         f = projects[d]
         root = member_of[d]
@@ -202,9 +237,9 @@ def build(ctx: Context) -> Part:
             if not src:
                 continue
             if src.get("workspace"):
-                dd = names.get(dep)
-                if dd is not None and member_of.get(dd) == root:
-                    deps.add(f"uv:{dep}")
+                dd = in_ws.get((root, dep))
+                if dd is not None:
+                    deps.add(dir_id[dd])
                 else:
                     missing.add(f"uv:{dep}")
                     part.warnings.append(
@@ -224,6 +259,10 @@ def build(ctx: Context) -> Part:
             "workspace": root,
             "virtual_root": not projects[root]["has_project"],
         }
+        if d == root and root in ws_data:
+            meta["root"] = True  # a workspace's root project holds what no other target holds
+        if len(named[f["name"]]) > 1:
+            meta["duplicate_name"] = f["name"]
         if missing:
             meta["unresolved"] = sorted(missing)
         part.targets.append(
@@ -238,54 +277,112 @@ def build(ctx: Context) -> Part:
                 meta=meta,
             )
         )
+    for root, entry in ws_data.items():
+        entry["members"] = {d: dir_id[d] for d in dir_id if member_of[d] == root}
+        entry["root"] = dir_id.get(root)
+    if ws_data:
+        part.data = {"workspaces": ws_data}
     return part
 
 
+class Owners:
+    """The deepest uv project whose directory holds a changed file (a workspace's root
+    project is the fallback for files no target of any ecosystem owns)."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.by_dir: dict[str, list[str]] = {}
+        for t in graph.targets.values():
+            if t.ecosystem == NAME and not t.meta.get("root"):
+                self.by_dir.setdefault(t.path, []).append(t.id)
+
+    def claims(self, path: str) -> bool:
+        return False
+
+    def owners(self, path: str) -> list[tuple[str, bool]]:
+        if not self.by_dir:
+            return []
+        d = parent(path)
+        while True:
+            ids = self.by_dir.get(d)
+            if ids:
+                return [(tid, False) for tid in sorted(ids)]
+            if d == ".":
+                return []
+            d = parent(d)
+
+
+def impact(
+    graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
+) -> list[Impact]:
+    """A workspace root pyproject.toml: its ordinary owner (the root project, unless the root
+    is virtual) plus what its changed keys affect: `members`/`exclude` -> the projects that
+    joined; `[tool.uv.sources]` -> the members whose requirements use a changed source.
+    Requirement changes of the root's own reach others through uv.lock."""
+    out: list[Impact] = []
+    data = (graph.data.get(NAME) or {}).get("workspaces", {})
+    for ref, before, after in changed:
+        ws = data.get(ref.workspace) or {}
+        root = ws.get("root")
+        if root:
+            out.append(Impact(root, ref.path, "the workspace root project's own file"))
+        b = parse(ref.path, before) if before is not None else {}
+        a = parse(ref.path, after) if after is not None else {}
+        if a.get("error") or b.get("error"):
+            continue
+        wb = b.get("workspace") or {"members": [], "exclude": []}
+        wa = a.get("workspace") or {"members": [], "exclude": []}
+        if wb != wa:
+            cands = ws.get("candidates", [])
+            was = set(match_globs(cands, wb["members"], wb["exclude"], ref.workspace))
+            now = set(match_globs(cands, wa["members"], wa["exclude"], ref.workspace))
+            for d in sorted(now - was):
+                tid = ws.get("members", {}).get(d)
+                if tid:
+                    out.append(Impact(tid, ref.path, f"members: {d} joined the workspace"))
+        sb, sa = b.get("sources", {}), a.get("sources", {})
+        moved = sorted(k for k in set(sb) | set(sa) if sb.get(k) != sa.get(k))
+        if moved:
+            by_id = graph.targets
+            for tid in sorted(ws.get("members", {}).values()):
+                t = by_id.get(tid)
+                if t is None:
+                    continue
+                for name in moved:
+                    if name == t.name or any(d.split("@")[0] == f"uv:{name}" for d in t.deps):
+                        out.append(Impact(tid, ref.path, f"[tool.uv.sources] {name} changed"))
+                        break
+    return out
+
+
+def lock_impact(
+    graph: Graph, lf: LockfileRef, before: bytes | None, after: bytes | None
+) -> tuple[list[Impact], str | None]:
+    """The members whose locked closure changed (the closure rule), with what changed."""
+    members = sorted(
+        (t for t in graph.targets.values() if t.ecosystem == NAME and t.group == lf.workspace),
+        key=lambda t: t.id,
+    )
+    if before is None or after is None:
+        what = "lockfile added" if before is None else "lockfile deleted"
+        return [Impact(t.id, lf.path, what) for t in members], None
+    from ameide.ecosystems.uv import lock
+
+    b, a = lock.parse(before), lock.parse(after)
+    diff = lock.changes(b, a, [t.name for t in members])
+    return [Impact(t.id, lf.path, diff[t.name]) for t in members if t.name in diff], None
+
+
 def lock_closures(data: bytes) -> dict[str, str]:
-    """package name -> digest of its locked dependency closure in a uv.lock."""
+    """package name -> digest of its locked dependency closure in a uv.lock (cache keys)."""
     import hashlib
-    import json
-    import tomllib
 
-    doc = tomllib.loads(data.decode("utf-8"))
-    by_name: dict[str, list[dict[str, Any]]] = {}
-    for pkg in doc.get("package", []):
-        by_name.setdefault(normalize(str(pkg.get("name", ""))), []).append(pkg)
+    from ameide.ecosystems.uv import lock
 
-    def edges(pkg: dict[str, Any]) -> list[tuple[str, str | None]]:
-        out = []
-        lists = [pkg.get("dependencies") or []]
-        lists += list((pkg.get("optional-dependencies") or {}).values())
-        lists += list((pkg.get("dev-dependencies") or {}).values())
-        for lst in lists:
-            for dep in lst:
-                if isinstance(dep, dict) and dep.get("name"):
-                    out.append((normalize(dep["name"]), dep.get("version")))
-        return out
-
-    result: dict[str, str] = {}
-    for name, pkgs in by_name.items():
-        seen: set[tuple[str, str]] = set()
-        stack = [(name, p.get("version")) for p in pkgs]
-        closure: list[dict[str, Any]] = []
-        while stack:
-            n, ver = stack.pop()
-            for p in by_name.get(n, []):
-                if ver is not None and p.get("version") not in (ver, None):
-                    continue
-                key = (n, str(p.get("version")))
-                if key in seen:
-                    continue
-                seen.add(key)
-                closure.append(p)
-                stack.extend(edges(p))
+    parsed = lock.parse(data)
+    out: dict[str, str] = {}
+    for name in parsed["versions"]:
         h = hashlib.sha256()
-        for p in sorted(closure, key=lambda p: (str(p.get("name")), str(p.get("version")))):
-            h.update(json.dumps(p, sort_keys=True, default=str).encode())
-        result[name] = h.hexdigest()
-    # the lock's own header (requires-python, resolution markers) concerns every member
-    header = {k: v for k, v in doc.items() if k != "package"}
-    result["<header>"] = hashlib.sha256(
-        json.dumps(header, sort_keys=True, default=str).encode()
-    ).hexdigest()
-    return result
+        for key, digest in sorted(lock.closure(parsed, name).items()):
+            h.update(f"{key}\0{digest}\0".encode())
+        out[name] = h.hexdigest()
+    return out

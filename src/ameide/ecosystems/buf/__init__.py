@@ -1,5 +1,14 @@
-"""buf: modules from buf.yaml (v2 `modules`, v1) and buf.work.yaml, edges from .proto imports,
-and cross-language edges from buf.gen*.yaml plugin `out` dirs and `go_package` options."""
+"""buf: modules from buf.yaml (v2 `modules`, v1) and buf.work.yaml, edges from .proto imports
+within one workspace, and generated code from buf.gen*.yaml templates.
+
+A module owns its `.proto` files (what `buf ls-files` lists). Imports resolve inside the
+module's workspace only: a standalone module's BSR dependencies are remote, even when a
+local module has the same name. Generated code that is committed is ordinary source of the
+target it sits in (phase 0's freshness gate keeps it equal to its protos), so a proto change
+reaches no consumer through it. Generated code made at build time (its output is not in the
+index: ignored by git) is reached through the template: a changed proto affects the
+target(s) its output lands in (gen.py) and their dependents.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +16,18 @@ import re
 from typing import TYPE_CHECKING
 
 from ameide.ecosystems import Context, Part, in_skipped_dir, join, parent, within
-from ameide.model import GlobalRule, Target
+from ameide.model import ConfigRef, GlobalRule, Impact, Target
 
 if TYPE_CHECKING:
     from typing import Any
+
+    from ameide.model import Graph
 
 NAME = "buf"
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _IMPORT = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.M)
 _GO_PACKAGE = re.compile(r'^\s*option\s+go_package\s*=\s*"([^"]+)"\s*;', re.M)
+_PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)\s*;", re.M)
 _GEN = re.compile(r"buf\.gen(?:\.[^/]+)?\.ya?ml\Z")
 
 
@@ -33,10 +45,16 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
     if name.endswith(".proto"):
         text = _COMMENTS.sub("", data.decode("utf-8", "replace"))
         gp = _GO_PACKAGE.search(text)
-        return {
+        pkg = _PACKAGE.search(text)
+        facts: dict[str, Any] = {
             "imports": sorted(set(_IMPORT.findall(text))),
             "go_package": gp.group(1).split(";")[0] if gp else None,
         }
+        if gp and ";" in gp.group(1):
+            facts["go_name"] = gp.group(1).split(";", 1)[1]
+        if pkg:
+            facts["package"] = pkg.group(1)
+        return facts
     from ameide.yamlio import load_yaml
 
     try:
@@ -61,21 +79,9 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
         if not isinstance(dirs, list) or not all(isinstance(d, str) for d in dirs):
             return {"error": "'directories' must be a list of paths"}
         return {"kind": "work", "version": version, "directories": dirs}
-    # buf.gen*.yaml
-    inputs = None
-    if isinstance(doc.get("inputs"), list):
-        inputs = [
-            i["directory"]
-            for i in doc["inputs"]
-            if isinstance(i, dict) and isinstance(i.get("directory"), str)
-        ]
-    plugins = doc.get("plugins") or []
-    if not isinstance(plugins, list):
-        return {"error": "'plugins' must be a list"}
-    outs = sorted(
-        {p["out"] for p in plugins if isinstance(p, dict) and isinstance(p.get("out"), str)}
-    )
-    return {"kind": "gen", "version": version, "inputs": inputs, "outs": outs}
+    from ameide.ecosystems.buf.gen import parse_template
+
+    return parse_template(doc, version)
 
 
 def build(ctx: Context) -> Part:
@@ -112,30 +118,36 @@ def build(ctx: Context) -> Part:
     if not modules:
         return part
 
-    # each .proto belongs to the deepest module containing it
+    # each .proto belongs to the deepest module containing it; imports resolve in its workspace
     mod_dirs = sorted(modules, key=lambda m: (-m.count("/"), m))
     protos: dict[str, list[tuple[str, dict[str, Any]]]] = {m: [] for m in modules}
-    rel_index: dict[str, str] = {}
+    module_of: dict[str, str] = {}  # proto path -> module dir
+    scope = {m: workspace_of.get(m, m) for m in modules}  # imports resolve within one scope
+    rel_index: dict[str, dict[str, str]] = {}  # scope -> module-relative proto path -> module
     for path, f in sorted(ctx.facts.items()):  # sorted: the first of equal paths wins
         if not path.endswith(".proto"):
             continue
         for m in mod_dirs:
             if within(path, m):
                 protos[m].append((path, f))
-                rel_index.setdefault(path if m == "." else path[len(m) + 1 :], m)
+                module_of[path] = m
+                rel = path if m == "." else path[len(m) + 1 :]
+                rel_index.setdefault(scope[m], {}).setdefault(rel, m)
                 break
 
     ids = {m: f"buf:{m}" for m in modules}
+    imported_by: dict[str, set[str]] = {}  # proto path -> proto paths importing it
     for m in sorted(modules):
         deps: set[str] = set()
-        for _, f in protos[m]:
+        index = rel_index.get(scope[m], {})
+        for path, f in protos[m]:
             for imp in f["imports"]:
-                other = rel_index.get(imp)
-                if other is not None and other != m:
+                other = index.get(imp)
+                if other is None:
+                    continue
+                imported_by.setdefault(join(other, imp), set()).add(path)
+                if other != m:
                     deps.add(ids[other])
-            gp = f.get("go_package")
-            if gp and f"go:{gp}" in ctx.targets:
-                part.extra_deps.setdefault(f"go:{gp}", set()).add(ids[m])
         part.targets.append(
             Target(
                 id=ids[m],
@@ -154,57 +166,88 @@ def build(ctx: Context) -> Part:
             )
         )
 
-    # workspace configs concern every module they list
+    # workspace configs concern every module they list; a standalone module's own config and
+    # lock concern that module
     by_ws: dict[str, list[str]] = {}
     for m, ws in workspace_of.items():
-        if parent(ws) != m:
-            by_ws.setdefault(ws, []).append(ids[m])
+        by_ws.setdefault(ws, []).append(ids[m])
     for ws, members in sorted(by_ws.items()):
         t = tuple(sorted(members))
         part.globals.append(GlobalRule(ws, "targets", t, why="buf workspace configuration"))
         part.globals.append(
             GlobalRule(join(parent(ws), "buf.lock"), "targets", t, why="buf dependency lock")
         )
+    for m, cfg in sorted(modules.items()):
+        if m not in workspace_of:
+            part.globals.append(GlobalRule(cfg, "targets", (ids[m],), why="buf module config"))
+            part.globals.append(
+                GlobalRule(join(m, "buf.lock"), "targets", (ids[m],), why="buf dependency lock")
+            )
 
-    # generated code: owners of every plugin `out` depend on the template's input modules
-    others = [t for t in ctx.targets.values() if t.ecosystem != NAME]
+    from ameide.ecosystems.buf.gen import Templates
+
+    gen = Templates(ctx, modules, workspace_of, protos, module_of, imported_by, part)
     by_target = {t.id: t for t in part.targets}
-    for path, f in sorted(ctx.facts.items()):
-        if not _GEN.match(path.rsplit("/", 1)[-1]):
-            continue
-        if f.get("error"):
-            part.errors.append((path, f["error"], "see the buf.gen.yaml reference"))
-            continue
-        g = parent(path)
-        roots = [join(g, i) for i in f["inputs"]] if f["inputs"] is not None else [g]
-        inputs = sorted({m for m in modules for r in roots if within(m, r) or within(r, m)})
-        if not inputs:
-            part.warnings.append(f"{path}: its inputs name no buf module")
-            continue
-        in_ids = tuple(ids[m] for m in inputs)
-        part.globals.append(GlobalRule(path, "targets", in_ids, why="code generation template"))
-        for out in f["outs"]:
-            od = join(g, out)
-            consumers = {t.id for t in others if within(t.path, od)}
-            best = _deepest_containing(od, others)
-            consumers.update(best)
-            for c in sorted(consumers):
-                part.extra_deps.setdefault(c, set()).update(in_ids)
-            for m in inputs:
+    for tpl in gen.templates:
+        part.configs.append(ConfigRef(tpl.path, NAME, parent(tpl.path)))
+        for out in tpl.outs:
+            for m in tpl.inputs:
                 by_target[ids[m]].meta["generates"].append(
-                    {"template": path, "out": od, "consumers": sorted(consumers)}
+                    {
+                        "template": tpl.path,
+                        "out": out.dir,
+                        "committed": out.committed,
+                        "consumers": sorted(out.consumers),
+                    }
                 )
+    routes = gen.routes()
+    part.data = {
+        "routes": routes,
+        "templates": {t.path: {o.key: sorted(o.consumers) for o in t.outs} for t in gen.templates},
+    }
     return part
 
 
-def _deepest_containing(d: str, targets: list[Target]) -> list[str]:
-    best: list[str] = []
-    depth = -1
-    for t in targets:
-        if within(d, t.path):
-            n = 0 if t.path == "." else t.path.count("/") + 1
-            if n > depth:
-                best, depth = [t.id], n
-            elif n == depth:
-                best.append(t.id)
-    return best
+class Owners:
+    """A `.proto` file belongs to the deepest module containing it, and, through templates
+    whose output is made at build time, to the targets that output lands in."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.by_dir = {t.path: t.id for t in graph.targets.values() if t.ecosystem == NAME}
+        self.routes: dict[str, list[str]] = (graph.data.get(NAME) or {}).get("routes", {})
+
+    def claims(self, path: str) -> bool:
+        """A `.proto` file inside a module is buf's (no workspace root project takes it)."""
+        return path.endswith(".proto") and any(within(path, m) for m in self.by_dir)
+
+    def owners(self, path: str) -> list[tuple[str, bool]]:
+        if not path.endswith(".proto") or not self.by_dir:
+            return []
+        found: list[tuple[str, bool]] = []
+        d = parent(path)
+        while True:
+            tid = self.by_dir.get(d)
+            if tid is not None:
+                found.append((tid, False))
+                break
+            if d == ".":
+                break
+            d = parent(d)
+        found += [(c, False) for c in self.routes.get(path, ())]
+        return sorted(set(found))
+
+
+def impact(
+    graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
+) -> list[Impact]:
+    """A buf.gen*.yaml: what its changed entries generate into at build time (committed
+    outputs are held fresh by phase 0's gate, which a template change always triggers)."""
+    from ameide.ecosystems.buf.gen import changed_outs
+
+    data = (graph.data.get(NAME) or {}).get("templates", {})
+    out: list[Impact] = []
+    for ref, before, after in changed:
+        outs = data.get(ref.path, {})
+        for key, why in changed_outs(before, after, list(outs)):
+            out.extend(Impact(c, ref.path, why) for c in outs.get(key, ()))
+    return out
