@@ -73,6 +73,10 @@ def git(repo: Path | str, *args: str, check: bool = True) -> str:
 
 
 def mirror_dir(github: str) -> Path:
+    """The local git dir of a case's repository: a fetched mirror for `owner/name`, or the
+    repository itself for an absolute path (the fixture repositories of tests/conformance)."""
+    if github.startswith("/"):
+        return Path(github)
     return MIRRORS / github.replace("/", "+") / "repo"
 
 

@@ -11,7 +11,7 @@ from ameide import vcs
 from ameide.config import Config
 from ameide.config import load as load_config
 from ameide.discovery import cache_dir_for, discover
-from ameide.ecosystems import glob_regex, join, owner_dirs, parent, within
+from ameide.ecosystems import ParseCache, glob_regex, join, owner_dirs, parent, within
 from ameide.graph import affected as walk
 from ameide.model import (
     AffectedReport,
@@ -91,7 +91,7 @@ def plan_context(
         everything_reason=res.everything_reason,
         warnings=res.warnings,
     )
-    report = classify(repo, graph, config, changes)
+    report = classify(repo, graph, config, changes, cache)
     if config.targets:
         from ameide.config import unknown_targets
         from ameide.records import replace
@@ -117,7 +117,11 @@ def _matches(path: str, exact: set[str], globs: list[re.Pattern[str]]) -> bool:
 
 
 def classify(
-    repo: vcs.Repo | None, graph: Graph, config: Config, changes: ChangeSet
+    repo: vcs.Repo | None,
+    graph: Graph,
+    config: Config,
+    changes: ChangeSet,
+    cache_dir: str | None = None,
 ) -> AffectedReport:
     """Map changed files to seed targets (ownership, globals, config files, lockfiles) and walk
     dependents."""
@@ -225,7 +229,7 @@ def classify(
 
     if pending:
         files += _rule_files(
-            repo, graph, changes, pending, configs, lockfiles, ecos, warnings, seed
+            repo, graph, changes, pending, configs, lockfiles, ecos, warnings, seed, cache_dir
         )
 
     reasons = walk(targets, seeds, terminal)
@@ -248,6 +252,7 @@ def _rule_files(
     ecos: dict[str, Any],
     warnings: list[str],
     seed: Any,
+    cache_dir: str | None,
 ) -> list[FileOwnership]:
     """Changed config files and lockfiles: both sides read (the base in one `git cat-file`),
     then each ecosystem says what their changed keys / closures affect."""
@@ -278,7 +283,9 @@ def _rule_files(
     for path, _ in pending:
         if path in lockfiles:
             lf = lockfiles[path]
-            found, warn = ecos[lf.kind].lock_impact(graph, lf, before.get(path), after[path])
+            found, warn = ecos[lf.kind].lock_impact(
+                graph, lf, before.get(path), after[path], ParseCache(cache_dir)
+            )
             if warn:
                 warnings.append(warn)
             for imp in found:

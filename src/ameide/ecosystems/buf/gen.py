@@ -427,8 +427,8 @@ def changed_outs(
     before: bytes | None, after: bytes | None, keys: list[str]
 ) -> list[tuple[str, str]]:
     """(out key, why) for the plugin entries whose generation changed between two versions of
-    a template: a plugin added, removed or changed; every entry when the inputs or managed
-    mode changed."""
+    a template: a plugin added, removed or changed in any of its settings (`opt`,
+    `strategy`, `include_imports`, ...); every entry when the inputs or managed mode changed."""
     from ameide.yamlio import load_yaml
 
     def load(data: bytes | None) -> dict[str, Any]:
@@ -438,15 +438,20 @@ def changed_outs(
             doc = load_yaml(data) or {}
         except ValueError:
             return {}
-        if not isinstance(doc, dict):
-            return {}
-        return parse_template(doc, str(doc.get("version", "v1")))
+        return doc if isinstance(doc, dict) else {}
+
+    def plugins(doc: dict[str, Any]) -> dict[str, Any]:
+        parsed = parse_template(doc, str(doc.get("version", "v1"))) if doc else {}
+        raw = [p for p in doc.get("plugins") or [] if isinstance(p, dict) and "out" in p]
+        return {
+            f"{p['out']}|{p['name']}": r
+            for p, r in zip(parsed.get("plugins", []), raw, strict=False)
+        }
 
     b, a = load(before), load(after)
     if b.get("inputs") != a.get("inputs") or b.get("managed") != a.get("managed"):
         return [(k, "inputs or managed mode changed") for k in keys]
-    pb = {f"{p['out']}|{p['name']}": p for p in b.get("plugins", [])}
-    pa = {f"{p['out']}|{p['name']}": p for p in a.get("plugins", [])}
+    pb, pa = plugins(b), plugins(a)
     return [
         (k, f"plugin {k.split('|', 1)[1] or k} changed") for k in keys if pb.get(k) != pa.get(k)
     ]

@@ -137,6 +137,11 @@ def max_version(versions: list[str]) -> str | None:
 # --- selection ---------------------------------------------------------------------------------
 
 
+# (module path -> local module dir, module path -> replacements [old version, new, new
+# version], module path -> the versions the reached go.mod files require)
+_Context = tuple[dict[str, str], dict[str, list[list[str]]], dict[str, list[str]]]
+
+
 class Modules:
     """The repository's Go modules on one side of a change: module dir -> go.mod facts, the
     go.work facts, and what each main module selects."""
@@ -147,6 +152,7 @@ class Modules:
         self.by_path = {f["module"]: d for d, f in mods.items() if f.get("module")}
         uses = work.get("use", []) if work else []
         self.uses = {_norm(u) for u in uses}
+        self._ctx: dict[tuple[str, ...], _Context] = {}
 
     def required(self) -> set[str]:
         """Every module path some go.mod of the repository requires."""
@@ -161,52 +167,56 @@ class Modules:
     def workspace_mode(self, mains: list[str]) -> bool:
         return self.work is not None and mains[0] in self.uses
 
-    def _replacements(self, mains: list[str]) -> list[tuple[str, list[str]]]:
-        """(declaring dir, [old, old version, new, new version]) in force for these mains:
-        go.work's first, then the main modules' own (only a main module's replaces apply)."""
+    def _context(self, d: str) -> _Context:
+        """For module `d`'s build: (module path -> local module dir, module path -> the
+        replacements in force [old version, new, new version], module path -> the versions
+        the reached go.mod files require). Memoised per set of main modules."""
+        mains = self.mains(d)
+        key = tuple(mains)
+        got = self._ctx.get(key)
+        if got is not None:
+            return got
+        # go.work's replaces first, then the main modules' own (a dependency's do not apply)
         reps: list[tuple[str, list[str]]] = []
         if self.workspace_mode(mains) and self.work is not None:
             reps += [(".", r) for r in self.work.get("replaces", [])]
         for m in mains:
             reps += [(m, r) for r in (self.mods.get(m) or {}).get("replaces", [])]
-        return reps
-
-    def _local(self, mains: list[str], path: str) -> str | None:
-        """The in-repo module dir a module path resolves to for these mains, if any."""
-        for where, (old, _, new, _) in self._replacements(mains):
-            if old == path and new.startswith((".", "/")):
-                return _norm_join(where, new)
+        local: dict[str, str] = {}
+        replaced: dict[str, list[list[str]]] = {}
+        for where, (old, over, new, nver) in reps:
+            if new.startswith((".", "/")):
+                local.setdefault(old, _norm_join(where, new))
+            replaced.setdefault(old, []).append([over, new, nver])
         if self.workspace_mode(mains):
-            d = self.by_path.get(path)
-            if d in self.uses:
-                return d
-        return None
-
-    def effective(self, d: str, module: str) -> str | None:
-        """What module `d`'s build uses for `module`: `dir:<d>` (in repo), `=><target>`
-        (replaced), a version, or None (not required)."""
-        mains = self.mains(d)
-        local = self._local(mains, module)
-        if local is not None:
-            return f"dir:{local}"
+            for path, md in self.by_path.items():
+                if md in self.uses:
+                    local.setdefault(path, md)
         reached = list(mains)
         seen = set(reached)
-        versions: list[str] = []
+        versions: dict[str, list[str]] = {}
         i = 0
         while i < len(reached):
             f = self.mods.get(reached[i]) or {}
             i += 1
             for path, ver in f.get("require", {}).items():
-                if path == module:
-                    versions.append(ver)
-                    continue
-                nxt = self._local(mains, path)
+                versions.setdefault(path, []).append(ver)
+                nxt = local.get(path)
                 if nxt is not None and nxt in self.mods and nxt not in seen:
                     seen.add(nxt)
                     reached.append(nxt)
-        chosen = max_version(versions)
-        for _, (old, over, new, nver) in self._replacements(mains):
-            if old == module and (not over or over == chosen):
+        got = self._ctx[key] = (local, replaced, versions)
+        return got
+
+    def effective(self, d: str, module: str) -> str | None:
+        """What module `d`'s build uses for `module`: `dir:<d>` (in repo), `=><target>`
+        (replaced), a version, or None (not required)."""
+        local, replaced, versions = self._context(d)
+        if module in local:
+            return f"dir:{local[module]}"
+        chosen = max_version(versions.get(module, []))
+        for over, new, nver in replaced.get(module, ()):
+            if not over or over == chosen:
                 return f"=>{new}@{nver}" if nver else f"=>{new}"
         return chosen
 

@@ -15,7 +15,16 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from ameide.ecosystems import Context, Part, in_skipped_dir, join, match_globs, parent, within
+from ameide.ecosystems import (
+    Context,
+    ParseCache,
+    Part,
+    in_skipped_dir,
+    join,
+    match_globs,
+    parent,
+    within,
+)
 from ameide.model import ConfigRef, Impact, LockfileRef, Target
 
 if TYPE_CHECKING:
@@ -472,7 +481,11 @@ def _catalog_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str,
 
 
 def lock_impact(
-    graph: Graph, lf: LockfileRef, before: bytes | None, after: bytes | None
+    graph: Graph,
+    lf: LockfileRef,
+    before: bytes | None,
+    after: bytes | None,
+    cache: ParseCache | None = None,
 ) -> tuple[list[Impact], str | None]:
     """The importers whose resolved closure changed (the closure rule), with what changed."""
     members = [t for t in graph.targets.values() if t.ecosystem == NAME and t.group == lf.workspace]
@@ -481,7 +494,8 @@ def lock_impact(
         return [Impact(t.id, lf.path, what) for t in sorted(members, key=lambda t: t.id)], None
     from ameide.ecosystems.pnpm import lock
 
-    b, a = lock.parse(before), lock.parse(after)
+    cache = cache or ParseCache(None)
+    b, a = cache.get("pnpm", before, lock.parse), cache.get("pnpm", after, lock.parse)
     if b is None or a is None:
         try:
             diff = _yaml_changes(before, after)

@@ -59,8 +59,9 @@ def dep_key(name: str, version: str) -> str | None:
 
 
 def parse(data: bytes) -> dict[str, Any] | None:
-    """{"importers": {path: [digest, [(name, version)...]]}, "snapshots": {key: [digest,
-    [(name, version)...]]}} or None when the layout is not the one pnpm writes."""
+    """{"importers": {path: [digest, [snapshot key, ...]]}, "snapshots": {key: [digest,
+    [snapshot key, ...]]}} (workspace links left out) or None when the layout is not the one
+    pnpm writes."""
     text = data.decode("utf-8", "replace")
     importers: dict[str, list[Any]] = {}
     snapshots: dict[str, list[Any]] = {}
@@ -76,20 +77,21 @@ def parse(data: bytes) -> dict[str, Any] | None:
     def close() -> None:
         if entry is None:
             return
+        keys = sorted({k for n, v in deps if (k := dep_key(n, v)) is not None})
         digest = hashlib.sha1("\n".join(lines).encode(), usedforsecurity=False).hexdigest()[:16]
         if section == "importers":
             prev = importers.get(entry)
             if prev is not None:  # an importer in several documents (pnpm's own env doc)
                 mixed = (prev[0] + digest).encode()
                 digest = hashlib.sha1(mixed, usedforsecurity=False).hexdigest()[:16]
-                deps[:0] = prev[1]
-            importers[entry] = [digest, list(deps)]
+                keys = sorted(set(keys) | set(prev[1]))
+            importers[entry] = [digest, keys]
         elif section == "snapshots":
-            snapshots[entry] = [digest, list(deps)]
+            snapshots[entry] = [digest, keys]
         elif section == "packages":
             packages[entry] = digest
             if version.startswith("6"):  # v6: the graph lives in `packages`
-                snapshots[entry] = [digest, list(deps)]
+                snapshots[entry] = [digest, keys]
 
     for raw in text.splitlines():
         if not raw.strip() or raw.lstrip().startswith("#"):
@@ -161,7 +163,7 @@ def closure(lock: dict[str, Any], importer: str) -> dict[str, str]:
     entry = lock["importers"].get(importer)
     if entry is None:
         return seen
-    stack = [k for n, v in entry[1] if (k := dep_key(n, v)) is not None]
+    stack = list(entry[1])
     while stack:
         key = stack.pop()
         if key in seen:
@@ -169,9 +171,7 @@ def closure(lock: dict[str, Any], importer: str) -> dict[str, str]:
         snap = snaps.get(key)
         seen[key] = snap[0] if snap is not None else "<missing>"
         if snap is not None:
-            stack.extend(
-                k for n, v in snap[1] if (k := dep_key(n, v)) is not None and k not in seen
-            )
+            stack.extend(k for k in snap[1] if k not in seen)
     return seen
 
 
@@ -183,55 +183,98 @@ def _name_version(key: str) -> tuple[str, str]:
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, str]:
     """importer -> what changed in its closure, in words, for every importer whose closure
-    (or own entry) differs; importers new to the lockfile count as changed."""
+    (or own entry) differs; importers new to the lockfile count as changed.
+
+    One pass, not a closure per importer: the snapshot entries that differ between the two
+    lockfiles, then everything that reaches one of them over the new lockfile's edges."""
+    sb, sa = before["snapshots"], after["snapshots"]
+    diff = {
+        k for k in sb.keys() | sa.keys() if (sb.get(k) or [None])[0] != (sa.get(k) or [None])[0]
+    }
+    rev: dict[str, list[str]] = {}
+    for key, (_, deps) in sa.items():
+        for d in deps:
+            rev.setdefault(d, []).append(key)
+    reaching = set(diff)
+    stack = list(diff)
+    while stack:
+        for up in rev.get(stack.pop(), ()):
+            if up not in reaching:
+                reaching.add(up)
+                stack.append(up)
     out: dict[str, str] = {}
-    for imp in sorted(set(before["importers"]) | set(after["importers"])):
+    for imp in sorted(after["importers"]):
+        a_entry = after["importers"][imp]
         b_entry = before["importers"].get(imp)
-        a_entry = after["importers"].get(imp)
-        if a_entry is None:
-            continue  # gone from the lockfile: the project is gone too
-        cb, ca = closure(before, imp), closure(after, imp)
-        if cb == ca and b_entry is not None and b_entry[0] == a_entry[0]:
-            continue
-        out[imp] = _describe(after, imp, cb, ca, b_entry is None)
+        if b_entry is None:
+            out[imp] = "new importer"
+        elif b_entry[0] != a_entry[0] or any(k in reaching for k in a_entry[1]):
+            out[imp] = _describe(before, after, imp, diff)
     return out
 
 
-def _describe(
-    after: dict[str, Any], imp: str, cb: dict[str, str], ca: dict[str, str], new: bool
-) -> str:
-    if new:
-        return "new importer"
-    old: dict[str, set[str]] = {}
-    now: dict[str, set[str]] = {}
-    for key in cb:
-        n, v = _name_version(key)
-        old.setdefault(n, set()).add(v)
-    for key in ca:
-        n, v = _name_version(key)
-        now.setdefault(n, set()).add(v)
-    changed = sorted(n for n in set(old) | set(now) if old.get(n) != now.get(n))
-    if not changed:
-        same = sorted(k for k in ca if cb.get(k) != ca[k])
-        if same:
-            n, v = _name_version(same[0])
-            more = f" (and {len(same) - 1} more)" if len(same) > 1 else ""
-            return f"{n} {v} entry changed{more}"
+def _describe(before: dict[str, Any], after: dict[str, Any], imp: str, diff: set[str]) -> str:
+    """The first changed package (breadth-first from the importer, in key order) with its old
+    and new versions and the package it sits under."""
+    sa = after["snapshots"]
+    start = sorted(after["importers"][imp][1])
+    parent: dict[str, str | None] = {k: None for k in start}
+    queue = list(start)
+    hits: list[str] = []
+    i = 0
+    while i < len(queue):
+        key = queue[i]
+        i += 1
+        if key in diff:
+            hits.append(key)
+            continue
+        for nxt in sorted((sa.get(key) or [None, ()])[1]):
+            if nxt not in parent:
+                parent[nxt] = key
+                queue.append(nxt)
+    b_names = {_name_version(k)[0] for k in before["importers"].get(imp, [None, ()])[1]}
+    a_names = {_name_version(k)[0] for k in start}
+    if not hits:
+        gone = sorted(b_names - a_names)
+        if gone:
+            return f"{gone[0]} removed"
         return "importer entry changed (specifiers)"
-    name = changed[0]
-    was = ", ".join(sorted(old.get(name, ()))) or "(none)"
-    is_ = ", ".join(sorted(now.get(name, ()))) or "(none)"
-    where = _parent_of(after, imp, name, ca)
-    more = f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""
-    return f"{name} {was} -> {is_}{where}{more}"
+    key = hits[0]
+    name, version = _name_version(key)
+    old = sorted(
+        _name_version(k)[1]
+        for k in before["snapshots"]
+        if k in diff and _name_version(k)[0] == name
+    )
+    new = sorted(
+        _name_version(k)[1] for k in after["snapshots"] if k in diff and _name_version(k)[0] == name
+    )
+    more = len({_name_version(k)[0] for k in hits}) - 1
+    tail = f" (and {more} more)" if more > 0 else ""
+    up = parent.get(key)
+    where = f" under {_name_version(up)[0]}" if up is not None else ""
+    if old == new:
+        moved = _dep_changes(before["snapshots"].get(key), sa.get(key))
+        if moved:
+            return f"{moved} under {name}{tail}"
+        return f"{name} {version} entry changed{where}{tail}"
+    return f"{name} {', '.join(old) or '(none)'} -> {', '.join(new) or '(none)'}{where}{tail}"
 
 
-def _parent_of(lock: dict[str, Any], imp: str, name: str, ca: dict[str, str]) -> str:
-    entry = lock["importers"].get(imp)
-    if entry is not None and any(n == name for n, _ in entry[1]):
-        return ""
-    for key in sorted(ca):
-        snap = lock["snapshots"].get(key)
-        if snap is not None and any(n == name for n, _ in snap[1]):
-            return f" under {_name_version(key)[0]}"
-    return ""
+def _dep_changes(b: list[Any] | None, a: list[Any] | None) -> str | None:
+    """`dep old -> new` for the first dependency of one entry that changed between versions."""
+    if b is None or a is None:
+        return None
+    old: dict[str, list[str]] = {}
+    new: dict[str, list[str]] = {}
+    for k in b[1]:
+        n, v = _name_version(k)
+        old.setdefault(n, []).append(v)
+    for k in a[1]:
+        n, v = _name_version(k)
+        new.setdefault(n, []).append(v)
+    names = sorted(n for n in old.keys() | new.keys() if old.get(n) != new.get(n))
+    if not names:
+        return None
+    n = names[0]
+    return f"{n} {', '.join(old.get(n, [])) or '(none)'} -> {', '.join(new.get(n, [])) or '(none)'}"

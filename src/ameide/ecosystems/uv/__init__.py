@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ameide.ecosystems import Context, Part, in_skipped_dir, join, match_globs, parent, within
+from ameide.ecosystems import (
+    Context,
+    ParseCache,
+    Part,
+    in_skipped_dir,
+    join,
+    match_globs,
+    parent,
+    within,
+)
 from ameide.model import ConfigRef, Impact, LockfileRef, Target
 
 if TYPE_CHECKING:
@@ -355,7 +364,11 @@ def impact(
 
 
 def lock_impact(
-    graph: Graph, lf: LockfileRef, before: bytes | None, after: bytes | None
+    graph: Graph,
+    lf: LockfileRef,
+    before: bytes | None,
+    after: bytes | None,
+    cache: ParseCache | None = None,
 ) -> tuple[list[Impact], str | None]:
     """The members whose locked closure changed (the closure rule), with what changed."""
     members = sorted(
@@ -367,7 +380,8 @@ def lock_impact(
         return [Impact(t.id, lf.path, what) for t in members], None
     from ameide.ecosystems.uv import lock
 
-    b, a = lock.parse(before), lock.parse(after)
+    cache = cache or ParseCache(None)
+    b, a = cache.get("uv", before, lock.parse), cache.get("uv", after, lock.parse)
     diff = lock.changes(b, a, [t.name for t in members])
     return [Impact(t.id, lf.path, diff[t.name]) for t in members if t.name in diff], None
 
