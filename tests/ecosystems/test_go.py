@@ -1110,3 +1110,117 @@ def test_two_modules_with_one_path_define_a_target_twice() -> None:
     assert err.value.message == (
         "malformed manifest: b/go.mod: target id go:example.com/same is defined twice"
     )
+
+
+# --- build constraints, as go/build evaluates them for linux/amd64 ---------------------------
+
+from ameide.ecosystems.go import constraints  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("x.go", True),
+        ("linux.go", True),  # a name that is only a GOOS is no constraint (Go 1.4+)
+        ("x_linux.go", True),
+        ("x_windows.go", False),
+        ("x_amd64.go", True),
+        ("x_arm64.go", False),
+        ("x_linux_amd64.go", True),
+        ("x_linux_arm64.go", False),
+        ("x_darwin_amd64.go", False),
+        ("x_windows_test.go", False),
+        ("x_linux_test.go", True),
+        ("x_foo_test.go", True),
+        ("x_amd64.s", True),
+        ("x_386.s", False),
+        ("x_android.go", False),  # android implies linux, not the other way round
+    ],
+)
+def test_file_name_constraints(name: str, expected: bool) -> None:
+    assert constraints.file_name_ok(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("linux", True),
+        ("!linux", False),
+        ("linux && amd64", True),
+        ("linux && !cgo", False),
+        ("windows || (linux && !arm64)", True),
+        ("unix", True),
+        ("gc", True),
+        ("go1.21", True),
+        ("!go1.18", False),
+        ("ignore", False),
+        ("tools", False),
+        ("integration", False),
+        ("linux &&", False),  # invalid: the file is left out, as go/build reports it
+        ("(linux", False),
+    ],
+)
+def test_go_build_expressions(expr: str, expected: bool) -> None:
+    assert constraints.go_build_ok(expr) is expected
+
+
+def test_plus_build_lines_and_the_integration_view() -> None:
+    assert constraints.plus_build_ok(["linux,amd64 windows"]) is True
+    assert constraints.plus_build_ok(["linux", "!amd64"]) is False
+    assert constraints.plus_build_ok(["integration"]) is False
+    assert constraints.plus_build_ok(["integration"], constraints.INTEGRATION) is True
+    assert constraints.go_build_ok("integration && linux", constraints.INTEGRATION) is True
+
+
+@pytest.mark.parametrize(
+    ("content", "build"),
+    [
+        ("// +build ignore\npackage a\n", True),  # no blank line: part of the doc comment
+        ("// +build ignore\n\npackage a\n", False),
+        ("// Copyright\n\n// +build windows\n\n// Package a.\npackage a\n", False),
+        ("//go:build windows\npackage a\n", False),  # //go:build needs no blank line
+        ("/* a */\n//go:build windows\n\npackage a\n", False),  # after a /* */ comment too
+    ],
+)
+def test_where_a_constraint_counts(content: str, build: bool) -> None:
+    assert go.parse("a/x.go", content.encode())["build"] is build
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rel", "expected"),
+    [
+        ("static", "static/a.txt", True),
+        ("static", "static/sub/b.txt", True),
+        ("static", "static/.hidden", False),
+        ("static", "static/_private/x", False),
+        ("all:static", "static/.hidden", True),
+        ("static/*.html", "static/index.html", True),
+        ("static/*.html", "static/sub/index.html", False),
+        ("*.txt", "notes.txt", True),
+        ("*.txt", "dir/notes.txt", False),
+        ("te?t.json", "test.json", True),
+        ("[ab].txt", "a.txt", True),
+        ("[^ab].txt", "a.txt", False),
+        ("missing", "other/x", False),
+    ],
+)
+def test_embed_patterns(pattern: str, rel: str, expected: bool) -> None:
+    assert go.embed_match(pattern, rel) is expected
+
+
+def test_embed_patterns_are_read_from_every_line() -> None:
+    facts = src(
+        """
+        package web
+
+        import "embed"
+
+        //go:embed static templates/*.tmpl
+        var files embed.FS
+
+        //go:embed "with space.txt" `raw.txt`
+        var more embed.FS
+        """,
+        "web/web.go",
+    )
+    assert facts["embed"] == ["raw.txt", "static", "templates/*.tmpl", "with space.txt"]

@@ -127,6 +127,8 @@ def _parse_source(name: str, text: str) -> dict[str, Any]:
     if pkg is None:
         return {"error": "no package clause"}
     tags = " && ".join(([go_build] if go_build is not None else []) + plus)
+    if go_build is None and plus:
+        plus = _plus_build_lines(text)  # only those go/build honours
     build = constraints.builds(name, go_build, plus)
     build_i = constraints.builds(name, go_build, plus, constraints.INTEGRATION)
     facts: dict[str, Any] = {
@@ -142,6 +144,27 @@ def _parse_source(name: str, text: str) -> dict[str, Any]:
     if embeds:
         facts["embed"] = embeds
     return facts
+
+
+def _plus_build_lines(text: str) -> list[str]:
+    """The `// +build` lines go/build honours: those of the leading run of `//` comments and
+    blank lines that a blank line separates from the first other line (a `// +build` right
+    above `package` is part of its doc comment, not a constraint)."""
+    end = 0
+    lines = text.splitlines()
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            end = i
+            continue
+        if not line.startswith("//"):
+            break
+    out = []
+    for raw in lines[:end]:
+        line = raw.strip()
+        if line.startswith("// +build"):
+            out.append(line[len("// +build") :].strip())
+    return out
 
 
 def _embed_patterns(text: str) -> list[str]:
