@@ -226,8 +226,11 @@ def native(ctx: CaseContext) -> dict[str, Any]:
     for path in ctx.changed_paths:
         if path in ctx.foreign_owned and deepest_dir(path, dirs) == ws_rel:
             ignore.append(path if ws_rel == "." else rel(ctx.head_dir / path, ws))
+    # the flag replaces the repository's own setting: pass that along too
+    ws_doc = _read_yaml(ws / "pnpm-workspace.yaml")
+    own = ws_doc.get("changedFilesIgnorePattern") or []
     extra: list[str] = []
-    for pat in ignore:
+    for pat in [*ignore, *([own] if isinstance(own, str) else own)]:
         extra.append(f"--changed-files-ignore-pattern={pat}")
     selected, s2 = _list(ws, f"...[{ctx.base}]", extra=tuple(extra))
     secs += s2

@@ -330,6 +330,32 @@ PNPM_FIXTURES = [
     ),
 ]
 
+PNPM_PATTERNS = {
+    **PNPM,
+    "pnpm-workspace.yaml": PNPM["pnpm-workspace.yaml"]
+    + "testPattern:\n  - '**/test/**'\nchangedFilesIgnorePattern:\n  - '**/*.md'\n",
+    "packages/a/README.md": "# a\n",
+    "packages/a/test/a.test.js": "1\n",
+}
+PNPM_FIXTURES += [
+    Fixture(
+        "pnpm-changed-files-ignore-pattern",
+        "pnpm: a file matching changedFilesIgnorePattern is no change (no project, no root)",
+        ("pnpm",),
+        PNPM_PATTERNS,
+        {"packages/a/README.md": "# a!\n", "docs/guide.md": "# guide!\n"},
+        frozenset(),
+    ),
+    Fixture(
+        "pnpm-test-pattern",
+        "pnpm: a file matching testPattern marks its project alone, not its dependents",
+        ("pnpm",),
+        PNPM_PATTERNS,
+        {"packages/a/test/a.test.js": "2\n"},
+        frozenset({"pnpm:a"}),
+    ),
+]
+
 LOCK = """\
 lockfileVersion: '9.0'
 

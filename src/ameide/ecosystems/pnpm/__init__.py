@@ -19,6 +19,7 @@ from ameide.ecosystems import (
     Context,
     ParseCache,
     Part,
+    glob_regex,
     in_skipped_dir,
     join,
     match_globs,
@@ -54,6 +55,12 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
         link = doc.get("linkWorkspacePackages")
         if link is not None:
             facts["link"] = link
+        for key, fact in _PATTERN_SETTINGS:
+            value = doc.get(key)
+            if isinstance(value, str):
+                value = [value]
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                facts[fact] = value
         return facts
     try:
         doc = json.loads(data)
@@ -101,14 +108,36 @@ def _workspace_doc(data: bytes | None) -> dict[str, Any]:
     return {**doc, "packages": pkgs}
 
 
+# pnpm settings that change what `--filter "[<base>]"` counts as a change (camelCase in
+# pnpm-workspace.yaml, kebab-case in .npmrc): files to leave out, and files whose change marks
+# their project alone (not its dependents)
+_PATTERN_SETTINGS = (
+    ("changedFilesIgnorePattern", "ignore_pattern"),
+    ("testPattern", "test_pattern"),
+)
+_NPMRC_KEYS = {
+    "link-workspace-packages": "link",
+    "changed-files-ignore-pattern": "ignore_pattern",
+    "test-pattern": "test_pattern",
+}
+
+
 def _parse_npmrc(data: bytes) -> dict[str, Any]:
-    """The one .npmrc setting that changes the graph: link-workspace-packages."""
+    """The .npmrc settings that change the graph or the change detection."""
+    facts: dict[str, Any] = {}
     for raw in data.decode("utf-8", "replace").splitlines():
         key, sep, value = raw.partition("=")
-        if sep and key.strip() == "link-workspace-packages":
-            v = value.strip().strip("\"'").lower()
-            return {"link": True if v == "true" else ("deep" if v == "deep" else False)}
-    return {}
+        key = key.strip().removesuffix("[]")
+        fact = _NPMRC_KEYS.get(key)
+        if not sep or fact is None:
+            continue
+        v = value.strip().strip("\"'")
+        if fact == "link":
+            low = v.lower()
+            facts["link"] = True if low == "true" else ("deep" if low == "deep" else False)
+        else:
+            facts.setdefault(fact, []).append(v)
+    return facts
 
 
 _JSON_TYPES = {
@@ -237,6 +266,11 @@ def build(ctx: Context) -> Part:
             projects.append((d, f))
         workspaces.append((ws_dir, ws_path, projects, bool(link)))
         ws_data[ws_dir] = {"candidates": sorted(c for c in candidates if c != ws_dir)}
+        npmrc = ctx.facts.get(f"{rootglob}.npmrc") or {}
+        for _, fact in _PATTERN_SETTINGS:
+            patterns = ws.get(fact) or npmrc.get(fact)
+            if patterns:
+                ws_data[ws_dir][fact] = list(patterns)
 
     # ids: `pnpm:<name>`, or `pnpm:<name>@<dir>` for every project of a name several share
     count: dict[str, int] = {}
@@ -378,25 +412,46 @@ def _by_version(
 
 class Owners:
     """The deepest workspace project whose directory holds a changed file (the root project
-    is the fallback for files no target of any ecosystem owns, decided by the caller)."""
+    is the fallback for files no target of any ecosystem owns, decided by the caller). A file
+    matching `changedFilesIgnorePattern` is no change at all for pnpm; one matching
+    `testPattern` marks its project alone, not its dependents — as `--filter "...[<base>]"`
+    counts them."""
 
     def __init__(self, graph: Graph) -> None:
         self.by_dir: dict[str, list[str]] = {}
         for t in graph.targets.values():
             if t.ecosystem == NAME and not t.meta.get("root"):
                 self.by_dir.setdefault(t.path, []).append(t.id)
+        self.patterns: list[tuple[str, list[Any], list[Any]]] = []
+        for ws_dir, ws in sorted(((graph.data.get(NAME) or {}).get("workspaces") or {}).items()):
+            ignore = [glob_regex(p) for p in ws.get("ignore_pattern", ())]
+            test = [glob_regex(p) for p in ws.get("test_pattern", ())]
+            if ignore or test:
+                self.patterns.append((ws_dir, ignore, test))
+
+    def _setting(self, path: str) -> str | None:
+        for ws_dir, ignore, test in self.patterns:
+            if within(path, ws_dir):
+                if any(rx.match(path) for rx in ignore):
+                    return "ignore"
+                if any(rx.match(path) for rx in test):
+                    return "test"
+        return None
 
     def claims(self, path: str) -> bool:
-        return False
+        return bool(self.patterns) and self._setting(path) == "ignore"
 
     def owners(self, path: str) -> list[tuple[str, bool]]:
         if not self.by_dir:
+            return []
+        setting = self._setting(path) if self.patterns else None
+        if setting == "ignore":
             return []
         d = parent(path)
         while True:
             ids = self.by_dir.get(d)
             if ids:
-                return [(tid, False) for tid in sorted(ids)]
+                return [(tid, setting == "test") for tid in sorted(ids)]
             if d == ".":
                 return []
             d = parent(d)
