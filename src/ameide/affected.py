@@ -11,7 +11,7 @@ from ameide import vcs
 from ameide.config import Config
 from ameide.config import load as load_config
 from ameide.discovery import cache_dir_for, discover
-from ameide.ecosystems import ParseCache, glob_regex, join, owner_dirs, parent, within
+from ameide.ecosystems import ParseCache, glob_regex, owner_dirs, parent, within
 from ameide.graph import affected as walk
 from ameide.model import (
     AffectedReport,
@@ -316,35 +316,23 @@ def _deleted_targets(
     """Deleted path -> (id of the target it belonged to, that target's former dependents), for
     targets that are gone but still named by others.
 
-    The id a deleted target had is worked out from what is left: a Go package's from its
-    directory and the module around it (the go.mod in the work tree, else at the base); a pnpm
-    package's or uv project's from its manifest at the base. A deleted file belongs to the
-    deleted target of the deepest directory containing it, unless a current target sits deeper.
+    Each ecosystem works out the id a deleted target had from what is left (`former_ids`: a Go
+    package from its directory and the module around it, a pnpm package or uv project from its
+    manifest at the base). A deleted file belongs to the deleted target of the deepest
+    directory containing it, unless a current target sits deeper.
     """
-    targets = graph.targets
-    ecos = {ref.split(":", 1)[0] for ref in refs}
-    base = changes.base.commit
+    from ameide.ecosystems import load_all
+
+    wanted = {ref.split(":", 1)[0] for ref in refs}
     deleted = [cf.path for cf in changes.files if cf.status == "deleted"]
-    manifests = {"package.json": "pnpm", "pyproject.toml": "uv"}
-    old: dict[str, bytes | None] = {}  # deleted manifests as they were at the base
-    if repo is not None and base is not None:
-        wanted = [p for p in deleted if manifests.get(p.rpartition("/")[2]) in ecos]
-        old = vcs.show_files(repo, base, wanted) if wanted else {}
+    reader = BaseReader(repo, graph.root, changes.base.commit)
     former: dict[str, str] = {}  # dir -> the id of the deleted target it held
-    tried: set[str] = set()  # Go dirs asked already
-    go_mods: _GoModules | None = None
-    for path in deleted:
-        d, _, name = path.rpartition("/")
-        d = d or "."
-        tid: str | None = None
-        if name.endswith(".go") and "go" in ecos and d not in tried:
-            tried.add(d)
-            go_mods = go_mods or _GoModules(repo, graph, base)
-            tid = go_mods.package_id(d)
-        elif old.get(path) is not None:
-            tid = _former_id(manifests[name], path, old[path] or b"")
-        if tid is not None and tid not in targets and tid in refs:
-            former.setdefault(d, tid)
+    for eco in load_all():
+        if eco.NAME not in wanted:
+            continue
+        for d, tid in eco.former_ids(graph, deleted, reader).items():
+            if tid not in graph.targets and tid in refs:
+                former.setdefault(d, tid)
     if not former:
         return {}
     out: dict[str, tuple[str, list[str]]] = {}
@@ -357,60 +345,28 @@ def _deleted_targets(
     return out
 
 
-def _former_id(eco: str, path: str, data: bytes) -> str | None:
-    """`pnpm:<name>` / `uv:<name>` of the manifest `path` with the content `data`."""
-    if eco == "pnpm":
-        from ameide.ecosystems import pnpm
+class BaseReader:
+    """Files as they are in the work tree or were at the base commit, for the ecosystems'
+    `former_ids` (one git call per batch)."""
 
-        name = pnpm.parse(path, data).get("name") or parent(path)  # as pnpm.build names it
-    else:
-        from ameide.ecosystems import uv
-
-        name = uv.parse(path, data).get("name")
-    return f"{eco}:{name}" if isinstance(name, str) and name else None
-
-
-class _GoModules:
-    """The module around a directory: a current module, else the go.mod in the work tree, else
-    the one at the base (a whole deleted module). Asked only about deleted Go files."""
-
-    def __init__(self, repo: vcs.Repo | None, graph: Graph, base: str | None) -> None:
+    def __init__(self, repo: vcs.Repo | None, root: str, base: str | None) -> None:
         self.repo = repo
-        self.root = graph.root
+        self.root = root
         self.base = base
-        self.known: dict[str, str | None] = {
-            t.meta["module_dir"]: t.meta["module"]
-            for t in graph.targets.values()
-            if t.ecosystem == "go"
-        }
 
-    def package_id(self, d: str) -> str | None:
-        from ameide.ecosystems import go
+    def at_base(self, paths: list[str]) -> dict[str, bytes | None]:
+        if self.repo is None or self.base is None or not paths:
+            return {}
+        return vcs.show_files(self.repo, self.base, paths)
 
-        dirs = [d]
-        while dirs[-1] != ".":
-            dirs.append(parent(dirs[-1]))
-        at_base: set[str] | None = None
-        for m in dirs:
-            if m not in self.known:
-                gomod = join(m, "go.mod")
-                data: bytes | None = None
-                try:
-                    with open(os.path.join(self.root, gomod), "rb") as fh:
-                        data = fh.read()
-                except OSError:
-                    if self.repo is not None and self.base is not None:
-                        if at_base is None:  # one git call for every level
-                            wanted = [join(x, "go.mod") for x in dirs if x not in self.known]
-                            at_base = vcs.paths_in_commit(self.repo, self.base, wanted)
-                        if gomod in at_base:
-                            data = vcs.show_file(self.repo, self.base, gomod)
-                module = go.parse(gomod, data).get("module") if data is not None else None
-                self.known[m] = module if isinstance(module, str) and module else None
-            module = self.known[m]
-            if module is not None:
-                rel = "" if d == m else (d if m == "." else d[len(m) + 1 :])
-                if rel and go.skipped(rel):
-                    return None
-                return "go:" + module + ("/" + rel if rel else "")
-        return None
+    def exist_at_base(self, paths: list[str]) -> set[str]:
+        if self.repo is None or self.base is None or not paths:
+            return set()
+        return vcs.paths_in_commit(self.repo, self.base, paths)
+
+    def now(self, path: str) -> bytes | None:
+        try:
+            with open(os.path.join(self.root, path), "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None

@@ -251,3 +251,8 @@ def impact(
         for key, why in changed_outs(before, after, list(outs)):
             out.extend(Impact(c, ref.path, why) for c in outs.get(key, ()))
     return out
+
+
+def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
+    """A deleted module is covered by its workspace config (dropping it is a config change)."""
+    return {}

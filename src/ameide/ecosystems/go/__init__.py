@@ -701,3 +701,54 @@ def _imports(entries: Iterable[str], mpath: str, known: set[str]) -> bool:
     name a package of module `mpath`? `example.com/m/v2` is another module than
     `example.com/m`, not a package of it."""
     return any(e == mpath or (e.startswith(mpath + "/") and e not in known) for e in entries)
+
+
+# --- deleted packages ---------------------------------------------------------------------------
+
+
+def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
+    """dir -> `go:<import path>` of the package a deleted `.go` file's directory held: the
+    module around it is a current one, else the go.mod in the work tree, else the one at the
+    base (a whole deleted module)."""
+    known: dict[str, str | None] = {
+        t.meta["module_dir"]: t.meta["module"]
+        for t in graph.targets.values()
+        if t.ecosystem == NAME
+    }
+    out: dict[str, str] = {}
+    for path in deleted:
+        d, _, name = path.rpartition("/")
+        d = d or "."
+        if not name.endswith(".go") or d in out:
+            continue
+        tid = _package_id(d, known, reader)
+        if tid is not None:
+            out[d] = tid
+    return out
+
+
+def _package_id(d: str, known: dict[str, str | None], reader: Any) -> str | None:
+    dirs = [d]
+    while dirs[-1] != ".":
+        dirs.append(parent(dirs[-1]))
+    at_base: set[str] | None = None
+    for m in dirs:
+        if m not in known:
+            gomod = join(m, "go.mod")
+            data = reader.now(gomod)
+            if data is None:
+                if at_base is None:  # one git call for every level
+                    at_base = reader.exist_at_base(
+                        [join(x, "go.mod") for x in dirs if x not in known]
+                    )
+                if gomod in at_base:
+                    data = reader.at_base([gomod]).get(gomod)
+            module = parse(gomod, data).get("module") if data is not None else None
+            known[m] = module if isinstance(module, str) and module else None
+        module = known[m]
+        if module is not None:
+            rel = "" if d == m else (d if m == "." else d[len(m) + 1 :])
+            if rel and skipped(rel):
+                return None
+            return "go:" + module + ("/" + rel if rel else "")
+    return None

@@ -628,3 +628,16 @@ def lock_closures(data: bytes) -> dict[str, str]:
             )
         out[imp] = h.hexdigest()
     return out
+
+
+def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
+    """dir -> `pnpm:<name>` of the project a deleted package.json declared at the base."""
+    wanted = [p for p in deleted if p.rpartition("/")[2] == "package.json"]
+    out: dict[str, str] = {}
+    for path, data in sorted(reader.at_base(wanted).items()):
+        if data is None:
+            continue
+        name = parse(path, data).get("name") or parent(path)  # as build() names it
+        if isinstance(name, str) and name:
+            out[parent(path)] = f"pnpm:{name}"
+    return out

@@ -400,3 +400,16 @@ def lock_closures(data: bytes) -> dict[str, str]:
             h.update(f"{key}\0{digest}\0".encode())
         out[name] = h.hexdigest()
     return out
+
+
+def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
+    """dir -> `uv:<name>` of the project a deleted pyproject.toml declared at the base."""
+    wanted = [p for p in deleted if p.rpartition("/")[2] == "pyproject.toml"]
+    out: dict[str, str] = {}
+    for path, data in sorted(reader.at_base(wanted).items()):
+        if data is None:
+            continue
+        name = parse(path, data).get("name")
+        if isinstance(name, str) and name:
+            out[parent(path)] = f"uv:{name}"
+    return out
