@@ -149,7 +149,7 @@ def classify(
     warnings: list[str] = list(changes.warnings)
     # deleted files of targets that no longer exist -> (former id, its former dependents);
     # only looked for when a file was deleted and some target names a dependency that is gone
-    gone: dict[str, tuple[str, list[str]]] = {}
+    gone: dict[str, tuple[str, list[tuple[str, bool]]]] = {}
     if any(cf.status == "deleted" for cf in changes.files):
         refs = _unresolved_refs(targets)
         if refs:
@@ -218,11 +218,14 @@ def classify(
         former = gone.get(path)
         if former is not None:
             gone_id, dependents = former
-            for tid in dependents:
+            for tid, alone in dependents:
                 if tid not in seeds:
                     seeds[tid] = Reason((tid,), "deleted", path, gone_id)
-                terminal.discard(tid)
-            owners = tuple(sorted({*owned, *dependents}))
+                    if alone:
+                        terminal.add(tid)
+                elif not alone:
+                    terminal.discard(tid)
+            owners = tuple(sorted({*owned, *(tid for tid, _ in dependents)}))
             files.append(FileOwnership(path, cf.status, owners, "deleted"))
             continue
         files.append(FileOwnership(path, cf.status, owned, "owned" if owned else "unowned"))
@@ -297,12 +300,15 @@ def _rule_files(
     return out
 
 
-def _unresolved_refs(targets: Mapping[str, Target]) -> dict[str, list[str]]:
-    """Dependency id -> the targets that still name it although no target answers it."""
-    refs: dict[str, list[str]] = {}
+def _unresolved_refs(targets: Mapping[str, Target]) -> dict[str, list[tuple[str, bool]]]:
+    """Dependency id -> the targets that still name it although no target answers it, each
+    with whether only its tests name it (a Go test import: it affects that target alone)."""
+    refs: dict[str, list[tuple[str, bool]]] = {}
     for t in targets.values():
         for ref in t.meta.get("unresolved", ()):
-            refs.setdefault(ref, []).append(t.id)
+            refs.setdefault(ref, []).append((t.id, False))
+        for ref in t.meta.get("unresolved_test", ()):
+            refs.setdefault(ref, []).append((t.id, True))
     return refs
 
 
@@ -310,9 +316,9 @@ def _deleted_targets(
     repo: vcs.Repo | None,
     graph: Graph,
     changes: ChangeSet,
-    refs: dict[str, list[str]],
+    refs: dict[str, list[tuple[str, bool]]],
     by_dir: dict[str, list[str]],
-) -> dict[str, tuple[str, list[str]]]:
+) -> dict[str, tuple[str, list[tuple[str, bool]]]]:
     """Deleted path -> (id of the target it belonged to, that target's former dependents), for
     targets that are gone but still named by others.
 
@@ -335,7 +341,7 @@ def _deleted_targets(
                 former.setdefault(d, tid)
     if not former:
         return {}
-    out: dict[str, tuple[str, list[str]]] = {}
+    out: dict[str, tuple[str, list[tuple[str, bool]]]] = {}
     for path in deleted:
         d = parent(path)
         while d not in former and d not in by_dir and d != ".":

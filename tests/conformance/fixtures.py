@@ -230,6 +230,23 @@ GO_FIXTURES = [
         frozenset({"go:example.com/m/app"}),
     ),
     Fixture(
+        "go-deleted-test-import",
+        "Go: a deleted package only tests import affects those tests' packages alone",
+        ("go",),
+        {
+            "go.mod": GO_MOD,
+            "d/d.go": "package d\n\n// D is a helper.\nfunc D() {}\n",
+            "p/p.go": "package p\n\n// P is p.\nfunc P() {}\n",
+            "p/p_test.go": (
+                'package p\n\nimport (\n\t"testing"\n\n\t"example.com/m/d"\n)\n\n'
+                "func TestP(t *testing.T) { d.D() }\n"
+            ),
+            "q/q.go": 'package q\n\nimport "example.com/m/p"\n\n// Q uses p.\nfunc Q() { p.P() }\n',
+        },
+        {"d/d.go": None},
+        frozenset({"go:example.com/m/p"}),
+    ),
+    Fixture(
         "go-work-use-added",
         "Go: a go.work `use` line added affects that module's packages",
         ("go",),

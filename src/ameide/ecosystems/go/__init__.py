@@ -295,6 +295,7 @@ def build(ctx: Context) -> Part:
         ext: set[str] = set()
         ext_test: set[str] = set()
         missing: set[str] = set()  # in-repo import paths no package answers (deleted ones)
+        missing_test: set[str] = set()  # ... named by test files only
         embed: set[str] = set()
         test_embed: set[str] = set()
         for _, f in used_files:
@@ -308,13 +309,14 @@ def build(ctx: Context) -> Part:
                         if dep_dir != d:
                             (test_deps if test else deps).add("go:" + ids[dep_dir])
                     else:  # in a module of the repo, but no package answers it (deleted)
-                        missing.add("go:" + real)
+                        (missing_test if test else missing).add("go:" + real)
                 elif real is not None:  # under a local `replace` whose directory is gone
-                    missing.add("go:" + real)
+                    (missing_test if test else missing).add("go:" + real)
                 elif not _std(imp):
                     (ext_test if test else ext).add(_module_of(imp, required))
         test_deps -= deps
         ext_test -= ext
+        missing_test -= missing
         tests = [f for _, f in used_files if f["test"] and f.get("build")]
         integ = [f for _, f in used_files if f["test"] and f.get("integration")]
         names = sorted({f["pkg"] for _, f in used_files if not f["test"] and f.get("build")})
@@ -333,6 +335,7 @@ def build(ctx: Context) -> Part:
             ("embed", embed),
             ("test_embed", test_embed),
             ("unresolved", missing),
+            ("unresolved_test", missing_test),
         ):
             if value:
                 meta[key] = sorted(value)
