@@ -320,10 +320,13 @@ def _skill_findings(
 
 
 def _hook_findings(aenv: AgentEnv) -> tuple[list[dict[str, Any]], list[Finding]]:
+    import shutil
+
     from ameide.agents import hooks
 
     rows: list[dict[str, Any]] = []
     out: list[Finding] = []
+    registered = False
     for agent in ("codex", "claude"):
         for h in hooks.status(agent, aenv):
             rows.append(h)
@@ -341,7 +344,11 @@ def _hook_findings(aenv: AgentEnv) -> tuple[list[dict[str, Any]], list[Finding]]
                         f"installed for {name} (run `ameide agents install`)",
                     )
                 )
-            elif h.get("trust") not in (None, "trusted"):
+            if h["registered"]:
+                registered = True
+            if h["error"] or not h["registered"]:
+                continue
+            if h.get("trust") not in (None, "trusted"):
                 out.append(
                     Finding(
                         "warning",
@@ -352,4 +359,15 @@ def _hook_findings(aenv: AgentEnv) -> tuple[list[dict[str, Any]], list[Finding]]
                         "and trust it when asked, or in /hooks)",
                     )
                 )
+    if registered and shutil.which("ameide") is None:
+        out.append(
+            Finding(
+                "warning",
+                "hooks",
+                "",
+                None,
+                "the hooks run `ameide`, which is not on this PATH: put the directory holding "
+                "ameide on the PATH the agents start with",
+            )
+        )
     return rows, out

@@ -631,7 +631,7 @@ def claude_stack(
 
     # AGENTS.md: added by the agents-md mod according to its mode, each where a project file of
     # its directory stands
-    mod = f"agents-md mod ({sources.CLAUDE_MOD})"
+    mod = "agents-md mod"
     for level, d in enumerate(walk):
         for rel in AGENTS_NAMES:
             p = os.path.join(d, rel)
@@ -678,10 +678,10 @@ def claude_stack(
                 )
             else:  # unset or invalid: the sources disagree on the default
                 why = (
-                    "read only if Project instructions is agents-fallback or both: unset here, "
-                    f"and the sources disagree on the default ({mod}: claude; changelog "
-                    f"{sources.CLAUDE_AGENTS_MD_VERSION}: agents-fallback, not on Bedrock, "
-                    "Vertex or Foundry)"
+                    "read only if Project instructions is agents-fallback or both; it is unset, "
+                    f"and the sources disagree on the default: the {mod} says claude, the "
+                    f"{sources.CLAUDE_AGENTS_MD_VERSION} changelog agents-fallback (not on "
+                    "Bedrock, Vertex or Foundry)"
                 )
                 note(p, "agents", "mode-dependent", why, 0, level)
                 warnings.append(
