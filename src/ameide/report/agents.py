@@ -124,6 +124,15 @@ def _stack_doc(st: Stack) -> dict[str, Any]:
             for f in st.files
         ],
         "warnings": list(st.warnings),
+        "reach": None
+        if st.reach is None
+        else {
+            "profile": st.reach.profile,
+            "repo_file": st.reach.repo_file,
+            "repo": st.reach.repo,
+            "in_order": st.reach.in_order,
+            "problems": list(st.reach.problems),
+        },
         "merged": {
             "bytes": len(text),
             "sha256": hashlib.sha256(text).hexdigest(),
