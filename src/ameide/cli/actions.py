@@ -161,9 +161,10 @@ def do_gate(*, agent: str | None, as_json: bool) -> int:
         sys.stdout.write(dumps(doc))
     else:
         verdict = {"block": "would hold the agent", "allow": "would let the agent stop"}
+        recorded = d.fast and d.result in ("passed", "failed", "failed-before", "gave-up")
         sys.stdout.write(
             f"ameide gate: {verdict.get(d.action, d.action)} ({d.result}"
-            f"{', from a recorded run' if d.fast else ''})\n"
+            f"{', from a recorded run' if recorded else ''})\n"
         )
         if d.message:
             sys.stdout.write(d.message.rstrip("\n") + "\n")
