@@ -23,17 +23,9 @@ MANAGED_SETTINGS = "/etc/claude-code/managed-settings.json"
 
 def read_json(path: str) -> tuple[Any, str | None]:
     """(document, None), (None, None) when absent, (None, error) when invalid."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        return None, f"cannot read: {exc.strerror}"
-    try:
-        return json.loads(raw), None
-    except ValueError as exc:
-        return None, f"invalid JSON ({exc})"
+    from ameide.agents.codexconf import read_doc
+
+    return read_doc(path, json.loads, "JSON")
 
 
 def mode(claude_home: str, managed: str = MANAGED_SETTINGS) -> tuple[str | None, str]:

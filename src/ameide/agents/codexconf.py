@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ameide.records import record
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 DEFAULT_MAX_BYTES = 32 * 1024
 DEFAULT_MARKERS = (".git",)
@@ -53,10 +53,9 @@ class CodexConfig:
     warnings: tuple[str, ...]
 
 
-def read_toml(path: str) -> tuple[dict[str, Any] | None, str | None]:
-    """(document, None), (None, None) when absent, (None, error) when unreadable/invalid."""
-    import tomllib
-
+def read_doc(path: str, parse: Callable[[str], Any], kind: str) -> tuple[Any, str | None]:
+    """(document, None), (None, None) when absent, (None, error) when unreadable or not
+    `kind` (what `parse` raises ValueError for)."""
     try:
         with open(path, "rb") as fh:
             raw = fh.read()
@@ -65,9 +64,24 @@ def read_toml(path: str) -> tuple[dict[str, Any] | None, str | None]:
     except OSError as exc:
         return None, f"cannot read: {exc.strerror}"
     try:
-        return tomllib.loads(raw.decode("utf-8", "replace")), None
-    except tomllib.TOMLDecodeError as exc:
-        return None, f"invalid TOML ({exc})"
+        return parse(raw.decode("utf-8", "replace")), None
+    except ValueError as exc:  # tomllib.TOMLDecodeError and json's errors are ValueErrors
+        return None, f"invalid {kind} ({exc})"
+
+
+def read_toml(path: str) -> tuple[dict[str, Any] | None, str | None]:
+    import tomllib
+
+    doc, err = read_doc(path, tomllib.loads, "TOML")
+    return doc, err
+
+
+def _strings(value: object, where: str, key: str, warnings: list[str]) -> tuple[str, ...] | None:
+    """`value` as a tuple of strings, or None with a warning naming the file and key."""
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return tuple(value)
+    warnings.append(f"{where}: {key} must be a list of strings")
+    return None
 
 
 def ancestors(path: str) -> list[str]:
@@ -147,15 +161,11 @@ def load(cwd: str, codex_home: str, system_dir: str = SYSTEM_DIR) -> CodexConfig
         base.update(data)
         origin.update(dict.fromkeys(data, path))
 
-    markers = DEFAULT_MARKERS
-    raw = base.get("project_root_markers")
-    if raw is not None:
-        if isinstance(raw, list) and all(isinstance(x, str) for x in raw):
-            markers = tuple(raw)
-        else:
-            warnings.append(
-                f"{origin['project_root_markers']}: project_root_markers must be a list of strings"
-            )
+    markers: tuple[str, ...] = DEFAULT_MARKERS
+    if "project_root_markers" in base:
+        mk = "project_root_markers"
+        found = _strings(base[mk], origin[mk], mk, warnings)
+        markers = DEFAULT_MARKERS if found is None else found
     root = find_root(cwd, markers)
     repo = git_root_of(cwd)
     projects = base.get("projects") if isinstance(base.get("projects"), dict) else {}
@@ -218,15 +228,9 @@ def load(cwd: str, codex_home: str, system_dir: str = SYSTEM_DIR) -> CodexConfig
                 "non-negative integer"
             )
     fallback: tuple[str, ...] = ()
-    v = settings.get("project_doc_fallback_filenames")
-    if v is not None:
-        if isinstance(v, list) and all(isinstance(x, str) for x in v):
-            fallback = tuple(v)
-        else:
-            warnings.append(
-                f"{origin['project_doc_fallback_filenames']}: project_doc_fallback_filenames "
-                "must be a list of strings"
-            )
+    if settings.get("project_doc_fallback_filenames") is not None:
+        fk = "project_doc_fallback_filenames"
+        fallback = _strings(settings[fk], origin[fk], fk, warnings) or ()
     return CodexConfig(
         codex_home,
         tuple(layers),

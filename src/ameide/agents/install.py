@@ -241,28 +241,27 @@ def targets(
                 "ameide embeds it. -->\n\n" + repo_body
             )
         fields = {"profile": name, "source": pt.path, "profile-sha256": pt.sha256}
-        out.append(
-            Target(
-                os.path.join(git_root, CODEX_FILE),
-                "codex",
-                "file",
-                "Codex reads the profile's instructions (in the checkout)",
-                render({**fields, "embeds": embeds}, text),
-                exclude="/" + CODEX_FILE,
-            )
-        )
-        claude_text = pt.text if _has_claude_md(git_root) else text
-        claude_embeds = "none" if _has_claude_md(git_root) else embeds
-        out.append(
-            Target(
-                os.path.join(git_root, CLAUDE_LOCAL),
+        own_claude = _has_claude_md(git_root)  # then Claude reads the repository's own
+        for fname, agent, label, content, embedded in (
+            (CODEX_FILE, "codex", "Codex", text, embeds),
+            (
+                CLAUDE_LOCAL,
                 "claude",
-                "file",
-                "Claude Code reads the profile's instructions (in the checkout)",
-                render({**fields, "embeds": claude_embeds}, claude_text),
-                exclude="/" + CLAUDE_LOCAL,
+                "Claude Code",
+                pt.text if own_claude else text,
+                "none" if own_claude else embeds,
+            ),
+        ):
+            out.append(
+                Target(
+                    os.path.join(git_root, fname),
+                    agent,
+                    "file",
+                    f"{label} reads the profile's instructions (in the checkout)",
+                    render({**fields, "embeds": embedded}, content),
+                    exclude="/" + fname,
+                )
             )
-        )
     else:
         notes.append(
             "no workspace directory here: the profile's instructions were not installed "
@@ -696,26 +695,15 @@ def _undo(item: dict[str, Any], dry_run: bool) -> tuple[Action, bool]:
             return done("left", None, None, "already gone"), False
         if _sha(text) != item.get("sha256"):
             return done("left", text, text, "edited since it was installed: kept"), True
-        restored = _read(back) if back else None
-        if not dry_run:
-            os.unlink(path)
-            if back:
-                os.rename(back, path)
-        action = "restored" if back else "removed"
-        result = _undo_dirs(item, dry_run)
-        return done(action, text, restored if back else None, result), False
+        restored = _take_back(item, back, dry_run)
+        return done("restored" if back else "removed", text, restored), False
     if kind == "symlink":
         link = _link(path)
         if link != item.get("target"):
             if os.path.lexists(path):
                 return done("left", None, None, "not ameide's link any more: kept"), True
             return done("left", None, None, "already gone"), False
-        restored = _read(back) if back else None
-        if not dry_run:
-            os.unlink(path)
-            if back:
-                os.rename(back, path)
-        _undo_dirs(item, dry_run)
+        restored = _take_back(item, back, dry_run)
         return done("restored" if back else "removed", f"symlink -> {link}\n", restored), False
     if kind == "hooks":
         text = _read(path)
@@ -758,12 +746,24 @@ def _undo(item: dict[str, Any], dry_run: bool) -> tuple[Action, bool]:
     return done("updated" if new != text else "left", text, new), False
 
 
-def _undo_dirs(item: dict[str, Any], dry_run: bool) -> str:
-    """Remove the directories install created for `item`, innermost first, while empty."""
+def _take_back(item: dict[str, Any], back: str | None, dry_run: bool) -> str | None:
+    """Remove the file or link ameide put at the item's path and bring back what it displaced
+    (returns that file's text); then the directories install created, innermost first, while
+    they are empty."""
+    path = str(item.get("path"))
+    restored = _read(back) if back else None
+    if not dry_run:
+        os.unlink(path)
+        if back:
+            os.rename(back, path)
+    _undo_dirs(item, dry_run)
+    return restored
+
+
+def _undo_dirs(item: dict[str, Any], dry_run: bool) -> None:
     for d in reversed(item.get("dirs") or []):
         if not dry_run and os.path.isdir(d) and not os.listdir(d):
             os.rmdir(d)
-    return ""
 
 
 # ------------------------------------------------------------------------- staleness

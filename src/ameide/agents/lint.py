@@ -331,34 +331,22 @@ def _hook_findings(aenv: AgentEnv) -> tuple[list[dict[str, Any]], list[Finding]]
         for h in hooks.status(agent, aenv):
             rows.append(h)
             name = "Codex" if agent == "codex" else "Claude Code"
+            problem = None
             if h["error"]:
                 out.append(Finding("error", "hooks", h["path"], None, f"{h['error']}"))
             elif not h["registered"]:
-                out.append(
-                    Finding(
-                        "warning",
-                        "hooks",
-                        h["path"],
-                        None,
-                        f"no {h['event']} hook runs `{h['command']}`: the stop gate is not "
-                        f"installed for {name} (run `ameide agents install`)",
-                    )
+                problem = (
+                    f"no {h['event']} hook runs `{h['command']}`: the stop gate is not "
+                    f"installed for {name} (run `ameide agents install`)"
                 )
-            if h["registered"]:
-                registered = True
-            if h["error"] or not h["registered"]:
-                continue
-            if h.get("trust") not in (None, "trusted"):
-                out.append(
-                    Finding(
-                        "warning",
-                        "hooks",
-                        h["path"],
-                        None,
-                        f"{h['event']} hook `{h['command']}`: {h['trust_reason']} (start codex "
-                        "and trust it when asked, or in /hooks)",
-                    )
+            elif h.get("trust") not in (None, "trusted"):
+                problem = (
+                    f"{h['event']} hook `{h['command']}`: {h['trust_reason']} (start codex and "
+                    "trust it when asked, or in /hooks)"
                 )
+            registered = registered or h["registered"]
+            if problem:
+                out.append(Finding("warning", "hooks", h["path"], None, problem))
     if registered and shutil.which("ameide") is None:
         out.append(
             Finding(

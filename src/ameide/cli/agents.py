@@ -26,6 +26,7 @@ class Agent(StrEnum):
 
 _JSON = typer.Option("--json", help="print machine-readable JSON")
 _VERBOSE = typer.Option("-v", "--verbose", help="tracebacks on errors")
+_DRY_RUN = typer.Option("--dry-run", help="show what would change (diffs); write nothing")
 
 
 @app.command("show")
@@ -109,9 +110,7 @@ def install(
             "CLAUDE.local.md, hidden through .git/info/exclude) instead of the workspace",
         ),
     ] = False,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="show what would change (diffs); write nothing")
-    ] = False,
+    dry_run: Annotated[bool, _DRY_RUN] = False,
     json: Annotated[bool, _JSON] = False,
     verbose: Annotated[bool, _VERBOSE] = False,
 ) -> None:
@@ -138,9 +137,7 @@ def install(
 
 @app.command("uninstall")
 def uninstall(
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="show what would change (diffs); write nothing")
-    ] = False,
+    dry_run: Annotated[bool, _DRY_RUN] = False,
     json: Annotated[bool, _JSON] = False,
     verbose: Annotated[bool, _VERBOSE] = False,
 ) -> None:
