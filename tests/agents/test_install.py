@@ -158,22 +158,54 @@ def test_dry_run_shows_diffs_and_writes_nothing(
     assert code == 0, err
     assert snapshot(home, ws) == before
     assert out.startswith("agents install --dry-run (nothing written): profile code ")
-    assert f"  update    codex  {home}/.codex/config.toml\n" in out
     assert (
+        f"  update    codex  {home}/.codex/config.toml\n"
         f"    --- {home}/.codex/config.toml\n"
         f"    +++ {home}/.codex/config.toml\n"
-        "    @@ -1,5 +1,6 @@\n"
-        "     # mine\n"
-        '     model = "o3"\n'
-        "     \n"
+        "    # ameide's entries only; everything else in the file stays as it is\n"
         '    +project_root_markers = [".ameide-workspace"]\n'
-        "     [tui]\n"
-        "     x = 1\n"
     ) in out
     assert f"  create    claude {ws}/CLAUDE.md\n" in out and "    +symlink -> AGENTS.md\n" in out
     doc = install(run_cli, ws / "repo", "--dry-run")
     assert doc["dry_run"] is True and snapshot(home, ws) == before
     assert all("diff" in f for f in doc["files"])
+
+
+def test_a_persons_config_is_never_printed_and_keeps_its_format(
+    run_cli: RunCli, make_workspace: MakeWorkspace
+) -> None:
+    ws = make_workspace("code", {"AGENTS.md": TEMPLATE, "repo/AGENTS.md": REPO_AGENTS})
+    home = Path(os.environ["HOME"])
+    secret, token = "sk-ant-api03-SECRETSECRET", "ghp_SECRETSECRETSECRET"
+    settings = json.dumps(
+        {"env": {"ANTHROPIC_API_KEY": secret}, "apiKeyHelper": "pass show claude"},
+        separators=(",", ":"),
+    )
+    settings += "\n"
+    write_files(
+        home,
+        {
+            ".claude/settings.json": settings,
+            ".codex/config.toml": f'[mcp_servers.docs.env]\nTOKEN = "{token}"\n',
+        },
+    )
+    outputs = [
+        run_cli(["agents", "install", "--dry-run"], ws / "repo")[1],
+        run_cli(["agents", "install", "--dry-run", "--json"], ws / "repo")[1],
+        run_cli(["agents", "install"], ws / "repo")[1],
+        run_cli(["agents", "uninstall", "--dry-run"], ws / "repo")[1],
+        run_cli(["agents", "uninstall", "--dry-run", "--json"], ws / "repo")[1],
+    ]
+    for out in outputs:
+        assert secret not in out and token not in out and "apiKeyHelper" not in out
+    written = (home / ".claude" / "settings.json").read_text()
+    assert "\n" not in written.rstrip("\n")  # one line, as the person wrote it
+    assert json.loads(written)["env"]["ANTHROPIC_API_KEY"] == secret
+    run_cli(["agents", "uninstall"], ws / "repo")
+    assert json.loads((home / ".claude" / "settings.json").read_text()) == json.loads(settings)
+    assert (
+        home / ".codex" / "config.toml"
+    ).read_text() == f'[mcp_servers.docs.env]\nTOKEN = "{token}"\n'
 
 
 def test_uninstall_takes_back_exactly_what_install_added(

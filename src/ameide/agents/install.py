@@ -395,7 +395,7 @@ def change_for(t: Target, item: dict[str, Any] | None) -> Change:
         new_doc = hooks.merge(doc, t.content)
         if new_doc == doc:
             return Change(t, "unchanged", old, old)
-        new = json.dumps(new_doc, indent=2, ensure_ascii=False) + "\n"
+        new = _dump_like(new_doc, old)
         return Change(t, "create" if old is None else "update", old, new)
     # toml-key
     old = _read(t.path)
@@ -440,14 +440,56 @@ class InstallReport:
 
 
 def _diff(c: Change) -> str:
-
     t = c.target
     old, new = c.old, c.new
     if t.kind == "symlink":
         if old is not None and _link(t.path) is not None:
             old = f"symlink -> {old}\n"
         new = f"symlink -> {new}\n" if new is not None else None
+    elif t.kind in ("hooks", "toml-key"):
+        return _entries_diff(t.kind, t.path, t.content if t.kind == "hooks" else t.key, old, new)
     return _unified(t.path, old, new)
+
+
+def _entries_diff(kind: str, path: str, what: str, old: str | None, new: str | None) -> str:
+    """The change to a person's own config file, shown as ameide's entries alone: the rest of
+    the file is theirs (it may hold tokens) and is kept as it is, so it is never printed."""
+    from ameide import tomltext
+    from ameide.agents import hooks
+
+    def entries(text: str | None) -> list[str]:
+        if not text or not text.strip():
+            return []
+        if kind == "hooks":
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                return []
+            return [
+                f'"hooks.{event}": ' + json.dumps(h, ensure_ascii=False)
+                for event, _, _, h in hooks.find(doc, what)
+            ]
+        value = tomltext.parse(text).get(what)
+        return [] if value is None else [f"{what} = {json.dumps(value)}"]
+
+    before, after = entries(old), entries(new)
+    if before == after:
+        return ""
+    note = "# ameide's entries only; everything else in the file stays as it is\n"
+    body = "".join(f"-{ln}\n" for ln in before if ln not in after)
+    body += "".join(f"+{ln}\n" for ln in after if ln not in before)
+    src = path if old is not None else "/dev/null"
+    dst = path if new is not None else "/dev/null"
+    return f"--- {src}\n+++ {dst}\n{note}{body}"
+
+
+def _dump_like(doc: object, original: str | None) -> str:
+    """JSON in the indentation the file already had (2 spaces for a new file)."""
+    indent: int | str | None = 2
+    if original and original.strip():
+        m = re.search(r"\n([ \t]+)\S", original)
+        indent = (m.group(1) if "\t" in m.group(1) else len(m.group(1))) if m else None
+    return json.dumps(doc, indent=indent, ensure_ascii=False) + "\n"
 
 
 def _unified(path: str, old: str | None, new: str | None) -> str:
@@ -687,7 +729,13 @@ def _undo(item: dict[str, Any], dry_run: bool) -> tuple[Action, bool]:
 
     def done(action: str, old: str | None, new: str | None, note: str = "") -> Action:
         restored = back if action == "restored" else None
-        return Action(path, agent, what, action, restored, _unified(path, old, new), note)
+        if kind == "hooks":
+            diff = _entries_diff("hooks", path, agent, old, new)
+        elif kind == "toml-key":
+            diff = _entries_diff("toml-key", path, str(item.get("key")), old, new)
+        else:
+            diff = _unified(path, old, new)
+        return Action(path, agent, what, action, restored, diff, note)
 
     if kind == "file":
         text = _read(path)
@@ -719,7 +767,7 @@ def _undo(item: dict[str, Any], dry_run: bool) -> tuple[Action, bool]:
                 os.unlink(path)
             _undo_dirs(item, dry_run)
             return done("removed", text, None), False
-        new = json.dumps(new_doc, indent=2, ensure_ascii=False) + "\n"
+        new = _dump_like(new_doc, text)
         if not dry_run:
             atomic_write_text(path, new)
         return done("updated", text, new), False
