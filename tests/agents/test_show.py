@@ -42,6 +42,8 @@ def test_show_human_output(
         "never looks above it",
         f"  + {repo}/AGENTS.md",
         f"      loaded: 21 bytes, sha256 {sha}; project root: AGENTS.md",
+        "  skills: none",
+        "  stop gate: not installed (ameide agents install)",
         f"  ! {repo}/AGENTS.md:2: @docs/more.md is not expanded: Codex does not read @ includes "
         "(inline the text or use a nested AGENTS.md)",
         f"  ! the code profile's instructions ({ws}/AGENTS.md) do not reach Codex in full from "

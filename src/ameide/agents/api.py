@@ -52,7 +52,7 @@ class ShowReport:
 def stacks(
     detected: Detected, env: Mapping[str, str], agents: tuple[str, ...], aenv: AgentEnv | None
 ) -> list[Stack]:
-    from ameide.agents import install
+    from ameide.agents import hooks, install, skill
     from ameide.agents.stack import AgentEnv, Expected, claude_stack, codex_stack
 
     aenv = aenv or AgentEnv.from_env(env)
@@ -77,7 +77,12 @@ def stacks(
         st = replace(
             st,
             warnings=(*st.warnings, *extra),
-            settings={**st.settings, "version": versions.get(agent)},
+            settings={
+                **st.settings,
+                "version": versions.get(agent),
+                "skills": skill.discovered(agent, detected.roots.cwd, aenv),
+                "hooks": hooks.status(agent, aenv),
+            },
         )
         out.append(st)
     return out

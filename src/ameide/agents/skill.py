@@ -43,6 +43,56 @@ def skill_dirs(aenv: AgentEnv) -> dict[str, str]:
     }
 
 
+def discovered(agent: str, cwd: str, aenv: AgentEnv) -> list[dict[str, str]]:
+    """The skills `agent` finds from `cwd` (name, path of SKILL.md, scope), in its order.
+    Codex: `.agents/skills` from the project root down, then the user's and the system's
+    (core-skills/src/loader.rs, scanned 6 levels deep); Claude Code: the working directory's
+    `.claude/skills/<name>/` and the user's (its skills docs)."""
+    from ameide.agents.codexconf import ancestors, load
+
+    roots: list[tuple[str, str]] = []
+    if agent == "codex":
+        cfg = load(cwd, aenv.codex_home, aenv.codex_system)
+        chain = ancestors(os.path.realpath(cwd))
+        top = cfg.project_root or chain[0]
+        for d in reversed(chain[: chain.index(top) + 1]):
+            roots.append((os.path.join(d, ".agents", "skills"), "repo"))
+        roots += [
+            (os.path.join(aenv.home, ".agents", "skills"), "user"),
+            (os.path.join(aenv.codex_home, "skills"), "user"),
+            (os.path.join(aenv.codex_system, "skills"), "admin"),
+        ]
+        depth = 6
+    else:
+        roots = [
+            (os.path.join(os.path.realpath(cwd), ".claude", "skills"), "project"),
+            (os.path.join(aenv.claude_home, "skills"), "user"),
+        ]
+        depth = 1
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for root, scope in roots:
+        base = root.rstrip(os.sep).count(os.sep)
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            if dirpath.count(os.sep) - base >= depth:
+                dirnames[:] = []
+            if "SKILL.md" not in filenames or dirpath == root:
+                continue
+            p = os.path.join(dirpath, "SKILL.md")
+            real = os.path.realpath(p)
+            if real in seen:
+                continue
+            seen.add(real)
+            try:
+                with open(p, encoding="utf-8") as fh:
+                    name = str(frontmatter(fh.read()).fields.get("name") or "")
+            except OSError:
+                continue
+            out.append({"name": name or "(no name)", "path": p, "scope": scope})
+    return out
+
+
 def _globs(globs: tuple[str, ...]) -> str:
     return ", ".join(f"`{g}`" for g in globs) if globs else "nothing"
 

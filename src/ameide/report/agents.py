@@ -195,6 +195,26 @@ def render_show(r: ShowReport, console: Any, *, text: bool = True) -> None:
             indent = "  " * f.depth
             out.append((f"  {mark} {indent}{f.path}", "green" if f.loaded else "dim"))
             out.append((f"      {indent}{f.status}: {size}{digest}; {f.reason}", ""))
+        skills = st.settings.get("skills") or []
+        out.append(
+            (
+                "  skills: "
+                + (", ".join(f"{k['name']} ({k['path']}, {k['scope']})" for k in skills) or "none"),
+                "dim",
+            )
+        )
+        gate = [h for h in st.settings.get("hooks") or [] if h["registered"]]
+        if gate:
+            trust = {h.get("trust") for h in gate} - {None}
+            out.append(
+                (
+                    f"  stop gate: {', '.join(h['event'] for h in gate)} hooks in "
+                    f"{gate[0]['path']}" + (f" ({', '.join(sorted(trust))})" if trust else ""),
+                    "dim",
+                )
+            )
+        else:
+            out.append(("  stop gate: not installed (ameide agents install)", "dim"))
         for w in st.warnings:
             out.append((f"  ! {w}", "yellow"))
         merged = st.text.encode("utf-8")
