@@ -128,7 +128,7 @@ def test_install_in_the_workspace_layout(
     assert git(repo, "status", "--porcelain", "--ignored") == ""
     assert (ws / "AGENTS.md").read_text() == TEMPLATE  # the template's file is the profile's
 
-    code, out, _ = run_cli(["agents", "show", "--no-text"], repo / "svc")
+    _, out, _ = run_cli(["agents", "show", "--no-text"], repo / "svc")
     assert (
         f"  skills: ameide ({home}/.agents/skills/ameide/SKILL.md, user)\n"
         f"  stop gate: SessionStart, Stop hooks in {home}/.codex/hooks.json (not-reviewed)\n"
