@@ -7,9 +7,9 @@ On a fresh copy of examples/monorepo (committed, on a branch):
 1. green: a change to a Go leaf package whose tests pass. The first gate runs `ameide test`;
    then the gate on the unchanged tree, `--runs` times, as the agent's hook runs it (a new
    process, the hook's JSON on stdin). Target: under 0.3 s.
-2. red: the same package broken. `ameide test` prints its closing block; the gate (which runs
-   `ameide test` itself) must hand the agent the same first error, run id aside; then the gate
-   on the unchanged red tree, `--runs` times.
+2. red: the same package broken (one test case fails). `ameide test` prints its closing block;
+   the gate (which runs `ameide test` itself) must hand the agent the same first error, run id
+   aside; then the gate on the unchanged red tree, `--runs` times.
 
 Exit status 1 when a target is missed or the first errors differ. Go's build cache is the
 machine's (warm after the first run); ameide's bytecode is compiled first, as an installed
@@ -126,7 +126,12 @@ def main() -> int:
         report["green_first_s"] = round(first, 3)
         report["green_unchanged_s"] = figures(green)
 
-        broken = source.replace("return string(r)", 'return string(r) + "x"')
+        # one failing case only: TestReverse ranges over a map, so with several failing cases
+        # two runs print them in different orders
+        broken = source.replace(
+            "\treturn string(r)\n",
+            '\tif len(r) == 3 {\n\t\treturn string(r) + "x"\n\t}\n\treturn string(r)\n',
+        )
         if broken == source:
             raise SystemExit(f"could not break {LEAF}: the example changed")
         leaf.write_text(broken)
