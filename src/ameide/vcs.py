@@ -555,6 +555,41 @@ def origin_url(git_root: str, env: Mapping[str, str] | None = None) -> str | Non
     return r.text().strip() or None if r.ok else None
 
 
+def worktree_state(git_root: str, env: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+    """(HEAD commit or "(initial)", paths of every changed, staged and untracked file) in one
+    `git status` (the stop gate's fingerprint of the tree). Raises EnvError when git fails."""
+    r = proc.run(
+        (
+            "git",
+            "status",
+            "--porcelain=v2",
+            "-z",
+            "--branch",
+            "--untracked-files=all",
+            "--no-renames",
+            "--ignore-submodules=dirty",
+        ),
+        git_root,
+        env=git_env(env),
+    )
+    if not r.ok:
+        raise EnvError(
+            f"git failed: status: {r.err_text()}",
+            hint="check that the repository is not corrupt (git fsck)",
+        )
+    head, paths = "(initial)", []
+    for entry in _split_z(r.stdout):
+        if entry.startswith("# branch.oid "):
+            head = entry[len("# branch.oid ") :]
+        elif entry.startswith(("1 ", "2 ")):
+            paths.append(entry.split(" ", 8)[-1])
+        elif entry.startswith("u "):
+            paths.append(entry.split(" ", 10)[-1])
+        elif entry.startswith("? "):
+            paths.append(entry[2:])
+    return head, paths
+
+
 def git_path(git_root: str, name: str, env: Mapping[str, str] | None = None) -> str:
     """`git rev-parse --git-path NAME` as an absolute path (info/exclude works in worktrees)."""
     r = proc.run(("git", "rev-parse", "--git-path", name), git_root, env=git_env(env))

@@ -1,7 +1,8 @@
 """Command-line entry: `main(argv) -> exit code`, the error handler, and the fast lane.
 
-The fast lane answers `--version`, `affected` and `targets` without importing typer, rich
-or pydantic (about 200 ms here), because agents call them dozens of times an hour. Their
+The fast lane answers `--version`, `affected`, `targets` and `gate` without importing typer,
+rich or pydantic (about 200 ms here), because agents call them dozens of times an hour (the
+gate at every stop). Their
 options are declared once in `ameide.cli.options` and shared with the typer commands.
 """
 
@@ -70,6 +71,10 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
         from ameide.cli.actions import do_targets
 
         return lambda: do_targets(as_json=bool(opts.get("json")))
+    if command == "gate":
+        from ameide.cli.actions import do_gate
+
+        return lambda: do_gate(agent=opts.get("agent"), as_json=bool(opts.get("json")))
     return None
 
 
