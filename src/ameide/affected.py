@@ -37,7 +37,7 @@ def load_graph(cwd: str, env: Mapping[str, str] | None = None) -> tuple[vcs.Repo
     repo = vcs.open_repo(cwd, env)
     cache = cache_dir_for(repo.git_dir)
     config = load_config(repo.root, cache)
-    snap = vcs.snapshot(repo, None, want_changes=False)
+    snap = vcs.snapshot(repo, None, want_changes=False, cache_dir=cache)
     return repo, config, discover(repo.root, snap.index.blobs, config, cache)
 
 
@@ -78,7 +78,7 @@ def plan_context(
     cache = cache_dir_for(repo.git_dir)
     config = load_config(repo.root, cache)
     res = vcs.resolve_base(repo, base, env)
-    snap = vcs.snapshot(repo, res.base.commit)
+    snap = vcs.snapshot(repo, res.base.commit, cache_dir=cache)
     graph = discover(repo.root, snap.index.blobs, config, cache)
     changes = ChangeSet(
         root=repo.root,

@@ -7,7 +7,9 @@ answer on a small repo. See docs/architecture.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Iterable, Mapping
 
 from ameide import proc
@@ -326,14 +328,23 @@ class Snapshot:
     index: FileIndex
 
 
-def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) -> Snapshot:
+def snapshot(
+    repo: Repo,
+    base_commit: str | None,
+    *,
+    want_changes: bool = True,
+    cache_dir: str | None = None,
+) -> Snapshot:
     """Changed files against `base_commit` (None = empty tree) and the file index, in one go.
 
-    The three git queries run concurrently; all paths come back relative to the monorepo root.
+    The git queries run concurrently; all paths come back relative to the monorepo root. With
+    `cache_dir`, the parsed `git ls-files -s` is kept under the index file's identity (inode,
+    size, mtime): while the index is unchanged, only `git status` and `git diff` run.
     """
     scope = repo.prefix or "."
+    index_key = _index_key(repo)
+    cached = _load_index(cache_dir, index_key)
     cmds: list[tuple[str, ...]] = [
-        ("git", "-c", "core.quotepath=off", "ls-files", "-z", "-s", "--full-name", "--", scope),
         (
             "git",
             "status",
@@ -364,6 +375,10 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
                 scope,
             )
         )
+    if cached is None:
+        cmds.append(
+            ("git", "-c", "core.quotepath=off", "ls-files", "-z", "-s", "--full-name", "--", scope)
+        )
     results = proc.run_many(cmds, repo.git_root, env=repo.env)
     for r in results:
         if not r.ok:
@@ -371,20 +386,15 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
                 f"git failed: {' '.join(r.argv[1:3])}: {r.err_text()}",
                 hint="check that the repository is not corrupt (git fsck)",
             )
-
-    blobs: dict[str, str | None] = {}
-    raw = results[0].stdout.split(b"\0")
-    for raw_entry in raw:
-        if not raw_entry:
-            continue
-        meta, _, path_b = raw_entry.partition(b"\t")
-        parts = meta.split(b" ")
-        if len(parts) < 3 or parts[0] == b"160000":  # submodule gitlink: not a file
-            continue
-        blobs[os.fsdecode(path_b)] = parts[1].decode()
+    status_out = results[0].stdout
+    diff_out = results[1].stdout if want_changes and repo.head is not None else b""
+    if cached is None:
+        cached = _parse_ls_files(results[-1].stdout)
+        _store_index(cache_dir, index_key, cached)
+    blobs: dict[str, str | None] = dict(cached)
 
     dirty: dict[str, str] = {}
-    status_entries = _split_z(results[1].stdout)
+    status_entries = _split_z(status_out)
     status_entries = _expand_untracked_dirs(repo, status_entries)
     for entry in status_entries:
         xy, path = entry[:2], entry[3:]
@@ -401,15 +411,16 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
             blobs[path] = None
 
     # scope to the monorepo root, drop ameide's own state and nested monorepos
-    scoped: dict[str, str | None] = {}
     p = repo.prefix
-    for path, blob in blobs.items():
-        if p:
-            if not path.startswith(p):
-                continue
-            path = path[len(p) :]
-        if not _own(path):
-            scoped[path] = blob
+    if p:
+        n = len(p)
+        scoped = {
+            path[n:]: blob
+            for path, blob in blobs.items()
+            if path.startswith(p) and not path[n:].startswith(OWN_DIRS)
+        }
+    else:
+        scoped = {path: blob for path, blob in blobs.items() if not path.startswith(OWN_DIRS)}
     nested = tuple(
         sorted(path[: -len(CONFIG_FILE) - 1] for path in scoped if path.endswith("/" + CONFIG_FILE))
     )
@@ -421,7 +432,7 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
     if want_changes:
         seen: set[str] = set()
         if repo.head is not None:
-            toks = _split_z(results[2].stdout)
+            toks = _split_z(diff_out)
             for code, path in zip(toks[0::2], toks[1::2], strict=False):
                 seen.add(path)
                 changes.append(ChangedFile(path, _STATUS.get(code[:1], "modified")))
@@ -444,6 +455,56 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
     pre = repo.prefix
     dirty_tree = any(not _own(p[len(pre) :]) for p in dirty if p.startswith(pre))
     return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree))
+
+
+def _parse_ls_files(out: bytes) -> dict[str, str]:
+    """`git ls-files -z -s` -> {path: blob id}, submodule gitlinks left out."""
+    text = out.decode("utf-8", "surrogateescape")
+    blobs: dict[str, str] = {}
+    for entry in text.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if not path or meta.startswith("160000"):  # submodule gitlink: not a file
+            continue
+        blobs[path] = meta.split(" ", 2)[1]
+    return blobs
+
+
+_INDEX_MAGIC = f"ameide-index-1-py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _index_key(repo: Repo) -> str | None:
+    try:
+        st = os.stat(os.path.join(repo.git_dir, "index"))
+    except OSError:
+        return None
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{repo.prefix}"
+
+
+def _load_index(cache_dir: str | None, key: str | None) -> dict[str, str] | None:
+    if cache_dir is None or key is None:
+        return None
+    import marshal
+
+    try:
+        with open(os.path.join(cache_dir, "index.bin"), "rb") as fh:
+            magic, stored, blobs = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return blobs if magic == _INDEX_MAGIC and stored == key and isinstance(blobs, dict) else None
+
+
+def _store_index(cache_dir: str | None, key: str | None, blobs: dict[str, str]) -> None:
+    if cache_dir is None or key is None:
+        return
+    import marshal
+
+    from ameide.fsutil import atomic_write_bytes
+
+    with contextlib.suppress(OSError):  # a read-only git dir only costs speed
+        os.makedirs(cache_dir, exist_ok=True)
+        atomic_write_bytes(
+            os.path.join(cache_dir, "index.bin"), marshal.dumps((_INDEX_MAGIC, key, blobs))
+        )
 
 
 def _expand_untracked_dirs(repo: Repo, entries: list[str]) -> list[str]:
