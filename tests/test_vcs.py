@@ -432,8 +432,11 @@ def test_the_parsed_index_is_cached_until_the_index_changes(
     git(repo, "add", "c.txt")
     after = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
     assert set(after.index.blobs) == {"a.txt", "dir/b.txt", "c.txt"}
-    assert after.index.blobs["c.txt"] is not None  # staged: the index has its blob
     assert after.index.blobs["a.txt"] is None  # modified in the work tree: read it
+    git(repo, "commit", "-qam", "more")
+    committed = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert committed.index.blobs["c.txt"] == git(repo, "rev-parse", "HEAD:c.txt")
+    assert committed.index.blobs["a.txt"] == git(repo, "rev-parse", "HEAD:a.txt")
     # a damaged cache file is a miss, never an error
     (tmp_path / "cache" / "index.bin").write_bytes(b"\x00garbage")
-    assert vcs.snapshot(r, None, want_changes=False, cache_dir=cache).index == after.index
+    assert vcs.snapshot(r, None, want_changes=False, cache_dir=cache).index == committed.index
