@@ -101,6 +101,9 @@ class CaseContext:
     cache_dir: Path
     workdir: Path
     ecosystems: list[str]
+    # uv workspaces: "root" (the one at ``root``) or "uv.lock" (every directory holding a
+    # uv.lock: a repository of standalone uv projects joined by path sources)
+    uv_roots: str = "root"
     # files owned by a target of another ecosystem (filled in ecosystem order go, buf, uv, pnpm)
     foreign_owned: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

@@ -108,6 +108,8 @@ def run_case(
     }
     # native: scratch checkouts (go list -mod=mod rewrites go.mod, go.sum files are deleted)
     key = f"native-{sha}-{'+'.join(ecosystems)}-v{NATIVE_VERSION}"
+    if repo.get("uv_roots", "root") != "root":
+        key += f"-uv_roots={repo['uv_roots']}"
     native_res = cache.get(key)
     changed = changed_files(mirror, base, sha)
     if native_res is None:
@@ -126,13 +128,17 @@ def run_case(
             cache_dir=workdir / "cache" / name,
             workdir=workdir,
             ecosystems=ecosystems,
+            uv_roots=repo.get("uv_roots", "root"),
         )
         if missing_h or missing_b:
             ctx.notes.append(
                 f"snapshot lacks {len(set(missing_h) | set(missing_b))} large blob(s); "
                 "left out of the work trees"
             )
-        for eco in ecosystems:
+        for i, eco in enumerate(ecosystems):
+            if i:  # an earlier tool's scratch edits (go.sum stubs) must not look like changes
+                checkout(github, ctx.head_dir, sha)
+                checkout(github, ctx.base_dir, base)
             t0 = time.perf_counter()
             try:
                 r = NATIVE[eco](ctx)
@@ -202,7 +208,7 @@ def run_case(
     return result
 
 
-NATIVE_VERSION = 3
+NATIVE_VERSION = 4
 
 
 def print_case(r: dict[str, Any], explain: bool) -> None:

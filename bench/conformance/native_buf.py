@@ -1,14 +1,15 @@
 """buf reference: ``buf ls-files --format json`` and ``buf build`` import graphs, at base and head.
 
 A buf workspace is a directory with a ``buf.yaml`` (v2 ``modules``, or a v1/v2 single module)
-or a ``buf.work.yaml`` (v1 ``directories``). A module is ``buf:<module dir>``; its files are
-the files ``buf ls-files`` lists for it (at base or head; the module dir is the file's path
-minus its import path). A module is affected when one of its files changed, or when it imports
-(transitively, module to module, read from ``buf build``'s image: each file's ``dependency``
-list) a module that is affected. A change to the workspace's ``buf.yaml``, ``buf.lock`` or
-``buf.work.yaml`` affects every module of that workspace. ``buf.gen*.yaml`` belongs to no
-module: it changes generated code, not a module (the cross-language edges are ameide's own
-and are not part of this reference).
+or a ``buf.work.yaml`` (v1 ``directories``); a file of that name without a ``version`` buf
+knows (a GitHub workflow ``.github/workflows/buf.yaml``) is no config: buf refuses it. A module
+is ``buf:<module dir>``; its files are the files ``buf ls-files`` lists for it (at base or
+head; the module dir is the file's path minus its import path). A module is affected when one
+of its files changed, or when it imports (transitively, module to module, read from ``buf
+build``'s image: each file's ``dependency`` list) a module that is affected. A change to the
+workspace's ``buf.yaml``, ``buf.lock`` or ``buf.work.yaml`` affects every module of that
+workspace. ``buf.gen*.yaml`` belongs to no module: it changes generated code, not a module (the
+cross-language edges are ameide's own and are not part of this reference).
 
 Offline: a workspace whose modules need a BSR dependency (``deps:`` pinned in ``buf.lock``)
 cannot be built or listed here (``buf`` asks the registry). Such workspaces are **restricted**:
@@ -30,11 +31,25 @@ import miniyaml
 from common import CaseContext, rel, run, under
 
 IMPORT = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.M)
+BUF_VERSIONS = ("v1beta1", "v1", "v2")
 SKIP = re.compile(r"(^|/)(node_modules|\.git|vendor)/")
 
 
 def buf_env(ctx: CaseContext) -> dict[str, str]:
     return {"BUF_CACHE_DIR": str(ctx.workdir / "bufcache"), "NO_COLOR": "1"}
+
+
+def _config(path: Path) -> dict[str, Any] | None:
+    """A buf config, or None for a file that only shares the name (buf refuses a buf.yaml
+    without a known ``version``: 'decode buf.yaml: "version" is not set'), such as a GitHub
+    workflow ``.github/workflows/buf.yaml``."""
+    try:
+        data = miniyaml.loads(path.read_text(errors="replace"))
+    except Exception:
+        return None
+    if not isinstance(data, dict) or data.get("version") not in BUF_VERSIONS:
+        return None
+    return data
 
 
 def workspaces(co: Path) -> list[dict[str, Any]]:
@@ -56,7 +71,9 @@ def workspaces(co: Path) -> list[dict[str, Any]]:
     for p in cfgs:
         if p.endswith("buf.work.yaml"):
             d = os.path.dirname(p) or "."
-            data = miniyaml.loads((co / p).read_text(errors="replace")) or {}
+            data = _config(co / p)
+            if data is None:
+                continue
             dirs = [
                 os.path.normpath(os.path.join(d, x)).replace(os.sep, "/")
                 for x in data.get("directories") or []
@@ -79,7 +96,9 @@ def workspaces(co: Path) -> list[dict[str, Any]]:
         d = os.path.dirname(p) or "."
         if d in claimed:
             continue
-        data = miniyaml.loads((co / p).read_text(errors="replace")) or {}
+        data = _config(co / p)
+        if data is None:
+            continue
         mods: list[str] = []
         excludes: dict[str, list[str]] = {}
         for m in data.get("modules") or []:

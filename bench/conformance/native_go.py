@@ -1,5 +1,10 @@
 """Go reference: ``go list -e -deps -test -json ./...`` per module (or go.work), base and head.
 
+Each module is listed as ``go list ./...`` run in its directory lists it: the root ``go.work``
+lists its modules in one run; a module outside it uses the nearest ``go.work`` above it when
+that one names it (a nested ``tools/go.work`` with ``use ../..``: the tool module's imports of
+the root module then reach the local code), else module mode.
+
 Rule (issue 11, "Go"): a package P of the repository at head is affected when
 
 1. one of P's own files changed, test or not. P's files are the files ``go list`` lists for it
@@ -16,8 +21,8 @@ files and ``testdata/``; they never propagate to importers. Files go list lists 
 (README.md, CHANGELOG.md, .github/, ``*.go.tmpl``) affect nothing.
 
 Deviation, ``go.mod`` (and ``go.work``) by changed key: ``go``/``toolchain``/``godebug`` ->
-every package of the module (of the workspace for go.work); a ``require``/``replace`` version
-change of module X -> the module's packages whose test closure holds a package of X (X's
+every package of the module (of the modules it uses, for a go.work); a ``require``/``replace``
+version change of module X -> the module's packages whose test closure holds a package of X (X's
 packages are the imports whose longest matching module path is X); X reached only indirectly
 (no package of the module imports it) -> the conservative fallback: the module's packages whose
 closure imports any external package. A module of the repository replaced by a local directory
@@ -243,14 +248,37 @@ def go_mod_dirs(co: Path) -> list[str]:
     return sorted(dirs)
 
 
-def go_work_uses(go: str, co: Path, env: dict[str, str]) -> list[str] | None:
-    if not (co / "go.work").is_file():
+def go_work_dirs(co: Path) -> list[str]:
+    """Repo-relative directories holding a go.work (the root one and nested ones)."""
+    out = run(["git", "-C", str(co), "ls-files", "go.work", "*/go.work"]).out
+    dirs = []
+    for relp in out.splitlines():
+        if SKIP_DIR.search("/" + relp) or not (co / relp).is_file():
+            continue
+        dirs.append(os.path.dirname(relp) or ".")
+    return sorted(dirs)
+
+
+def go_work_uses(go: str, co: Path, env: dict[str, str], wdir: str = ".") -> list[str] | None:
+    """The modules a go.work uses, repo-relative (``use ../..`` of a nested go.work included)."""
+    wf = co / wdir / "go.work"
+    if not wf.is_file():
         return None
-    p = run([go, "work", "edit", "-json", "go.work"], cwd=co, env=env, check=True)
+    p = run([go, "work", "edit", "-json", "go.work"], cwd=wf.parent, env=env, check=True)
     data = json.loads(p.out)
     return sorted(
-        os.path.normpath(u["DiskPath"]).replace(os.sep, "/") for u in data.get("Use") or []
+        os.path.normpath(os.path.join(wdir, u["DiskPath"])).replace(os.sep, "/")
+        for u in data.get("Use") or []
     )
+
+
+def _nearest_work(m: str, work_dirs: list[str]) -> str | None:
+    """The go.work go finds from module dir ``m`` (GOWORK unset): the nearest one above."""
+    best = None
+    for w in work_dirs:
+        if under(m, w) and (best is None or len(w) > len(best)):
+            best = w
+    return best
 
 
 def go_env(ctx: CaseContext, tags: str) -> dict[str, str]:
@@ -275,7 +303,9 @@ def go_env(ctx: CaseContext, tags: str) -> dict[str, str]:
 
 def list_repo(ctx: CaseContext, co: Path, sha: str, go: str, tags: str) -> Listing:
     """go list every module of the checkout (go.work modules in one run)."""
-    key = f"golist4-{sha}-{tags or 'default'}"
+    nested_work = [w for w in go_work_dirs(co) if w != "."]
+    # v4 listings stay valid where no nested go.work exists (module mode was right there)
+    key = f"golist4{'-nestedwork' if nested_work else ''}-{sha}-{tags or 'default'}"
     cached = ctx_cache(ctx).get(key)
     if cached is None:
         env = go_env(ctx, tags)
@@ -283,8 +313,9 @@ def list_repo(ctx: CaseContext, co: Path, sha: str, go: str, tags: str) -> Listi
         mods = go_mod_dirs(co)
         for m in mods:  # the stubs' hashes replace the real ones (scratch checkout)
             (co / m / "go.sum").write_text(sums)
-        if (co / "go.work").is_file():
-            (co / "go.work.sum").write_text(sums)
+        work_dirs = go_work_dirs(co)
+        for w in work_dirs:
+            (co / w / "go.work.sum").write_text(sums)
         uses = go_work_uses(go, co, {**env, "GOWORK": ""})
         runs: list[tuple[str, dict[str, str], list[str]]] = []
         if uses is not None:
@@ -298,8 +329,15 @@ def list_repo(ctx: CaseContext, co: Path, sha: str, go: str, tags: str) -> Listi
             rest = [m for m in mods if m not in uses]
         else:
             rest = mods
+        nested = {w: go_work_uses(go, co, {**env, "GOWORK": ""}, w) or [] for w in work_dirs}
         for m in rest:
-            e = {**env, "GOWORK": "off", "GOFLAGS": env["GOFLAGS"] + " -mod=readonly"}
+            # as `go list ./...` run in m: the nearest go.work above m when it uses m (a nested
+            # go.work such as tools/go.work with `use ../..`), else module mode
+            w = _nearest_work(m, [x for x in work_dirs if x != "."])
+            if w is not None and m in nested[w]:
+                e = {**env, "GOWORK": str(co / w / "go.work")}
+            else:
+                e = {**env, "GOWORK": "off", "GOFLAGS": env["GOFLAGS"] + " -mod=readonly"}
             runs.append((m, e, ["./..."]))
         runs_out: list[list[dict[str, Any]]] = []
         errors: list[str] = []
@@ -496,9 +534,14 @@ def affected(
         mdir = os.path.dirname(c.path) or "."
         if name == "go.mod":
             members = [pk for pk in head.pkgs.values() if head.modules.get(pk.module) == mdir]
-        else:
-            members = list(head.pkgs.values())
-        scope = f"module {mdir}" if name == "go.mod" else "go.work"
+        else:  # the packages of the modules the go.work uses (at head or base)
+            wuses = {
+                os.path.normpath(os.path.join(mdir, u["DiskPath"])).replace(os.sep, "/")
+                for d in (hd, bd)
+                for u in d.get("Use") or []
+            }
+            members = [pk for pk in head.pkgs.values() if head.modules.get(pk.module) in wuses]
+        scope = f"module {mdir}" if name == "go.mod" else c.path
         for k in ("Go", "Toolchain", "Godebug"):
             if (hd.get(k) or None) != (bd.get(k) or None):
                 for pk in members:
@@ -507,10 +550,10 @@ def affected(
             hu = {u["DiskPath"] for u in hd.get("Use") or []}
             bu = {u["DiskPath"] for u in bd.get("Use") or []}
             for u in sorted(hu ^ bu):
-                ud = os.path.normpath(u).replace(os.sep, "/")
+                ud = os.path.normpath(os.path.join(mdir, u)).replace(os.sep, "/")
                 for pk in head.pkgs.values():
                     if under(pk.dir, ud) and head.modules.get(pk.module) == ud:
-                        res.setdefault(f"go:{pk.path}", f"go.work: use {u} added/removed")
+                        res.setdefault(f"go:{pk.path}", f"{c.path}: use {u} added/removed")
         hr, br = _reqs(hd), _reqs(bd)
         hp, bp = _repls(hd), _repls(bd)
         bumped = {m for m in hr.keys() | br.keys() if hr.get(m) != br.get(m)}

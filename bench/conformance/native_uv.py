@@ -12,17 +12,28 @@ Deviation (closure rule): ``uv.lock`` is no member's file. The members whose loc
 changed are affected: ``uv export --frozen --package <m> --all-extras --all-groups --no-hashes
 --no-annotate --no-header`` at base and head, compared line by line (so a marker-only change
 counts, and so does a workspace member's requirement change seen through an editable line).
+
+Several workspaces (``uv_roots = "uv.lock"`` in cases.toml: every directory holding a
+``uv.lock`` and a ``pyproject.toml`` is one, as in a repository of standalone projects joined by
+``path`` sources): the members of all of them own files as above (the deepest member directory
+of any workspace); a project is a dependent of an affected one when ``uv tree --invert`` in
+*its own* workspace names it, the affected project being found in that workspace's lock by its
+directory (a path/editable source, or membership); this repeats across workspaces until nothing
+new is found. Ids: ``uv:<name>``, or ``uv:<name>@<dir>`` when members of several workspaces
+share the name. A ``pyproject.toml`` without a ``uv.lock`` (an example, a fixture) is then no
+uv project: ``uv tree --frozen`` cannot answer for it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from common import CaseContext, HarnessError, deepest_dir, rel, run, under
+from common import CaseContext, HarnessError, deepest_dir, rel, run
 
 
 def _norm(name: str) -> str:
@@ -40,9 +51,9 @@ def uv_env(ctx: CaseContext) -> dict[str, str]:
     }
 
 
-def members(ctx: CaseContext, co: Path) -> tuple[dict[str, str], bool, float]:
-    """({normalized name: repo-relative dir}, root is a member, seconds)."""
-    ws = co / ctx.root
+def members(ctx: CaseContext, co: Path, ws_rel: str) -> tuple[dict[str, str], bool, float]:
+    """({normalized name: repo-relative dir}, root is a member, seconds) of one workspace."""
+    ws = co / ws_rel
     p = run(["uv", "workspace", "metadata"], cwd=ws, env=uv_env(ctx))
     if p.rc != 0:
         raise HarnessError(f"uv workspace metadata in {ws}: {p.err.strip()[-600:]}")
@@ -55,10 +66,49 @@ def members(ctx: CaseContext, co: Path) -> tuple[dict[str, str], bool, float]:
     return res, "project" in root_py, p.seconds
 
 
+SKIP = re.compile(r"(^|/)(node_modules|\.venv|\.git|vendor)/")
+
+
+def workspace_roots(ctx: CaseContext, co: Path) -> list[str]:
+    """The uv workspaces compared: ``root``, or every directory holding a ``uv.lock``."""
+    if ctx.uv_roots == "root":
+        return [ctx.root]
+    if ctx.uv_roots != "uv.lock":
+        raise HarnessError(f"uv_roots = {ctx.uv_roots!r}: expected 'root' or 'uv.lock'")
+    out = run(["git", "-C", str(co), "ls-files", "uv.lock", "*/uv.lock"]).out.splitlines()
+    return sorted(
+        os.path.dirname(p) or "."
+        for p in out
+        if not SKIP.search("/" + p)
+        and (co / p).is_file()
+        and (co / p).with_name("pyproject.toml").is_file()
+    )
+
+
+def lock_sources(co: Path, ws_rel: str) -> dict[str, str]:
+    """{normalized name: repo-relative dir} of the lock's local packages (editable, directory,
+    virtual, path sources): which project a name in this lock stands for."""
+    try:
+        data = tomllib.loads((co / ws_rel / "uv.lock").read_text())
+    except (OSError, ValueError):
+        return {}
+    res: dict[str, str] = {}
+    for pkg in data.get("package") or []:
+        src = pkg.get("source") or {}
+        for k in ("editable", "directory", "virtual", "path"):
+            if isinstance(src.get(k), str):
+                d = os.path.normpath(os.path.join(ws_rel, src[k])).replace(os.sep, "/")
+                res[_norm(pkg.get("name", ""))] = d
+                break
+    return res
+
+
 TREE_NAME = re.compile(r"^[\s│├└─]*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-def dependents(ctx: CaseContext, member: str, names: set[str]) -> tuple[set[str], float]:
+def dependents(
+    ctx: CaseContext, member: str, names: set[str], ws_rel: str
+) -> tuple[set[str], float]:
     p = run(
         [
             "uv",
@@ -71,7 +121,7 @@ def dependents(ctx: CaseContext, member: str, names: set[str]) -> tuple[set[str]
             "--package",
             member,
         ],
-        cwd=ctx.head_dir / ctx.root,
+        cwd=ctx.head_dir / ws_rel,
         env=uv_env(ctx),
     )
     if p.rc != 0:
@@ -84,7 +134,7 @@ def dependents(ctx: CaseContext, member: str, names: set[str]) -> tuple[set[str]
     return found - {member}, p.seconds
 
 
-def export(ctx: CaseContext, co: Path, member: str) -> tuple[set[str] | None, float]:
+def export(ctx: CaseContext, co: Path, member: str, ws_rel: str) -> tuple[set[str] | None, float]:
     p = run(
         [
             "uv",
@@ -98,7 +148,7 @@ def export(ctx: CaseContext, co: Path, member: str) -> tuple[set[str] | None, fl
             "--no-annotate",
             "--no-header",
         ],
-        cwd=co / ctx.root,
+        cwd=co / ws_rel,
         env=uv_env(ctx),
     )
     if p.rc != 0:
@@ -108,59 +158,94 @@ def export(ctx: CaseContext, co: Path, member: str) -> tuple[set[str] | None, fl
 
 
 def native(ctx: CaseContext) -> dict[str, Any]:
-    head_m, root_member, secs = members(ctx, ctx.head_dir)
-    base_m, _, s2 = members(ctx, ctx.base_dir)
-    secs += s2
-    dirs = {d: n for n, d in head_m.items()}
-    ws_dir = ctx.root
-    lock = "uv.lock" if ws_dir == "." else f"{ws_dir}/uv.lock"
-    seeds: dict[str, str] = {}
+    secs = 0.0
+    head_ws: dict[str, dict[str, str]] = {}  # workspace dir -> {name: member dir}
+    root_member: dict[str, bool] = {}
+    for w in workspace_roots(ctx, ctx.head_dir):
+        head_ws[w], root_member[w], s1 = members(ctx, ctx.head_dir, w)
+        secs += s1
+    base_ws: dict[str, dict[str, str]] = {}
+    for w in workspace_roots(ctx, ctx.base_dir):
+        base_ws[w], _, s2 = members(ctx, ctx.base_dir, w)
+        secs += s2
+    # every member of every workspace: dir -> (workspace, name); ids by name, <name>@<dir> when
+    # several workspaces have a member of one name
+    where: dict[str, tuple[str, str]] = {}
+    for w, ms in head_ws.items():
+        for n, d in ms.items():
+            where.setdefault(d, (w, n))
+    count: dict[str, int] = {}
+    for _, n in where.values():
+        count[n] = count.get(n, 0) + 1
+
+    def tid(d: str) -> str:
+        n = where[d][1]
+        return f"uv:{n}" if count[n] == 1 else f"uv:{n}@{d}"
+
+    dirs = list(where)
+    locks = {("uv.lock" if w == "." else f"{w}/uv.lock"): w for w in head_ws}
+    seeds: dict[str, str] = {}  # member dir -> why
     notes: list[str] = []
     for path in ctx.changed_paths:
-        if path == lock or not under(path, ws_dir):
+        if path in locks:
             continue
-        d = deepest_dir(path, list(dirs))
+        d = deepest_dir(path, dirs)
         if d is None:
             continue
-        if d == ws_dir and not root_member:
+        w = where[d][0]
+        if d == w and not root_member[w]:
             continue
-        if d == ws_dir and path in ctx.foreign_owned:
+        if d == w and path in ctx.foreign_owned:
             notes.append(f"{path}: owned by {ctx.foreign_owned[path]}, not the root member")
             continue
-        seeds.setdefault(dirs[d], f"owns changed {path}")
-    if lock in ctx.changed_paths:
+        seeds.setdefault(d, f"owns changed {path}")
+    for lock, w in sorted(locks.items()):
+        if lock not in ctx.changed_paths:
+            continue
         changed_members = []
-        for name in sorted(head_m):
-            h, s3 = export(ctx, ctx.head_dir, name)
-            b, s4 = export(ctx, ctx.base_dir, name) if name in base_m else (None, 0.0)
+        for name in sorted(head_ws[w]):
+            h, s3 = export(ctx, ctx.head_dir, name, w)
+            in_base = name in base_ws.get(w, {})
+            b, s4 = export(ctx, ctx.base_dir, name, w) if in_base else (None, 0.0)
             secs += s3 + s4
             if h is None:
-                notes.append(f"uv export --package {name} failed at head")
+                notes.append(f"uv export --package {name} failed at head ({w})")
                 continue
             if b != h:
                 added = sorted(h - (b or set()))[:2]
                 removed = sorted((b or set()) - h)[:2]
                 what = [f"+{x}" for x in added] + [f"-{x}" for x in removed]
-                seeds.setdefault(name, f"uv.lock closure changed: {', '.join(what)}")
+                seeds.setdefault(head_ws[w][name], f"{lock} closure changed: {', '.join(what)}")
                 changed_members.append(name)
         if not changed_members:
-            notes.append("uv.lock changed, no member's locked closure changed")
+            notes.append(f"{lock} changed, no member's locked closure changed")
+    # dependents: in every workspace whose lock holds the affected project (by its directory),
+    # `uv tree --invert` names the members depending on it; across workspaces until nothing new
     res = dict(seeds)
-    names = set(head_m)
-    for name in sorted(seeds):
-        deps, s5 = dependents(ctx, name, names)
-        secs += s5
-        for dep in sorted(deps):
-            res.setdefault(dep, f"depends on {name} (uv tree --invert)")
+    sources = {w: lock_sources(ctx.head_dir, w) for w in head_ws}
+    queue = sorted(res)
+    while queue:
+        d = queue.pop(0)
+        w0, name = where[d]
+        for w in sorted(head_ws):
+            if w != w0 and sources[w].get(name) != d:
+                continue
+            deps, s5 = dependents(ctx, name, set(head_ws[w]), w)
+            secs += s5
+            for dep in sorted(deps):
+                dd = head_ws[w][dep]
+                if dd not in res:
+                    res[dd] = f"depends on {tid(d)} (uv tree --invert in {w})"
+                    queue.append(dd)
     owned: dict[str, str] = {}
     for path in ctx.changed_paths:
-        d = deepest_dir(path, list(dirs))
-        if d is not None and d != ws_dir:
-            owned[path] = f"uv:{dirs[d]}"
+        d = deepest_dir(path, dirs)
+        if d is not None and d != where[d][0]:
+            owned[path] = tid(d)
     return {
-        "ids": {f"uv:{k}": v for k, v in res.items()},
+        "ids": {tid(d): why for d, why in res.items()},
         "notes": notes,
         "seconds": secs,
-        "targets": len(head_m),
+        "targets": len(where),
         "owned": owned,
     }
