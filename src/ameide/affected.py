@@ -177,6 +177,7 @@ def classify(
         seed(sorted(targets), "everything", changes.everything_reason or "base unknown")
 
     pending: list[tuple[str, ChangedFile]] = []  # config files and lockfiles, read in one go
+    also: dict[str, tuple[str, ...]] = {}  # such a file's owners as a plain file
     for cf in changes.files:
         path = cf.path
         if _matches(path, ign_exact, ign_globs):
@@ -198,16 +199,22 @@ def classify(
             seed(owners, "global", path)
             files.append(FileOwnership(path, cf.status, owners, "global"))
             continue
-        if path in configs or path in lockfiles:
-            pending.append((path, cf))
-            continue
-        if path in graph.module_files:  # go.sum: checksums alone change no package
-            files.append(FileOwnership(path, cf.status, (), "module"))
-            continue
         found: dict[str, bool] = {}
         for index in indexes:
             for tid, alone in index.owners(path):
                 found[tid] = found.get(tid, True) and alone
+        if path in configs or path in lockfiles or path in graph.module_files:
+            # an ecosystem's own file (go.mod, a lockfile) is also a file of the project
+            # directory it sits in for the others (a go.mod inside a pnpm project is that
+            # project's, as pnpm counts it); never the workspace root project's
+            for tid, alone in sorted(found.items()):
+                seed((tid,), "changed", path, alone=alone)
+            also[path] = tuple(sorted(found))
+            if path in configs or path in lockfiles:
+                pending.append((path, cf))
+            else:  # go.sum: checksums alone change no package
+                files.append(FileOwnership(path, cf.status, also[path], "module"))
+            continue
         # a workspace root project holds what no other target holds, except a file another
         # ecosystem claims although no target of its holds it (a deleted Go package's file)
         if not found and not any(index.claims(path) for index in indexes):
@@ -231,9 +238,12 @@ def classify(
         files.append(FileOwnership(path, cf.status, owned, "owned" if owned else "unowned"))
 
     if pending:
-        files += _rule_files(
+        for f in _rule_files(
             repo, graph, changes, pending, configs, lockfiles, ecos, warnings, seed, cache_dir
-        )
+        ):
+            extra = also.get(f.path, ())
+            owners = tuple(sorted({*f.owners, *extra})) if extra else f.owners
+            files.append(FileOwnership(f.path, f.status, owners, f.kind))
 
     reasons = walk(targets, seeds, terminal)
     result = tuple(

@@ -25,7 +25,7 @@ from ameide.records import replace
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_VERSION = "graph-v4"
+CACHE_VERSION = "graph-v5"
 PRESENCE = ("uv.lock", "pnpm-lock.yaml", "go.work.sum")
 
 

@@ -247,6 +247,40 @@ GO_FIXTURES = [
         frozenset({"go:example.com/m/p"}),
     ),
     Fixture(
+        "go-nested-go-work",
+        "Go: a nested go.work's `go` line affects every module it uses (its builds build them)",
+        ("go",),
+        {
+            "go.mod": GO_MOD,
+            "lib/lib.go": "package lib\n\n// F is the library.\nfunc F() int { return 1 }\n",
+            "tools/analyzers/go.work": "go 1.22\n\nuse (\n\t.\n\t../..\n)\n",
+            "tools/analyzers/go.mod": "module example.com/analyzers\n\ngo 1.22\n",
+            "tools/analyzers/check/check.go": (
+                'package check\n\nimport "example.com/m/lib"\n\n'
+                "// C checks.\nfunc C() int { return lib.F() }\n"
+            ),
+        },
+        {"tools/analyzers/go.work": "go 1.23\n\nuse (\n\t.\n\t../..\n)\n"},
+        frozenset({"go:example.com/analyzers/check", "go:example.com/m/lib"}),
+    ),
+    Fixture(
+        "go-nested-go-work-edges",
+        "Go: imports resolve through the go.work that governs the importing module",
+        ("go",),
+        {
+            "go.mod": GO_MOD,
+            "lib/lib.go": "package lib\n\n// F is the library.\nfunc F() int { return 1 }\n",
+            "tools/analyzers/go.work": "go 1.22\n\nuse (\n\t.\n\t../..\n)\n",
+            "tools/analyzers/go.mod": "module example.com/analyzers\n\ngo 1.22\n",
+            "tools/analyzers/check/check.go": (
+                'package check\n\nimport "example.com/m/lib"\n\n'
+                "// C checks.\nfunc C() int { return lib.F() }\n"
+            ),
+        },
+        {"lib/lib.go": "package lib\n\n// F is the library.\nfunc F() int { return 2 }\n"},
+        frozenset({"go:example.com/analyzers/check", "go:example.com/m/lib"}),
+    ),
+    Fixture(
         "go-work-use-added",
         "Go: a go.work `use` line added affects that module's packages",
         ("go",),
@@ -370,6 +404,33 @@ PNPM_FIXTURES += [
         PNPM_PATTERNS,
         {"packages/a/test/a.test.js": "2\n"},
         frozenset({"pnpm:a"}),
+    ),
+]
+
+POLYGLOT = {
+    "package.json": pkg("root"),
+    "pnpm-workspace.yaml": "packages:\n  - web/*\n",
+    "web/ui/package.json": pkg("ui"),
+    "web/ui/tools/go.mod": "module example.com/tools\n\ngo 1.22\n",
+    "web/ui/tools/gen/gen.go": "package gen\n\n// G generates.\nfunc G() {}\n",
+    "web/ui/tools/gen/README.md": "# gen\n",
+}
+PNPM_FIXTURES += [
+    Fixture(
+        "polyglot-go-mod-in-a-pnpm-project",
+        "a go.mod inside a pnpm project is a file of that project for pnpm, and Go's config",
+        ("go", "pnpm"),
+        POLYGLOT,
+        {"web/ui/tools/go.mod": "module example.com/tools\n\ngo 1.23\n"},
+        frozenset({"go:example.com/tools/gen", "pnpm:ui"}),
+    ),
+    Fixture(
+        "polyglot-readme-in-a-go-package",
+        "a README beside Go files is no Go file; pnpm counts it for the project around it",
+        ("go", "pnpm"),
+        POLYGLOT,
+        {"web/ui/tools/gen/README.md": "# gen!\n"},
+        frozenset({"pnpm:ui"}),
     ),
 ]
 
@@ -624,6 +685,106 @@ UV_FIXTURES += [
         UV_LOCKED,
         {"uv.lock": UV_LOCK.format(marker=", marker = \"sys_platform == 'linux'\"", six="1.17.0")},
         frozenset({"uv:lib", "uv:app"}),
+    ),
+]
+
+VIRTUAL_LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.11"
+
+[manifest]
+members = [
+    "a",
+    "b",
+]
+
+[manifest.dependency-groups]
+dev = [{{ name = "pip-audit", specifier = ">=2.9.0" }}]
+
+[[package]]
+name = "a"
+version = "0.1.0"
+source = {{ virtual = "a" }}
+
+[package.metadata]
+
+[[package]]
+name = "b"
+version = "0.1.0"
+source = {{ virtual = "b" }}
+
+[package.metadata]
+
+[[package]]
+name = "pip"
+version = "{pip}"
+source = {{ registry = "https://registry.invalid/simple" }}
+wheels = [
+    {{ url = "https://registry.invalid/pip-{pip}-py3-none-any.whl", hash = "sha256:00" }},
+]
+
+[[package]]
+name = "pip-audit"
+version = "2.9.0"
+source = {{ registry = "https://registry.invalid/simple" }}
+dependencies = [
+    {{ name = "pip" }},
+]
+wheels = [
+    {{ url = "https://registry.invalid/pip_audit-2.9.0-py3-none-any.whl", hash = "sha256:00" }},
+]
+"""
+UV_VIRTUAL = {
+    "pyproject.toml": """\
+        [tool.uv.workspace]
+        members = ["a", "b"]
+
+        [dependency-groups]
+        dev = ["pip-audit>=2.9.0"]
+        """,
+    "a/pyproject.toml": '[project]\nname = "a"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n',
+    "b/pyproject.toml": '[project]\nname = "b"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n',
+    "uv.lock": VIRTUAL_LOCK.format(pip="26.1.2"),
+}
+UV_FIXTURES += [
+    Fixture(
+        "uv-nested-example-project",
+        "uv: a project inside another project's directory without a uv.lock of its own is "
+        "that project's data (an example, a fixture)",
+        ("uv",),
+        {
+            "pyproject.toml": """\
+                [project]
+                name = "app"
+                version = "0.1.0"
+                requires-python = ">=3.11"
+
+                [tool.uv]
+                package = false
+                """,
+            "examples/demo/pyproject.toml": """\
+                [project]
+                name = "demo"
+                version = "0.1.0"
+                requires-python = ">=3.11"
+
+                [tool.uv]
+                package = false
+                """,
+            "examples/demo/main.py": "print(1)\n",
+        },
+        {"examples/demo/main.py": "print(2)\n"},
+        frozenset({"uv:app"}),
+        native_setup=("uv lock",),
+    ),
+    Fixture(
+        "uv-lock-virtual-root-dev-group",
+        "uv.lock: a virtual root's dev group is part of every member's closure",
+        ("uv",),
+        UV_VIRTUAL,
+        {"uv.lock": VIRTUAL_LOCK.format(pip="26.2.1")},
+        frozenset({"uv:a", "uv:b"}),
     ),
 ]
 

@@ -125,12 +125,25 @@ def test_buf_yaml_v2_with_modules() -> None:
             "version: v1\nname: buf.build/a/b\n",
             {"kind": "config", "version": "v1", "modules": None},
         ),
-        ("", {"kind": "config", "version": "v1", "modules": None}),
-        ("lint:\n  use: [DEFAULT]\n", {"kind": "config", "version": "v1", "modules": None}),
-        ("version: 2\n", {"kind": "config", "version": "2", "modules": None}),
-        ("modules: [proto]\n", {"error": "'modules' must be a list of {path: ...} entries"}),
-        ("modules: proto\n", {"error": "'modules' must be a list of {path: ...} entries"}),
-        ("modules:\n  - name: x\n", {"error": "'modules' must be a list of {path: ...} entries"}),
+        ("version: v1beta1\n", {"kind": "config", "version": "v1beta1", "modules": None}),
+        # buf refuses a config without a version it knows: no buf config (a CI workflow
+        # called buf.yaml, say), never an error
+        ("", {"kind": "other"}),
+        ("lint:\n  use: [DEFAULT]\n", {"kind": "other"}),
+        ("version: 2\n", {"kind": "other"}),
+        ("on: push\njobs: {}\n", {"kind": "other"}),
+        (
+            "version: v2\nmodules: [proto]\n",
+            {"error": "'modules' must be a list of {path: ...} entries"},
+        ),
+        (
+            "version: v2\nmodules: proto\n",
+            {"error": "'modules' must be a list of {path: ...} entries"},
+        ),
+        (
+            "version: v2\nmodules:\n  - name: x\n",
+            {"error": "'modules' must be a list of {path: ...} entries"},
+        ),
         ("- a\n", {"error": "expected a YAML mapping"}),
     ],
 )
@@ -170,12 +183,24 @@ def test_buf_work_yaml() -> None:
         "version": "v1",
         "directories": [],
     }
-    assert buf.parse("buf.work.yaml", b"directories: proto\n") == {
+    assert buf.parse("buf.work.yaml", b"version: v1\ndirectories: proto\n") == {
         "error": "'directories' must be a list of paths"
     }
-    assert buf.parse("buf.work.yaml", b"directories: [1]\n") == {
+    assert buf.parse("buf.work.yaml", b"version: v1\ndirectories: [1]\n") == {
         "error": "'directories' must be a list of paths"
     }
+    assert buf.parse("buf.work.yaml", b"directories: [proto]\n") == {"kind": "other"}
+
+
+def test_a_workflow_named_buf_yaml_is_no_module() -> None:
+    g = graph_of(
+        {
+            ".github/workflows/buf.yaml": "name: buf\non: push\njobs:\n  lint: {}\n",
+            "proto/buf.yaml": "version: v2\n",
+            "proto/a.proto": proto("a"),
+        }
+    )
+    assert sorted(g.targets) == ["buf:proto"]
 
 
 def test_buf_gen_yaml_v2_inputs_plugins_and_managed_mode() -> None:
@@ -445,6 +470,7 @@ def test_v1_buf_work_yaml_with_directories() -> None:
         "protos": 1,
         "generates": [],
     }
+    both = ("buf:proto", "buf:third_party/proto")
     assert [r for r in g.globals if r.scope == "targets"] == [
         GlobalRule(
             "buf.work.yaml",
@@ -458,6 +484,11 @@ def test_v1_buf_work_yaml_with_directories() -> None:
             ("buf:proto", "buf:third_party/proto"),
             "buf dependency lock",
         ),
+        # each v1 module's own buf.yaml and buf.lock concern the whole workspace too
+        GlobalRule("proto/buf.yaml", "targets", both, "buf workspace configuration"),
+        GlobalRule("proto/buf.lock", "targets", both, "buf dependency lock"),
+        GlobalRule("third_party/proto/buf.yaml", "targets", both, "buf workspace configuration"),
+        GlobalRule("third_party/proto/buf.lock", "targets", both, "buf dependency lock"),
     ]
 
 
@@ -817,3 +848,37 @@ def test_gen_out_into_a_sibling_package_is_a_route_not_an_edge() -> None:
     assert deps_of(g) == {"buf:p/app/proto": (), "pnpm:app": ("pnpm:gen",), "pnpm:gen": ()}
     assert g.data["buf"]["routes"] == {"p/app/proto/a.proto": ["pnpm:gen"]}
     assert g.warnings == ()
+
+
+def test_a_plugin_with_one_committed_file_is_committed_for_every_proto() -> None:
+    # connect-go writes files only for protos with a service: the others have no
+    # `<stem>.connect.go`, which must not make their output look generated at build time
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+            "proto/acme/v1/svc.proto": proto("acme.v1", "acme/v1/types.proto") + "service S {}\n",
+            "proto/acme/v1/types.proto": proto("acme.v1"),
+            "buf.gen.yaml": """
+                version: v2
+                managed:
+                  enabled: true
+                  override:
+                    - file_option: go_package_prefix
+                      value: example.com/m/gen
+                plugins:
+                  - local: protoc-gen-go
+                    out: gen
+                    opt: paths=source_relative
+                  - local: protoc-gen-connect-go
+                    out: gen
+                    opt: paths=source_relative
+                """,
+            "go.mod": "module example.com/m\n",
+            "gen/acme/v1/svc.pb.go": "package acmev1\n",
+            "gen/acme/v1/types.pb.go": "package acmev1\n",
+            "gen/acme/v1/acmev1connect/svc.connect.go": "package acmev1connect\n",
+            "app/app.go": 'package app\n\nimport _ "example.com/m/gen/acme/v1/acmev1connect"\n',
+        }
+    )
+    assert g.data["buf"]["routes"] == {}
+    assert [x["committed"] for x in g.targets["buf:proto"].meta["generates"]] == [True, True]

@@ -209,7 +209,7 @@ class ParseCache:
                     os.unlink(e.path)
 
 
-_PARSE_TAG = f"ameide-locks-1-py{sys.version_info[0]}.{sys.version_info[1]}"
+_PARSE_TAG = f"ameide-locks-2-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def load_all() -> list[Any]:

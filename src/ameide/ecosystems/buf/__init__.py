@@ -29,6 +29,7 @@ _IMPORT = re.compile(r'^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;', re.M)
 _GO_PACKAGE = re.compile(r'^\s*option\s+go_package\s*=\s*"([^"]+)"\s*;', re.M)
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)\s*;", re.M)
 _GEN = re.compile(r"buf\.gen(?:\.[^/]+)?\.ya?ml\Z")
+_VERSIONS = ("v1beta1", "v1", "v2")
 
 
 def relevant(path: str) -> bool:
@@ -64,6 +65,10 @@ def parse(path: str, data: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict):
         return {"error": "expected a YAML mapping"}
     version = str(doc.get("version", "v1"))
+    if name in ("buf.yaml", "buf.yml", "buf.work.yaml") and doc.get("version") not in _VERSIONS:
+        # buf refuses a config without a version it knows (`"version" is not set`): a file of
+        # that name that is no buf config (a CI workflow called buf.yaml) makes no module
+        return {"kind": "other"}
     if name in ("buf.yaml", "buf.yml"):
         mods = doc.get("modules")
         paths: list[str] | None = None
@@ -101,6 +106,8 @@ def build(ctx: Context) -> Part:
     for path, f in configs:
         if f.get("error"):
             part.errors.append((path, f["error"], "see the buf configuration reference"))
+            continue
+        if f.get("kind") == "other":
             continue
         d = parent(path)
         if f["kind"] == "work":
@@ -178,10 +185,17 @@ def build(ctx: Context) -> Part:
             GlobalRule(join(parent(ws), "buf.lock"), "targets", t, why="buf dependency lock")
         )
     for m, cfg in sorted(modules.items()):
-        if m not in workspace_of:
+        around = workspace_of.get(m)
+        if around is None:
             part.globals.append(GlobalRule(cfg, "targets", (ids[m],), why="buf module config"))
             part.globals.append(
                 GlobalRule(join(m, "buf.lock"), "targets", (ids[m],), why="buf dependency lock")
+            )
+        elif cfg != around:  # a v1 module's own buf.yaml (and lock) inside a buf.work.yaml
+            t = tuple(sorted(by_ws[around]))
+            part.globals.append(GlobalRule(cfg, "targets", t, why="buf workspace configuration"))
+            part.globals.append(
+                GlobalRule(join(m, "buf.lock"), "targets", t, why="buf dependency lock")
             )
 
     from ameide.ecosystems.buf.gen import Templates

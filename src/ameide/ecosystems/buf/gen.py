@@ -247,6 +247,8 @@ class Templates:
                         if self._has_named(land, stem):
                             committed_any = True
                             continue
+                        # if one of the plugin's files is committed, they all are: a plugin
+                        # writes nothing for some protos (connect-go: those without a service)
                         landed[proto] = self._go_consumers(land)
                     else:
                         if committed_dir is None:
@@ -256,6 +258,8 @@ class Templates:
                             continue
                         landed[proto] = self._dir_consumers(od)
             out.committed = committed_any
+            if committed_any:
+                landed = {}
             for proto, consumers in landed.items():
                 out.consumers |= consumers
                 self.direct.setdefault(proto, set()).update(consumers)

@@ -195,9 +195,14 @@ def build(ctx: Context) -> Part:
         for p, f in ctx.facts.items()
         if p.endswith("go.mod") and (p == "go.mod" or p.endswith("/go.mod"))
     }
-    work = ctx.facts.get("go.work")
+    # every go.work (one at the root, or nested ones such as tools/go.work `use`ing `../..`);
     # a module go.work names explicitly counts even in a dir `./...` would skip (_examples/x)
-    used = {join(u) for u in work.get("use", [])} if work is not None else set()
+    works = {
+        parent(p): f
+        for p, f in ctx.facts.items()
+        if p.rpartition("/")[2] == "go.work" and (parent(p) == "." or not skipped(parent(p)))
+    }
+    used = {join(w, u) for w, f in works.items() for u in f.get("use", [])}
     modules: dict[str, str] = {}  # module dir -> module path
     broken: set[str] = set()  # module dirs whose go.mod is an error already
     for path in sorted(mod_facts):
@@ -220,26 +225,27 @@ def build(ctx: Context) -> Part:
             )
             continue
         modules[d] = f["module"]
-    if work is not None:
+    for w, work in sorted(works.items()):
+        wpath = join(w, "go.work")
         if work.get("error"):
-            part.errors.append(("go.work", work["error"], _CLOSE_BLOCK))
+            part.errors.append((wpath, work["error"], _CLOSE_BLOCK))
         for use in work.get("use", []):
-            d = join(use)
+            d = join(w, use)
             if d not in modules and d not in broken:
                 part.errors.append(
                     (
-                        "go.work",
+                        wpath,
                         f"'use {use}' names a directory without go.mod",
                         f"create {join(d, 'go.mod')} or remove the use line",
                     )
                 )
-        part.configs.append(ConfigRef("go.work", NAME, "."))
+        part.configs.append(ConfigRef(wpath, NAME, w))
     part.data = {
         "mods": {d: _mod_summary(mod_facts[join(d, "go.mod")]) for d in sorted(modules)},
-        "work": _mod_summary(work) if work is not None and not work.get("error") else None,
+        "works": {w: _mod_summary(f) for w, f in sorted(works.items()) if not f.get("error")},
     }
 
-    views = _Views(modules, mod_facts, work)
+    views = _Views(modules, mod_facts, works)
     # every module path some go.mod requires, longest first (an external import -> its module)
     required = sorted(
         {p for d in modules for p in mod_facts[join(d, "go.mod")].get("require", {})},
@@ -388,27 +394,28 @@ def _module_dir(d: str, modules: dict[str, str]) -> str | None:
 
 class _Views:
     """Which in-repo modules a module's build uses, as the go command resolves imports: the
-    module itself, the workspace's modules (go.work `use`), and the targets of the local
-    `replace` directives in force (go.work's, then its own go.mod's; a dependency's own
-    replaces do not apply). A module that requires a published version of another module of
-    the repository, without such a replace, gets the published one: no in-repo edge."""
+    module itself, its workspace's modules (the go.work `use`ing it), and the targets of the
+    local `replace` directives in force (the go.work's, then its own go.mod's; a dependency's
+    own replaces do not apply). A module that requires a published version of another module
+    of the repository, without such a replace, gets the published one: no in-repo edge."""
 
     def __init__(
         self,
         modules: dict[str, str],
         mod_facts: dict[str, dict[str, Any]],
-        work: dict[str, Any] | None,
+        works: dict[str, dict[str, Any]],
     ) -> None:
         self.modules = modules
         self.by_path = {p: d for d, p in sorted(modules.items())}
-        uses = {join(u) for u in work.get("use", [])} if work is not None else set()
-        self.uses = uses
-        self.work_view: dict[str, str | None] = {}
-        if work is not None:
-            for u in sorted(uses):
+        self.uses = {w: {join(w, u) for u in f.get("use", [])} for w, f in works.items()}
+        self.work_view: dict[str, dict[str, str | None]] = {}
+        for w, f in works.items():
+            wv: dict[str, str | None] = {}
+            for u in sorted(self.uses[w]):
                 if u in modules:
-                    self.work_view.setdefault(modules[u], u)
-            self._replaces(self.work_view, ".", work)
+                    wv.setdefault(modules[u], u)
+            self._replaces(wv, w, f)
+            self.work_view[w] = wv
         self.facts = mod_facts
         self.cache: dict[str, tuple[dict[str, str | None], list[str]]] = {}
 
@@ -425,11 +432,12 @@ class _Views:
         got = self.cache.get(mod)
         if got is None:
             view: dict[str, str | None] = {}
-            if mod in self.uses:
-                view.update(self.work_view)
+            w = gomod.governing(mod, self.uses)
+            if w is not None:
+                view.update(self.work_view[w])
             self._replaces(view, mod, self.facts[join(mod, "go.mod")])
-            if mod in self.uses:  # go.work's replaces win over a workspace module's own
-                view.update({k: v for k, v in self.work_view.items() if k not in self.by_path})
+            if w is not None:  # go.work's replaces win over a workspace module's own
+                view.update({k: v for k, v in self.work_view[w].items() if k not in self.by_path})
             view[self.modules[mod]] = mod
             reqs = sorted(
                 (p for p in self.facts[join(mod, "go.mod")].get("require", {}) if p not in view),
@@ -584,9 +592,9 @@ def impact(
     imports (reached only through other modules), conservatively the packages that import
     any external module."""
     data = graph.data.get(NAME) or {}
-    head = gomod.Modules(dict(data.get("mods") or {}), data.get("work"))
+    head = gomod.Modules(dict(data.get("mods") or {}), dict(data.get("works") or {}))
     base_mods = dict(head.mods)
-    base_work = head.work
+    base_works = dict(head.works)
     go_targets = [t for t in graph.targets.values() if t.ecosystem == NAME]
     by_mod: dict[str, list[Target]] = {}
     for t in go_targets:
@@ -604,33 +612,40 @@ def impact(
     for ref, before, after in changed:
         bf = gomod.parse_mod(before.decode("utf-8", "replace")) if before is not None else {}
         af = gomod.parse_mod(after.decode("utf-8", "replace")) if after is not None else {}
-        if ref.path == "go.work":
-            base_work = _mod_summary(bf) if before is not None else None
-            wide, paths = gomod.changed_keys(bf, af)
+        wide, paths = gomod.changed_keys(bf, af)
+        if ref.path.rpartition("/")[2] == "go.work":
+            w = ref.workspace
+            if before is None:
+                base_works.pop(w, None)
+            else:
+                base_works[w] = _mod_summary(bf)
+            # every module it uses: their packages build in this workspace's builds (a nested
+            # tools/go.work `use`ing `../..` builds the root module too)
+            governed = sorted(head.uses.get(w, set()) & set(head.mods))
             if wide:
-                whole(head.uses, ref.path, "; ".join(wide))
-            ub = {gomod._norm(u) for u in bf.get("use", [])}
-            ua = {gomod._norm(u) for u in af.get("use", [])}
+                whole(governed, ref.path, "; ".join(wide))
+            ub = {join(w, u) for u in bf.get("use", [])}
+            ua = {join(w, u) for u in af.get("use", [])}
             for u in sorted(ub ^ ua):
                 verb = "added" if u in ua else "removed"
                 whole([u], ref.path, f"use {u} {verb}")
+            owners: Iterable[str] = governed
         else:
             if before is None:
                 base_mods.pop(ref.workspace, None)
             else:
                 base_mods[ref.workspace] = _mod_summary(bf)
-            wide, paths = gomod.changed_keys(bf, af)
             if wide:
                 whole([ref.workspace], ref.path, "; ".join(wide))
-        owners = head.uses if ref.path == "go.work" else {ref.workspace}
+            owners = [ref.workspace]
         for d in owners:
             own.setdefault(d, set()).update(paths)
         for p in sorted(paths):
             module_paths.setdefault(p, ref.path)
     if not module_paths:
         return out
-    base = gomod.Modules(base_mods, base_work)
-    now = gomod.Modules(head.mods, head.work)
+    base = gomod.Modules(base_mods, base_works)
+    now = head
     known = base.required() | now.required()
     ext_any: _Reach | None = None
     for mpath, file in sorted(module_paths.items()):

@@ -144,42 +144,46 @@ _Context = tuple[dict[str, str], dict[str, list[list[str]]], dict[str, list[str]
 
 class Modules:
     """The repository's Go modules on one side of a change: module dir -> go.mod facts, the
-    go.work facts, and what each main module selects."""
+    go.work files (dir -> facts), and what each main module selects. A module's workspace is
+    the nearest go.work at or above it that `use`s it, as the go command finds it."""
 
-    def __init__(self, mods: dict[str, dict[str, Any]], work: dict[str, Any] | None) -> None:
+    def __init__(
+        self, mods: dict[str, dict[str, Any]], works: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         self.mods = mods
-        self.work = work
+        self.works = dict(works or {})
         self.by_path = {f["module"]: d for d, f in mods.items() if f.get("module")}
-        uses = work.get("use", []) if work else []
-        self.uses = {_norm(u) for u in uses}
-        self._ctx: dict[tuple[str, ...], _Context] = {}
+        self.uses = {
+            w: {_norm_join(w, _norm(u)) for u in f.get("use", [])} for w, f in self.works.items()
+        }
+        self.governed = {d: w for d in mods if (w := governing(d, self.uses)) is not None}
+        self._ctx: dict[str, _Context] = {}
 
     def required(self) -> set[str]:
         """Every module path some go.mod of the repository requires."""
         return {p for f in self.mods.values() for p in f.get("require", {})}
 
     def mains(self, d: str) -> list[str]:
-        """The main modules a build of module `d` uses: the workspace's, or `d` alone."""
-        if self.work is not None and d in self.uses:
-            return sorted(m for m in self.uses if m in self.mods)
+        """The main modules a build of module `d` uses: its workspace's, or `d` alone."""
+        w = self.governed.get(d)
+        if w is not None:
+            return sorted(m for m in self.uses[w] if m in self.mods)
         return [d]
-
-    def workspace_mode(self, mains: list[str]) -> bool:
-        return self.work is not None and mains[0] in self.uses
 
     def _context(self, d: str) -> _Context:
         """For module `d`'s build: (module path -> local module dir, module path -> the
         replacements in force [old version, new, new version], module path -> the versions
-        the reached go.mod files require). Memoised per set of main modules."""
-        mains = self.mains(d)
-        key = tuple(mains)
+        the reached go.mod files require). Memoised per workspace (or lone module)."""
+        w = self.governed.get(d)
+        key = f"w:{w}" if w is not None else f"m:{d}"
         got = self._ctx.get(key)
         if got is not None:
             return got
+        mains = self.mains(d)
         # go.work's replaces first, then the main modules' own (a dependency's do not apply)
         reps: list[tuple[str, list[str]]] = []
-        if self.workspace_mode(mains) and self.work is not None:
-            reps += [(".", r) for r in self.work.get("replaces", [])]
+        if w is not None:
+            reps += [(w, r) for r in self.works[w].get("replaces", [])]
         for m in mains:
             reps += [(m, r) for r in (self.mods.get(m) or {}).get("replaces", [])]
         local: dict[str, str] = {}
@@ -188,9 +192,9 @@ class Modules:
             if new.startswith((".", "/")):
                 local.setdefault(old, _norm_join(where, new))
             replaced.setdefault(old, []).append([over, new, nver])
-        if self.workspace_mode(mains):
+        if w is not None:
             for path, md in self.by_path.items():
-                if md in self.uses:
+                if md in self.uses[w]:
                     local.setdefault(path, md)
         reached = list(mains)
         seen = set(reached)
@@ -219,6 +223,17 @@ class Modules:
             if not over or over == chosen:
                 return f"=>{new}@{nver}" if nver else f"=>{new}"
         return chosen
+
+
+def governing(d: str, uses: dict[str, set[str]]) -> str | None:
+    """The go.work dir that governs module dir `d`: the nearest at or above it using it."""
+    cur = d
+    while True:
+        if cur in uses and d in uses[cur]:
+            return cur
+        if cur == ".":
+            return None
+        cur = cur.rpartition("/")[0] or "."
 
 
 def _norm(p: str) -> str:

@@ -156,31 +156,45 @@ def build(ctx: Context) -> Part:
     member_of: dict[str, str] = {}  # member dir -> workspace root dir
     roots = sorted(d for d, f in projects.items() if f.get("workspace"))
     ws_data: dict[str, Any] = {}
-    for root in roots:
-        f = projects[root]
+    # workspace roots and standalone projects, shallowest first: one inside another project's
+    # directory without a uv.lock of its own (an example or a test fixture the outer project
+    # uses) is that project's data, as pnpm's nested fixture workspaces are
+    candidates = [
+        d
+        for d, f in projects.items()
+        if f.get("workspace")
+        or (f.get("has_project") and (f.get("has_tool_uv") or join(d, "uv.lock") in ctx.paths))
+    ]
+    placed: list[str] = []  # dirs of the projects found so far (roots, members, standalone)
+    for d in sorted(candidates, key=lambda x: (0 if x == "." else x.count("/") + 1, x)):
+        f = projects[d]
+        if d in member_of:
+            continue
+        locked = join(d, "uv.lock") in ctx.paths
+        if not locked and any(within(d, o) for o in placed):
+            continue
+        if not f.get("workspace"):
+            member_of[d] = d  # a standalone uv project is its own workspace
+            placed.append(d)
+            if locked:
+                part.lockfiles.append(LockfileRef(join(d, "uv.lock"), "uv", d))
+            continue
         if f.get("error"):
             part.errors.append(
-                (join(root, "pyproject.toml"), f["error"], "fix [tool.uv.workspace] in this file")
+                (join(d, "pyproject.toml"), f["error"], "fix [tool.uv.workspace] in this file")
             )
             continue
         ws = f["workspace"]
-        members = match_globs(projects, ws["members"], ws["exclude"], root)
+        members = match_globs(projects, ws["members"], ws["exclude"], d)
         if f["has_project"]:
-            members.append(root)
+            members.append(d)
         for m in members:
-            member_of.setdefault(m, root)
-        part.configs.append(ConfigRef(join(root, "pyproject.toml"), NAME, root))
-        ws_data[root] = {"candidates": sorted(d for d in projects if within(d, root) and d != root)}
-        lock = join(root, "uv.lock")
-        if lock in ctx.paths:
-            part.lockfiles.append(LockfileRef(lock, "uv", root))
-    for d, f in sorted(projects.items()):
-        if d in member_of or f.get("workspace") or not f.get("has_project"):
-            continue
-        if f.get("has_tool_uv") or join(d, "uv.lock") in ctx.paths:
-            member_of[d] = d  # a standalone uv project is its own workspace
-            if join(d, "uv.lock") in ctx.paths:
-                part.lockfiles.append(LockfileRef(join(d, "uv.lock"), "uv", d))
+            member_of.setdefault(m, d)
+        placed += [d, *members]
+        part.configs.append(ConfigRef(join(d, "pyproject.toml"), NAME, d))
+        ws_data[d] = {"candidates": sorted(c for c in projects if within(c, d) and c != d)}
+        if locked:
+            part.lockfiles.append(LockfileRef(join(d, "uv.lock"), "uv", d))
 
     # a broken pyproject.toml that may be a workspace root: its members would silently vanish
     # (a member's own broken file is reported below)

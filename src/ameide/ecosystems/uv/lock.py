@@ -36,6 +36,21 @@ def parse(data: bytes) -> dict[str, Any]:
     blocks = text.split("\n[[package]]\n")
     packages: dict[str, list[Any]] = {}
     versions: dict[str, list[str]] = {}
+    # a virtual root's dependency groups (in the header's [manifest.dependency-groups]): uv
+    # installs its default group `dev` with every member (`uv export --package m` lists it)
+    workspace_dev: list[str] = []
+    header = blocks[0]
+    at = header.find("\n[manifest.dependency-groups]\n")
+    if at >= 0:
+        table = header[at:].split("\n[", 2)[1]
+        grab = False
+        for line in table.split("\n")[1:]:
+            if line.startswith("dev = "):
+                grab = True
+            elif line and not line.startswith((" ", "]", "\t")):
+                grab = False
+            if grab:
+                workspace_dev += [normalize(n) for n, _ in _DEP.findall(line)]
     for block in blocks[1:]:
         m = _NAME.search(block)
         if m is None:
@@ -50,7 +65,7 @@ def parse(data: bytes) -> dict[str, Any]:
         digest = hashlib.sha1(block.encode(), usedforsecurity=False).hexdigest()[:16]
         packages[key] = [digest, deps]
         versions.setdefault(name, []).append(version)
-    return {"packages": packages, "versions": versions}
+    return {"packages": packages, "versions": versions, "workspace_dev": sorted(set(workspace_dev))}
 
 
 def _edge_sections(block: str) -> list[str]:
@@ -78,6 +93,8 @@ def closure(lock: dict[str, Any], name: str) -> dict[str, str]:
     pkgs, versions = lock["packages"], lock["versions"]
     seen: dict[str, str] = {}
     stack = [f"{name}=={v}" for v in versions.get(name, ())]
+    for dev in lock.get("workspace_dev", ()):
+        stack += [f"{dev}=={v}" for v in versions.get(dev, ())]
     while stack:
         key = stack.pop()
         if key in seen or key not in pkgs:
