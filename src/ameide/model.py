@@ -163,15 +163,23 @@ class Reason:
     test: bool = False  # the first hop is a test-only import (chain[0]'s tests use chain[1])
 
     def explain(self) -> str:
-        tail = {
-            "changed": f"changed {self.file}",
-            "global": f"global file {self.file}",
-            "config": f"{self.file} (changed keys): {self.detail}",
-            "lockfile": f"lockfile {self.file} (closure rule): {self.detail}",
-            "module": f"module file {self.file}",
-            "deleted": f"deleted {self.deleted} ({self.file})",
-            "everything": f"everything ({self.file})",
-        }[self.kind]
+        kind = self.kind
+        if kind == "changed":
+            tail = f"changed {self.file}"
+        elif kind == "global":
+            tail = f"global file {self.file}"
+        elif kind == "config":
+            tail = f"{self.file} (changed keys): {self.detail}"
+        elif kind == "lockfile":
+            tail = f"lockfile {self.file} (closure rule): {self.detail}"
+        elif kind == "module":
+            tail = f"module file {self.file}"
+        elif kind == "deleted":
+            tail = f"deleted {self.deleted} ({self.file})"
+        elif kind == "everything":
+            tail = f"everything ({self.file})"
+        else:
+            raise KeyError(kind)
         if self.test and len(self.chain) > 1:
             head = f"{self.chain[0]} <-test- " + " <- ".join(self.chain[1:])
             return f"{head} <- {tail}"
