@@ -323,3 +323,24 @@ def test_affected_warns_about_an_override_of_no_target(run_cli: RunCli, example_
     ]
     code, out, err = run_cli(["test"], example_repo)
     assert code == 2 and 'targets."go:nope": no such target' in err
+
+
+def test_the_console_script_keeps_output_and_exit_codes_of_the_quick_commands(
+    example_repo: Path,
+) -> None:
+    # affected/targets leave through os._exit (no teardown): everything written must arrive
+    exe = Path(sys.executable).parent / "ameide"
+    ok = subprocess.run(
+        [str(exe), "targets", "--json"], cwd=example_repo, capture_output=True, check=False
+    )
+    assert ok.returncode == 0
+    assert len(json.loads(ok.stdout)["targets"]) == 14
+    bad = subprocess.run(
+        [str(exe), "affected", "--base", "no-such-ref"],
+        cwd=example_repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("ameide: error: base 'no-such-ref' is not a commit")

@@ -12,10 +12,27 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+# planning commands that only read and print: run them without the cyclic garbage collector
+# and leave without tearing down every object (about 0.1 s together on a 7,000-target graph)
+_QUICK = ("affected", "targets")
+
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main(sys.argv[1:]))
+    args = sys.argv[1:]
+    command = next((a for a in args if a not in VERBOSE), None)
+    if command not in _QUICK:
+        sys.exit(main(args))
+    import gc
+
+    gc.disable()
+    code = main(args)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a closed pipe: nothing more can be said
+        pass
+    os._exit(code)
 
 
 VERBOSE = ("-v", "--verbose")
