@@ -564,3 +564,42 @@ def test_a_deleted_buf_module_dropped_from_buf_yaml_affects_the_other_modules(
     git(repo, "rm", "-rq", "a")
     (repo / "buf.yaml").write_text("version: v2\nmodules:\n  - path: b\n")
     assert explain(affected_json(run_cli, repo)) == {"buf:b": "buf:b <- global file buf.yaml"}
+
+
+def test_the_warm_caches_follow_every_kind_of_change(run_cli: RunCli, example_repo: Path) -> None:
+    """The graph and the relevant-file listing are cached; each answer must still be the one
+    a cold run gives, whatever changed in between (edit, new import, new package, deletion,
+    staging)."""
+
+    def ids() -> set[str]:
+        return {a["id"] for a in affected_json(run_cli, example_repo)["affected"]}  # type: ignore
+
+    def cold() -> set[str]:
+        import shutil
+
+        shutil.rmtree(example_repo / ".git" / "ameide", ignore_errors=True)
+        return ids()
+
+    assert ids() == set()
+    append(example_repo, "go/lib/mathx/mathx.go", "\n// a body edit keeps the graph\n")
+    assert ids() == cold() == {MATHX, HANDLER, CMD}
+    # a new import in a dirty file: an edge the cached graph did not have
+    mathx = example_repo / "go/lib/mathx/mathx.go"
+    mathx.write_text(
+        mathx.read_text().replace(
+            "package mathx\n", 'package mathx\n\nimport _ "example.com/monorepo/lib/strutil"\n', 1
+        )
+    )
+    warm = ids()
+    assert STRUTIL not in warm and warm == cold()
+    append(example_repo, "go/lib/strutil/strutil.go", "\n// x\n")
+    assert MATHX in ids() and ids() == cold()
+    # an untracked new package, then the same staged, then a deleted file
+    write_files(example_repo, {"js/extra/package.json": '{"name": "@example/extra"}\n'})
+    ws = example_repo / "pnpm-workspace.yaml"
+    ws.write_text(ws.read_text().replace('  - "!js/scratch"\n', ""))
+    assert "pnpm:@example/extra" in ids() and ids() == cold()
+    git(example_repo, "add", "-A")
+    assert ids() == cold()
+    (example_repo / "js/ui/src/index.js").unlink()
+    assert UI in ids() and ids() == cold()

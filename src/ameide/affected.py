@@ -38,7 +38,12 @@ def load_graph(cwd: str, env: Mapping[str, str] | None = None) -> tuple[vcs.Repo
     cache = cache_dir_for(repo.git_dir)
     config = load_config(repo.root, cache)
     snap = vcs.snapshot(repo, None, want_changes=False, cache_dir=cache)
-    return repo, config, discover(repo.root, snap.index.blobs, config, cache)
+    ix = snap.index
+    return (
+        repo,
+        config,
+        discover(repo.root, ix.blobs, config, cache, token=ix.token, touched=ix.touched),
+    )
 
 
 class Planning:
@@ -79,7 +84,8 @@ def plan_context(
     config = load_config(repo.root, cache)
     res = vcs.resolve_base(repo, base, env)
     snap = vcs.snapshot(repo, res.base.commit, cache_dir=cache)
-    graph = discover(repo.root, snap.index.blobs, config, cache)
+    ix = snap.index
+    graph = discover(repo.root, ix.blobs, config, cache, token=ix.token, touched=ix.touched)
     changes = ChangeSet(
         root=repo.root,
         git_root=repo.git_root,

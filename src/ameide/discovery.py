@@ -8,6 +8,7 @@ body does not invalidate the graph). Both caches live in `<git-dir>/ameide/`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import marshal
@@ -25,7 +26,7 @@ from ameide.records import replace
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_VERSION = "graph-v5"
+CACHE_VERSION = "graph-v6"
 PRESENCE = ("uv.lock", "pnpm-lock.yaml", "go.work.sum")
 
 
@@ -39,40 +40,54 @@ def _read(root: str, path: str) -> bytes:
 
 
 def discover(
-    root: str, blobs: dict[str, str | None], config: Config, cache_dir: str | None
+    root: str,
+    blobs: dict[str, str | None],
+    config: Config,
+    cache_dir: str | None,
+    *,
+    token: str | None = None,
+    touched: dict[str, str | None] | None = None,
 ) -> Graph:
-    ecos = load_all()
-    relevant: dict[str, Any] = {}
-    presence: list[str] = []
-    # relevance is decided by the file name, then confirmed on the full path (skipped
-    # directories); caching by name keeps this loop cheap on repos of tens of thousands of files
-    by_name: dict[str, Any] = {}
-    for path in blobs:
-        name = path.rpartition("/")[2]
-        eco = by_name.get(name, False)
-        if eco is False:
-            eco = next((e for e in ecos if e.relevant(name)), None)
-            by_name[name] = eco
-        if eco is not None:
-            if eco.relevant(path):
-                relevant[path] = eco
-        elif name in PRESENCE:
-            presence.append(path)
+    """The graph of the monorepo whose files are `blobs` (path -> index blob id, None when the
+    work tree differs), from the graph cache when nothing that defines it changed.
 
+    With the index listing's identity (`token`) and the paths that differ from it
+    (`touched`, with their listing blob), the scan of every path for the relevant ones is
+    itself cached per listing: a warm run looks only at the touched paths."""
+    ecos = load_all()
+    by_eco = {e.NAME: e for e in ecos}
+    if touched is None:  # without the listing's identity: every dirty path is touched
+        token, touched = None, {p: None for p, b in blobs.items() if b is None}
+    listing = _listing(blobs, ecos, cache_dir, token, touched)
+    rel_names, presence_set, index_digest = listing
+    relevant: dict[str, Any] = {p: by_eco[e] for p, e in rel_names.items()}
+    presence = set(presence_set)
     facts: dict[str, dict[str, Any]] = {}
-    # one string hashed once: 13,000 small sha256 updates cost ~20 ms on the large bench repo
-    parts = [CACHE_VERSION, config.digest]
-    for path in sorted(relevant):
-        blob = blobs[path]
-        if blob is None:  # dirty: parse now, key on the facts themselves
-            f = _parse(relevant[path], root, path)
-            facts[path] = f
-            token = "f:" + hashlib.sha1(json.dumps(f, sort_keys=True).encode()).hexdigest()
+    # the key: the listing's digest, then every path that differs from it (by its parsed
+    # facts for a relevant file, so editing a function body keeps the cache)
+    parts = [CACHE_VERSION, config.digest, index_digest]
+    by_name: dict[str, Any] = {}
+    for path in sorted(touched):
+        relevant.pop(path, None)
+        presence.discard(path)
+        if path not in blobs:
+            parts += (path, "gone")
+            continue
+        eco = _relevance(path, ecos, by_name)
+        if eco is not None:
+            relevant[path] = eco
+            if blobs[path] is None:
+                f = _parse(eco, root, path)
+                facts[path] = f
+                token_ = "f:" + hashlib.sha1(json.dumps(f, sort_keys=True).encode()).hexdigest()
+            else:
+                token_ = "b:" + str(blobs[path])
+            parts += (path, token_)
+        elif path.rpartition("/")[2] in PRESENCE:
+            presence.add(path)
+            parts += (path, "p")
         else:
-            token = "b:" + blob
-        parts += (path, token)
-    for path in sorted(presence):
-        parts += (path, "p")
+            parts += (path, "-")
     key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
     graph_file = os.path.join(cache_dir, "graph.bin") if cache_dir else None
@@ -108,6 +123,61 @@ def discover(
         except OSError:
             pass  # a read-only git dir only costs speed
     return graph
+
+
+def _relevance(path: str, ecos: list[Any], by_name: dict[str, Any]) -> Any:
+    """The ecosystem that reads `path`: decided by the file name, then confirmed on the full
+    path (skipped directories); cached by name, as names repeat across tens of thousands."""
+    name = path.rpartition("/")[2]
+    eco = by_name.get(name, False)
+    if eco is False:
+        eco = next((e for e in ecos if e.relevant(name)), None)
+        by_name[name] = eco
+    if eco is not None and eco.relevant(path):
+        return eco
+    return None
+
+
+_LISTING = "listing.bin"
+
+
+def _listing(
+    blobs: dict[str, str | None],
+    ecos: list[Any],
+    cache_dir: str | None,
+    token: str | None,
+    touched: dict[str, str | None] | None,
+) -> tuple[dict[str, str], list[str], str]:
+    """(relevant path -> ecosystem name, presence files, digest) of the index listing `blobs`
+    starts from (the touched paths as the listing has them), cached per listing `token`."""
+    path_ = os.path.join(cache_dir, _LISTING) if cache_dir and token else None
+    if path_ is not None:
+        cached = _load_cache(path_)
+        if isinstance(cached, tuple) and len(cached) == 4 and cached[0] == token:
+            return cached[1], cached[2], cached[3]
+    changed = touched or {}
+    listed: dict[str, str | None] = {p: b for p, b in blobs.items() if p not in changed}
+    listed.update({p: b for p, b in changed.items() if b is not None})
+    by_name: dict[str, Any] = {}
+    rel: dict[str, str] = {}
+    presence: list[str] = []
+    for path in listed:
+        eco = _relevance(path, ecos, by_name)
+        if eco is not None:
+            rel[path] = eco.NAME
+        elif path.rpartition("/")[2] in PRESENCE:
+            presence.append(path)
+    # one string hashed once: 13,000 small sha256 updates cost ~20 ms on the large bench repo
+    parts: list[str] = []
+    for path in sorted(rel):
+        parts += (path, "b:" + str(listed[path]))
+    for path in sorted(presence):
+        parts += (path, "p")
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+    if path_ is not None:
+        with contextlib.suppress(OSError):
+            _store_cache(path_, (token, rel, sorted(presence), digest))
+    return rel, sorted(presence), digest
 
 
 def _parse(eco: Any, root: str, path: str) -> dict[str, Any]:

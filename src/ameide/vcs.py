@@ -63,6 +63,11 @@ class FileIndex:
     blobs: dict[str, str | None]
     nested_roots: tuple[str, ...]  # dirs holding their own ameide.toml (separate monorepos)
     dirty: bool = False  # uncommitted changes under the root (as is_dirty() would say)
+    # the identity of the index listing `blobs` starts from (None: unknown), and the paths
+    # whose entry differs from that listing (dirty, untracked, deleted) with their listing
+    # blob (None: not in the listing): discovery caches what it derives from the listing
+    token: str | None = None
+    touched: dict[str, str | None] | None = None
 
 
 def _split_z(data: bytes) -> list[str]:
@@ -454,7 +459,15 @@ def snapshot(
         changes = sorted(scoped_changes, key=lambda c: c.path)
     pre = repo.prefix
     dirty_tree = any(not _own(p[len(pre) :]) for p in dirty if p.startswith(pre))
-    return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree))
+    n = len(pre)
+    inner = tuple(x + "/" for x in nested)
+    touched = {
+        p[n:]: cached.get(p)
+        for p in dirty
+        if p.startswith(pre) and not _own(p[n:]) and not (inner and p[n:].startswith(inner))
+    }
+    token = f"{index_key}|{','.join(nested)}" if index_key is not None else None
+    return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree, token, touched))
 
 
 def _parse_ls_files(out: bytes) -> dict[str, str]:
