@@ -440,3 +440,22 @@ def test_the_parsed_index_is_cached_until_the_index_changes(
     # a damaged cache file is a miss, never an error
     (tmp_path / "cache" / "index.bin").write_bytes(b"\x00garbage")
     assert vcs.snapshot(r, None, want_changes=False, cache_dir=cache).index == committed.index
+
+
+def test_nested_monorepos_follow_the_work_tree_with_a_cached_listing(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    repo = make_repo(
+        {"a.txt": "a\n", "old/ameide.toml": "", "old/x.txt": "x\n", "new/y.txt": "y\n"}
+    )
+    r = vcs.open_repo(str(repo))
+    cache = str(tmp_path / "cache")
+    first = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert first.index.nested_roots == ("old",)
+    assert set(first.index.blobs) == {"a.txt", "new/y.txt"}
+    # untracked ameide.toml: `new` is a monorepo of its own now; a deleted one: `old` is not
+    write_files(repo, {"new/ameide.toml": ""})
+    (repo / "old/ameide.toml").unlink()
+    after = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert after.index.nested_roots == ("new",)
+    assert set(after.index.blobs) == {"a.txt", "old/x.txt"}

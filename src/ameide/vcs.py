@@ -348,7 +348,7 @@ def snapshot(
     """
     scope = repo.prefix or "."
     index_key = _index_key(repo)
-    cached = _load_index(cache_dir, index_key)
+    stored = _load_index(cache_dir, index_key)
     cmds: list[tuple[str, ...]] = [
         (
             "git",
@@ -380,7 +380,7 @@ def snapshot(
                 scope,
             )
         )
-    if cached is None:
+    if stored is None:
         cmds.append(
             ("git", "-c", "core.quotepath=off", "ls-files", "-z", "-s", "--full-name", "--", scope)
         )
@@ -393,10 +393,16 @@ def snapshot(
             )
     status_out = results[0].stdout
     diff_out = results[1].stdout if want_changes and repo.head is not None else b""
-    if cached is None:
-        cached = _parse_ls_files(results[-1].stdout)
-        _store_index(cache_dir, index_key, cached)
-    blobs: dict[str, str | None] = dict(cached)
+    p = repo.prefix
+    n = len(p)
+    if stored is None:
+        listing = _scope(_parse_ls_files(results[-1].stdout), p)
+        stored = (listing, tuple(k[: -len(_NESTED)] for k in listing if k.endswith(_NESTED)))
+        _store_index(cache_dir, index_key, stored)
+    cached, cached_nested = stored
+    # the listing, scoped to the monorepo root (ameide's own state left out), then the work
+    # tree's differences from it
+    scoped: dict[str, str | None] = dict(cached)
 
     dirty: dict[str, str] = {}
     status_entries = _split_z(status_out)
@@ -410,27 +416,23 @@ def snapshot(
         else:
             dirty[path] = "modified"
     for path, state in dirty.items():
+        if not path.startswith(p) or path[n:].startswith(OWN_DIRS):
+            continue
         if state == "deleted":
-            blobs.pop(path, None)
+            scoped.pop(path[n:], None)
         else:
-            blobs[path] = None
-
-    # scope to the monorepo root, drop ameide's own state and nested monorepos
-    p = repo.prefix
-    if p:
-        n = len(p)
-        scoped = {
-            path[n:]: blob
-            for path, blob in blobs.items()
-            if path.startswith(p) and not path[n:].startswith(OWN_DIRS)
-        }
-    else:
-        scoped = {path: blob for path, blob in blobs.items() if not path.startswith(OWN_DIRS)}
-    nested = tuple(
-        sorted(path[: -len(CONFIG_FILE) - 1] for path in scoped if path.endswith("/" + CONFIG_FILE))
-    )
+            scoped[path[n:]] = None
+    # nested monorepos (a directory with an ameide.toml of its own) are left out
+    found = set(cached_nested)
+    for d, state in dirty.items():
+        if d.endswith(_NESTED) and d.startswith(p):
+            if state == "deleted":
+                found.discard(d[n : -len(_NESTED)])
+            else:
+                found.add(d[n : -len(_NESTED)])
+    nested = tuple(sorted(found))
     if nested:
-        inner = tuple(n + "/" for n in nested)
+        inner = tuple(x + "/" for x in nested)
         scoped = {k: v for k, v in scoped.items() if not k.startswith(inner)}
 
     changes: list[ChangedFile] = []
@@ -447,9 +449,9 @@ def snapshot(
             if state == "untracked" or repo.head is None:
                 changes.append(ChangedFile(path, "untracked" if state == "untracked" else "added"))
         if repo.head is None:
-            for path in blobs:
-                if path not in dirty:
-                    changes.append(ChangedFile(path, "added"))
+            for path in cached:
+                if p + path not in dirty:
+                    changes.append(ChangedFile(p + path, "added"))
         nested_pfx = tuple(n + "/" for n in nested)
         scoped_changes = []
         for c in changes:
@@ -457,17 +459,30 @@ def snapshot(
             if rels and not (nested_pfx and rels[0].startswith(nested_pfx)):
                 scoped_changes.append(ChangedFile(rels[0], c.status))
         changes = sorted(scoped_changes, key=lambda c: c.path)
-    pre = repo.prefix
-    dirty_tree = any(not _own(p[len(pre) :]) for p in dirty if p.startswith(pre))
-    n = len(pre)
+    dirty_tree = any(not _own(d[n:]) for d in dirty if d.startswith(p))
     inner = tuple(x + "/" for x in nested)
     touched = {
-        p[n:]: cached.get(p)
-        for p in dirty
-        if p.startswith(pre) and not _own(p[n:]) and not (inner and p[n:].startswith(inner))
+        d[n:]: cached.get(d[n:])
+        for d in dirty
+        if d.startswith(p) and not _own(d[n:]) and not (inner and d[n:].startswith(inner))
     }
     token = f"{index_key}|{','.join(nested)}" if index_key is not None else None
     return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree, token, touched))
+
+
+_NESTED = "/" + CONFIG_FILE
+
+
+def _scope(blobs: dict[str, str], prefix: str) -> dict[str, str]:
+    """Paths under the monorepo root, relative to it; ameide's own state left out."""
+    if prefix:
+        n = len(prefix)
+        return {
+            path[n:]: blob
+            for path, blob in blobs.items()
+            if path.startswith(prefix) and not path[n:].startswith(OWN_DIRS)
+        }
+    return {path: blob for path, blob in blobs.items() if not path.startswith(OWN_DIRS)}
 
 
 def _parse_ls_files(out: bytes) -> dict[str, str]:
@@ -482,7 +497,7 @@ def _parse_ls_files(out: bytes) -> dict[str, str]:
     return blobs
 
 
-_INDEX_MAGIC = f"ameide-index-1-py{sys.version_info[0]}.{sys.version_info[1]}"
+_INDEX_MAGIC = f"ameide-index-2-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def _index_key(repo: Repo) -> str | None:
@@ -493,20 +508,25 @@ def _index_key(repo: Repo) -> str | None:
     return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{repo.prefix}"
 
 
-def _load_index(cache_dir: str | None, key: str | None) -> dict[str, str] | None:
+_Listing = tuple[dict[str, str], tuple[str, ...]]  # scoped path -> blob id, nested roots
+
+
+def _load_index(cache_dir: str | None, key: str | None) -> _Listing | None:
     if cache_dir is None or key is None:
         return None
     import marshal
 
     try:
         with open(os.path.join(cache_dir, "index.bin"), "rb") as fh:
-            magic, stored, blobs = marshal.loads(fh.read())
+            magic, stored, value = marshal.loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    return blobs if magic == _INDEX_MAGIC and stored == key and isinstance(blobs, dict) else None
+    if magic != _INDEX_MAGIC or stored != key or not isinstance(value, tuple) or len(value) != 2:
+        return None
+    return value
 
 
-def _store_index(cache_dir: str | None, key: str | None, blobs: dict[str, str]) -> None:
+def _store_index(cache_dir: str | None, key: str | None, blobs: _Listing) -> None:
     if cache_dir is None or key is None:
         return
     import marshal
