@@ -58,18 +58,17 @@ def discover(
     by_eco = {e.NAME: e for e in ecos}
     if touched is None:  # without the listing's identity: every dirty path is touched
         token, touched = None, {p: None for p, b in blobs.items() if b is None}
-    listing = _listing(blobs, ecos, cache_dir, token, touched)
-    rel_names, presence_set, index_digest = listing
-    relevant: dict[str, Any] = {p: by_eco[e] for p, e in rel_names.items()}
-    presence = set(presence_set)
+    # the listing's digest alone answers a warm run; the relevant files are read on a miss
+    index_digest = _listing_digest(cache_dir, token)
+    if index_digest is None:
+        index_digest = _listing(blobs, ecos, cache_dir, token, touched)[2]
+    relevant: dict[str, Any] = {}
     facts: dict[str, dict[str, Any]] = {}
     # the key: the listing's digest, then every path that differs from it (by its parsed
     # facts for a relevant file, so editing a function body keeps the cache)
     parts = [CACHE_VERSION, config.digest, index_digest]
     by_name: dict[str, Any] = {}
     for path in sorted(touched):
-        relevant.pop(path, None)
-        presence.discard(path)
         if path not in blobs:
             parts += (path, "gone")
             continue
@@ -84,7 +83,6 @@ def discover(
                 token_ = "b:" + str(blobs[path])
             parts += (path, token_)
         elif path.rpartition("/")[2] in PRESENCE:
-            presence.add(path)
             parts += (path, "p")
         else:
             parts += (path, "-")
@@ -99,6 +97,10 @@ def discover(
             except (KeyError, TypeError, ValueError):
                 pass  # damaged: rebuild
 
+    rel_names = _listing(blobs, ecos, cache_dir, token, touched)[0]
+    for path, name in rel_names.items():
+        if path not in touched:
+            relevant[path] = by_eco[name]
     facts_file = os.path.join(cache_dir, "facts.bin") if cache_dir else None
     fcache = (_load_cache(facts_file) or {}) if facts_file else {}
     if not isinstance(fcache, dict) or not isinstance(fcache.get("facts"), dict):
@@ -139,6 +141,16 @@ def _relevance(path: str, ecos: list[Any], by_name: dict[str, Any]) -> Any:
 
 
 _LISTING = "listing.bin"
+_LISTING_DIGEST = "listing-digest.bin"
+
+
+def _listing_digest(cache_dir: str | None, token: str | None) -> str | None:
+    if not cache_dir or not token:
+        return None
+    cached = _load_cache(os.path.join(cache_dir, _LISTING_DIGEST))
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == token:
+        return str(cached[1])
+    return None
 
 
 def _listing(
@@ -174,9 +186,10 @@ def _listing(
     for path in sorted(presence):
         parts += (path, "p")
     digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
-    if path_ is not None:
+    if path_ is not None and cache_dir:
         with contextlib.suppress(OSError):
             _store_cache(path_, (token, rel, sorted(presence), digest))
+            _store_cache(os.path.join(cache_dir, _LISTING_DIGEST), (token, digest))
     return rel, sorted(presence), digest
 
 
