@@ -882,3 +882,27 @@ def test_a_plugin_with_one_committed_file_is_committed_for_every_proto() -> None
     )
     assert g.data["buf"]["routes"] == {}
     assert [x["committed"] for x in g.targets["buf:proto"].meta["generates"]] == [True, True]
+
+
+def test_a_types_filter_narrows_what_a_template_generates_from() -> None:
+    g = graph_of(
+        {
+            **BUILD_TIME_GO,
+            "buf.gen.yaml": """
+                version: v2
+                managed:
+                  enabled: true
+                  override:
+                    - file_option: go_package_prefix
+                      value: example.com/svc/gen
+                inputs:
+                  - directory: proto
+                    types: [acme.orders.v1.Order]
+                plugins:
+                  - local: protoc-gen-go
+                    out: svc/gen
+                    opt: paths=source_relative
+                """,
+        }
+    )
+    assert sorted(g.data["buf"]["routes"]) == ["proto/acme/orders/v1/order.proto"]

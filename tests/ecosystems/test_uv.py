@@ -653,3 +653,52 @@ def test_workspace_cycle_is_reported() -> None:
         }
     )
     assert g.warnings == ("dependency cycle: uv:a -> uv:b -> uv:a",)
+
+
+def test_dynamic_dependencies_from_a_build_hook_are_read() -> None:
+    g = graph_of(
+        {
+            "pyproject.toml": """
+                [project]
+                name = "app"
+                dynamic = ["version", "dependencies", "optional-dependencies"]
+
+                [tool.hatch.metadata.hooks.uv-dynamic-versioning]
+                dependencies = ["app-slim[openai]=={{ version }}"]
+
+                [tool.hatch.metadata.hooks.uv-dynamic-versioning.optional-dependencies]
+                evals = ["app-evals=={{ version }}"]
+
+                [tool.uv.workspace]
+                members = ["slim", "evals"]
+
+                [tool.uv.sources]
+                app-slim = { workspace = true }
+                app-evals = { workspace = true }
+                """,
+            "slim/pyproject.toml": '[project]\nname = "app-slim"\n',
+            "evals/pyproject.toml": '[project]\nname = "app-evals"\n',
+        }
+    )
+    assert deps_of(g)["uv:app"] == ("uv:app-evals", "uv:app-slim")
+    assert g.warnings == ()
+
+
+def test_unreadable_dynamic_dependencies_are_a_warning_naming_the_file() -> None:
+    g = graph_of(
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["p/*"]\n',
+            "p/a/pyproject.toml": """
+                [project]
+                name = "a"
+                dynamic = ["dependencies"]
+
+                [tool.setuptools.dynamic]
+                dependencies = { file = ["requirements.txt"] }
+                """,
+        }
+    )
+    assert g.warnings == (
+        "p/a/pyproject.toml: [project] dependencies are dynamic and no known build hook declares "
+        "them in this file; ameide sees no dependencies there",
+    )
