@@ -140,7 +140,7 @@ def bench_large(tmp: Path, runs: int) -> dict[str, Any]:
     with bp.locked("large"):
         repo, _ = bp.prepare_repo("large", 1)
         bp.reset_repo(repo)
-        truth = gm.Truth(gm.load_meta(repo), bp.DEFAULT_EXTENSIONS)
+        truth = gm.Truth(gm.load_meta(repo))
         sc = next(s for s in bp.pick_scenarios(truth) if s.name == "go-leaf")
         try:
             bp.apply(repo, sc)

@@ -35,9 +35,15 @@ import gen_monorepo as gm  # noqa: E402
 DEFAULT_AMEIDE = ROOT / ".venv" / "bin" / "ameide"
 DEFAULT_TURBO = ROOT / ".tools" / "bin" / "turbo"
 ECOS = gm.ECOSYSTEMS
-# Truth extensions on by default: the two documented buf.gen rules of docs/affected.md
-# (targets inside a plugin `out` dir are consumers; a template change affects its inputs).
-DEFAULT_EXTENSIONS: tuple[str, ...] = ("gen-out-nested", "gen-template-global")
+
+
+def precompile() -> None:
+    """Byte-compile ameide's sources first: where PYTHONDONTWRITEBYTECODE is set, an edited
+    module would otherwise be compiled again by every timed run (~0.1 s), which an installed
+    ameide never pays."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "src" / "ameide"), quiet=1, workers=0)
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -68,7 +74,11 @@ def git(repo: Path, *args: str) -> str:
 
 @dataclass
 class Scenario:
-    """One change applied to the base state: what to touch, and how git should see it."""
+    """One change applied to the base state: what to touch, and how git should see it.
+
+    `modify` appends a comment line; `edit` replaces every occurrence of a text in a file,
+    and `keys` tells the truth what that edit changes in a structured config file or
+    lockfile (gm.Truth's vocabulary: `go`, `catalog:zod`, `plugin:<out>`, ...)."""
 
     name: str
     desc: str
@@ -77,10 +87,12 @@ class Scenario:
     create: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
     create_ignored: list[str] = field(default_factory=list)
+    edit: list[tuple[str, str, str]] = field(default_factory=list)  # (path, old, new)
+    keys: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[str]:
-        return sorted(self.modify + self.create + self.delete)
+        return sorted({*self.modify, *self.create, *self.delete, *(e[0] for e in self.edit)})
 
 
 @dataclass
@@ -201,6 +213,11 @@ def apply(repo: Path, sc: Scenario) -> None:
     for rel in sc.modify:
         with open(repo / rel, "a") as fh:
             fh.write(comment_for(rel))
+    for rel, old, new in sc.edit:
+        text = (repo / rel).read_text()
+        if old not in text:
+            raise RuntimeError(f"scenario {sc.name}: {old!r} not found in {rel}")
+        (repo / rel).write_text(text.replace(old, new))
     for rel in sc.create + sc.create_ignored:
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(comment_for(rel))
@@ -213,10 +230,20 @@ def apply(repo: Path, sc: Scenario) -> None:
 
 
 # -- scenario selection ------------------------------------------------------------------------
+def bump(version: str, part: int) -> str:
+    """`^3.22.0` -> `^3.23.0` (part 1), `1.25.5` -> `1.25.6` (part 2)."""
+    prefix = version[: len(version) - len(version.lstrip("^~"))]
+    nums = [int(x) for x in version[len(prefix) :].split(".")]
+    nums[part] += 1
+    nums[part + 1 :] = [0] * (len(nums) - part - 1)
+    return prefix + ".".join(map(str, nums))
+
+
 def pick_scenarios(truth: gm.Truth) -> list[Scenario]:
     """The benchmark's scenarios, chosen deterministically from the model."""
     module_of = {pid: k for k, m in enumerate(truth.go_modules) for pid in m["packages"]}
-    closure = {t: len(truth.dependents([t])) for t in truth.eco}
+    closure = {t: len(truth.dependents(t)) for t in truth.eco}
+    root_files = set(truth.files[truth.root])
 
     def src(tid: str, pred: Callable[[str], bool]) -> str | None:
         return next((f for f in truth.files[tid] if pred(f)), None)
@@ -226,38 +253,104 @@ def pick_scenarios(truth: gm.Truth) -> list[Scenario]:
             tid,
             lambda f: (
                 f.endswith(".go")
-                and not f.endswith("_test.go")
-                and "/testdata/" not in f
-                and "/_" not in f
+                and f not in truth.test_files[tid]
+                and not f.endswith("_windows.go")
             ),
         )
 
     def middle(items: list[str]) -> str:
         return sorted(items, key=lambda t: (closure[t], t))[len(items) // 2]
 
+    def most(items: list[str]) -> str:
+        return max(items, key=lambda t: (closure[t], t))
+
     go = truth.ids("go")
     leaves = [
         t
         for t in go
-        if not truth.rdeps[t] and truth.deps[t] and go_src(t) and truth.kind[t] == "lib"
+        if not truth.rdeps[t]
+        and not truth.rtest[t]
+        and truth.deps[t]
+        and go_src(t)
+        and truth.kind[t] == "lib"
     ]
     leaf = middle(leaves)
-    xmod = {t: sum(1 for r in truth.rdeps[t] if module_of.get(r, -1) != module_of[t]) for t in go}
+    xmod = {
+        t: sum(1 for r in truth.rdeps[t] | truth.rtest[t] if module_of[r] != module_of[t])
+        for t in go
+    }
     hub = max((t for t in go if go_src(t)), key=lambda t: (xmod[t], closure[t], t))
+    tested = [
+        t for t in go if truth.rdeps[t] and any(f.endswith("_test.go") for f in truth.files[t])
+    ]
+    tgo = most(tested)
+    tfile = next(f for f in truth.files[tgo] if f.endswith("_test.go"))
+    readmes = [t for t in go if f"{truth.dir[t]}/README.md" in root_files]
+    rgo = most(readmes) if readmes else hub
+    rfile = f"{truth.dir[rgo]}/README.md"
+    windows = [t for t in go if any(f.endswith("_windows.go") for f in truth.files[t])]
+    claimed = [f for f in truth.unowned if f.endswith(".go")]
     pn = [t for t in truth.ids("pnpm") if truth.deps[t] and truth.rdeps[t]]
     pmid = middle(pn)
     puntracked = middle([t for t in pn if t != pmid and closure[t] != closure[pmid]] or pn)
     uv = max(truth.ids("uv"), key=lambda t: (closure[t], t))
-    buf = max(
-        truth.ids("buf"),
-        key=lambda t: (sum(1 for x in truth.dependents([t]) if truth.eco[x] != "buf"), t),
+
+    def non_buf(ids: set[str]) -> int:
+        return sum(1 for x in ids if truth.eco[x] != "buf")
+
+    # a proto of the module buf.gen.go.yaml generates from at build time
+    api_tpl = next(t for t in truth.templates if t["file"] == "buf.gen.go.yaml")
+    api_out = api_tpl["plugins"][0]["out"]
+    api_protos = [f for f, p in truth.protos.items() if p["module"] in api_tpl["inputs"]]
+    proto = max(api_protos, key=lambda f: (non_buf(truth.affected([f])), f))
+    # a proto of another module whose build-time route goes further than its own output:
+    # build-time generated protos of another template import it
+    wider = [f for f in truth.routes if f not in api_protos and truth.routes[f] - truth.direct[f]]
+    proto_import = max(wider, key=lambda f: (len(truth.affected([f])), f)) if wider else None
+    # whole targets deleted: a Go package only its importers' code names (no testdata, no
+    # package below it) and a pnpm package other packages depend on (not a buf.gen output)
+    outs = {e["out"] for t in truth.templates for e in t["plugins"]}
+    del_go = [
+        t
+        for t in go
+        if truth.kind[t] == "lib"
+        and truth.rdeps[t]
+        and truth.rtest[t] <= truth.rdeps[t]
+        and not any("/testdata/" in f for f in truth.files[t])
+        and not any(x != t and truth.dir[x].startswith(truth.dir[t] + "/") for x in go)
+    ]
+    gdel = middle([t for t in del_go if f"{truth.dir[t]}/README.md" in root_files] or del_go)
+    gdel_files = sorted(
+        truth.files[gdel] + [f for f in [f"{truth.dir[gdel]}/README.md"] if f in root_files]
     )
+    del_pn = [t for t in pn if not any(within_dir(o, truth.dir[t]) for o in outs)]
+    pdel = middle([t for t in del_pn if t != pmid] or del_pn)
     dels = [t for t in go if truth.rdeps[t] and f"{truth.dir[t]}/util.go" in truth.files[t]]
     dgo = middle(dels) if dels else leaf
     dfile = f"{truth.dir[dgo]}/util.go" if dels else str(go_src(leaf))
-    gomod = f"{truth.go_modules[min(1, len(truth.go_modules) - 1)]['dir']}/go.mod"
+    gk = min(1, len(truth.go_modules) - 1)
+    gomod = f"{truth.go_modules[gk]['dir']}/go.mod"
+    # the in-repo modules it requires (each replaced by its local directory)
+    required = sorted(
+        {
+            truth.go_modules[module_of[d]]["path"]
+            for t in truth.go_modules[gk]["packages"]
+            for d in truth.deps[t] + truth.test_deps[t]
+            if module_of.get(d, gk) != gk
+        }
+    )
     pdir = truth.dir[pmid]
-    return [
+    ws = "pnpm-workspace.yaml"
+
+    def catalog_reach(entry: str) -> int:
+        return len(truth.affected([ws], {ws: [f"catalog:{entry}"]}))
+
+    cat = max(gm.CATALOG, key=lambda e: (catalog_reach(e), e))
+    spec = gm.CATALOG[cat][0]
+    locked = next(e for e in sorted(gm.CATALOG) if e != cat)
+    lver = gm.CATALOG[locked][1]
+    scenarios = [
+        # Go
         Scenario(
             "go-leaf",
             f"modify a file of Go leaf package {leaf}",
@@ -271,22 +364,69 @@ def pick_scenarios(truth: gm.Truth) -> list[Scenario]:
             modify=[str(go_src(hub))],
         ),
         Scenario(
+            "go-test-only",
+            f"modify {tfile} (a test file: its package alone)",
+            "worktree",
+            modify=[tfile],
+        ),
+        Scenario(
+            "go-readme",
+            f"{'modify' if readmes else 'create'} {rfile} (no Go package's file: the root project)",
+            "worktree",
+            **({"modify": [rfile]} if readmes else {"create": [rfile]}),
+        ),
+    ]
+    if windows:
+        wgo = most(windows)
+        wfile = next(f for f in truth.files[wgo] if f.endswith("_windows.go"))
+        scenarios.append(
+            Scenario(
+                "go-constraint",
+                f"modify {wfile} (excluded on linux, still its package's file)",
+                "worktree",
+                modify=[wfile],
+            )
+        )
+    scenarios += [
+        Scenario(
+            "go-unowned",
+            f"{'modify ' + claimed[0] if claimed else 'create go/m0/_scratch/main.go'}"
+            " (a .go file no package holds: nothing)",
+            "worktree",
+            **({"modify": claimed[:1]} if claimed else {"create": ["go/m0/_scratch/main.go"]}),
+        ),
+        Scenario("go-delete", f"delete a file of Go package {dgo}", "worktree", delete=[dfile]),
+        Scenario(
+            "go-delete-package",
+            f"delete Go package {gdel} (its importers, the root project for its README)",
+            "commit",
+            delete=gdel_files,
+        ),
+        Scenario(
+            "go-mod-comment",
+            f"a comment in {gomod}"
+            + (f" and a bump of {required[0]}, replaced locally" if required else "")
+            + " (nothing)",
+            "commit",
+            modify=[gomod],
+            edit=[(gomod, f"\t{required[0]} v0.0.0\n", f"\t{required[0]} v0.0.1\n")]
+            if required
+            else [],
+            keys={gomod: [f"require:{required[0]}"]} if required else {},
+        ),
+        Scenario(
+            "go-mod-go-line",
+            f"bump the go line of {gomod} (its module's packages)",
+            "commit",
+            edit=[(gomod, f"\ngo {gm.GO_VERSION}\n", f"\ngo {bump(gm.GO_VERSION, 2)}\n")],
+            keys={gomod: ["go"]},
+        ),
+        # pnpm
+        Scenario(
             "pnpm-mid",
             f"modify mid-chain pnpm package {pmid} (staged)",
             "staged",
             modify=[f"{pdir}/src/index.ts"],
-        ),
-        Scenario(
-            "uv-member",
-            f"modify uv member {uv}",
-            "commit",
-            modify=[str(src(uv, lambda f: f.endswith("__init__.py")))],
-        ),
-        Scenario(
-            "proto",
-            f"modify a .proto of {buf} (reaches generated-code consumers)",
-            "commit",
-            modify=[str(src(buf, lambda f: f.endswith(".proto")))],
         ),
         Scenario(
             "pnpm-untracked",
@@ -294,39 +434,114 @@ def pick_scenarios(truth: gm.Truth) -> list[Scenario]:
             "worktree",
             create=[f"{truth.dir[puntracked]}/src/feature_new.ts"],
         ),
-        Scenario("go-delete", f"delete a file of Go package {dgo}", "worktree", delete=[dfile]),
         Scenario(
-            "root-global",
-            "modify root pnpm-workspace.yaml (all pnpm targets)",
+            "pnpm-ws-comment",
+            f"a comment in {ws} (its owner, the root project)",
             "worktree",
-            modify=["pnpm-workspace.yaml"],
+            modify=[ws],
         ),
-        # extras
         Scenario(
-            "go-mod", f"modify {gomod} (all packages of that module)", "commit", modify=[gomod]
+            "pnpm-catalog",
+            f"bump catalog entry {cat} in {ws} (root + its users)",
+            "commit",
+            edit=[(ws, f"\n  {cat}: {spec}\n", f"\n  {cat}: {bump(spec, 1)}\n")],
+            keys={ws: [f"catalog:{cat}"]},
+        ),
+        Scenario(
+            "pnpm-lock",
+            f"bump {locked} {lver} in pnpm-lock.yaml (closure rule: its importers)",
+            "staged",
+            edit=[
+                ("pnpm-lock.yaml", f"{locked}@{lver}", f"{locked}@{bump(lver, 2)}"),
+                ("pnpm-lock.yaml", f"version: {lver}\n", f"version: {bump(lver, 2)}\n"),
+            ],
+            keys={"pnpm-lock.yaml": [f"package:{locked}"]},
+        ),
+        Scenario(
+            "pnpm-delete-package",
+            f"delete pnpm package {pdel} (its former dependents, the root project)",
+            "staged",
+            delete=list(truth.files[pdel]),
+        ),
+        # uv
+        Scenario(
+            "uv-member",
+            f"modify uv member {uv}",
+            "commit",
+            modify=[str(src(uv, lambda f: f.endswith("__init__.py")))],
+        ),
+        Scenario(
+            "uv-root-config",
+            "change [tool.ruff] in the virtual root pyproject.toml (nothing)",
+            "worktree",
+            edit=[("pyproject.toml", "line-length = 100", "line-length = 120")],
+        ),
+        # buf
+        Scenario(
+            "proto",
+            f"modify {proto} (reaches build-time generated code)",
+            "commit",
+            modify=[proto],
+        ),
+        Scenario(
+            "buf-gen-template",
+            "a comment in buf.gen.yaml (nothing)",
+            "worktree",
+            modify=["buf.gen.yaml"],
+        ),
+        Scenario(
+            "buf-gen-plugin",
+            "pin the Go plugin of buf.gen.go.yaml (its build-time output's targets)",
+            "worktree",
+            edit=[
+                (
+                    "buf.gen.go.yaml",
+                    "remote: buf.build/protocolbuffers/go\n",
+                    "remote: buf.build/protocolbuffers/go:v1.36.6\n",
+                )
+            ],
+            keys={"buf.gen.go.yaml": [f"plugin:{api_out}"]},
+        ),
+        # the rest
+        Scenario(
+            "root-owned",
+            "modify files only the workspace root project holds",
+            "worktree",
+            modify=[
+                "docs/page0.md",
+                "turbo.json",
+                "packages/legacy-0/src/index.ts",
+                "py/scripts/tool.py",
+                "proto/m0/README.md",
+            ],
         ),
         Scenario(
             "ignored-only",
             "create git-ignored files only (nothing affected)",
             "worktree",
-            create_ignored=[f"{pdir}/dist/bundle.js", "node_modules/.cache/x.js"],
-        ),
-        Scenario(
-            "unowned-doc",
-            "modify a docs/ file owned by no target",
-            "worktree",
-            modify=["docs/page0.md"],
+            create_ignored=[f"{pdir}/dist/bundle.js", "node_modules/.cache/x.js", "docs/gen/x.md"],
         ),
         Scenario(
             "everything", "modify ameide.toml (every target)", "worktree", modify=["ameide.toml"]
         ),
-        Scenario(
-            "buf-gen-template",
-            "modify root buf.gen.yaml (brief: owned by no target)",
-            "worktree",
-            modify=["buf.gen.yaml"],
-        ),
     ]
+    if proto_import is not None:
+        at = next(i for i, sc in enumerate(scenarios) if sc.name == "proto") + 1
+        scenarios.insert(
+            at,
+            Scenario(
+                "proto-import",
+                f"modify {proto_import} (build-time generated protos of another template"
+                " import it)",
+                "worktree",
+                modify=[proto_import],
+            ),
+        )
+    return scenarios
+
+
+def within_dir(path: str, d: str) -> bool:
+    return path == d or path.startswith(d + "/")
 
 
 # -- measuring ---------------------------------------------------------------------------------
@@ -404,7 +619,7 @@ def measure(
     reset_repo(repo)
     apply(repo, sc)
     try:
-        expected = truth.affected(sc.changed)
+        expected = truth.affected(sc.changed, sc.keys, sc.delete)
         cold, a_time, ids, error = run_ameide(ameide, repo, runs)
         g_time = run_git_floor(repo, runs)
         t_time, t_ids = run_turbo(turbo, repo, runs)
@@ -452,7 +667,7 @@ def ms(t: float) -> str:
 
 def print_table(results: list[Result], truth: gm.Truth) -> None:
     head = (
-        f"{'scenario':<18} {'mode':<8} {'chg':>3} {'truth':>6} {'ameide':>6} "
+        f"{'scenario':<19} {'mode':<8} {'chg':>3} {'truth':>6} {'ameide':>6} "
         f"{'cold ms':>7} {'warm ms min/med':>15} {'git ms min/med':>14} "
         f"{'turbo ms min/med':>16} "
         f"{'turbo pnpm':>10} {'truth pnpm':>10}  agree"
@@ -464,7 +679,7 @@ def print_table(results: list[Result], truth: gm.Truth) -> None:
         n_ameide = "ERR" if r.ameide is None else str(len(r.ameide))
         turbo = "-" if r.turbo_pnpm is None else str(len(r.turbo_pnpm))
         print(
-            f"{r.scenario:<18} {r.mode:<8} {len(r.changed):>3} {len(r.truth):>6} "
+            f"{r.scenario:<19} {r.mode:<8} {len(r.changed):>3} {len(r.truth):>6} "
             f"{n_ameide:>6} {ms(r.ameide_cold):>7} "
             f"{ms(r.ameide_time.min):>7}/{ms(r.ameide_time.median):<7} "
             f"{ms(r.git_time.min):>6}/{ms(r.git_time.median):<7} "
@@ -508,17 +723,17 @@ def bench_preset(
     ameide: str,
     turbo: str | None,
     only: set[str] | None,
-    ext: Sequence[str],
 ) -> tuple[list[Result], dict[str, Any]]:
     with locked(preset):
         repo, setup = prepare_repo(preset, seed)
         meta = gm.load_meta(repo)
-        truth = gm.Truth(meta, ext)
+        truth = gm.Truth(meta)
         counts = {e: len(truth.ids(e)) for e in ECOS}
         edges = sum(len(d) for d in truth.deps.values())
+        test_edges = sum(len(d) for d in truth.test_deps.values())
         print(
             f"\n== preset {preset}: {repo} — {meta['file_count']} files, targets {counts}, "
-            f"{edges} edges, seed {seed}"
+            f"{edges} edges + {test_edges} Go test edges, seed {seed}"
         )
         if setup:
             print(
@@ -527,7 +742,7 @@ def bench_preset(
             )
         scenarios = [s for s in pick_scenarios(truth) if only is None or s.name in only]
         for s in scenarios:
-            print(f"   {s.name:<18} {s.desc}")
+            print(f"   {s.name:<19} {s.desc}")
         results = [measure(repo, truth, s, ameide, turbo, runs) for s in scenarios]
     print()
     print_table(results, truth)
@@ -537,6 +752,7 @@ def bench_preset(
         "files": meta["file_count"],
         "targets": counts,
         "edges": edges,
+        "test_edges": test_edges,
         "setup": setup,
     }
     return results, info
@@ -557,13 +773,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--scenario", action="append", help="only these scenarios (repeatable)")
     ap.add_argument("--quick", action="store_true", help="small preset, 1 run (smoke test)")
     ap.add_argument("--report", type=Path, help="also write all figures as JSON here")
-    ap.add_argument(
-        "--ext",
-        action="append",
-        choices=gm.EXTENSIONS,
-        default=None,
-        help="truth semantic extension beyond the brief (repeatable; see README)",
-    )
     args = ap.parse_args(argv)
     presets = ["small"] if args.quick else (args.preset or ["medium", "large"])
     runs = 1 if args.quick else max(1, args.runs)
@@ -574,6 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not Path(ameide).exists() and shutil.which(ameide) is None:
         print(f"ameide executable not found: {ameide}", file=sys.stderr)
         return 2
+    precompile()
     version = subprocess.run([ameide, "--version"], capture_output=True, text=True, check=False)
     print(f"ameide: {ameide} ({(version.stdout or version.stderr).strip()[:80]})")
     print(f"turbo:  {turbo or 'not found (skipped)'}   runs per command: {runs}")
@@ -583,19 +793,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ", ".join(f"ameide {k} {ms(v)} ms" for k, v in start.items())
     )
     only = set(args.scenario) if args.scenario else None
-    ext = list(DEFAULT_EXTENSIONS if args.ext is None else args.ext)
-    print(f"truth semantics: brief{''.join(' + ' + e for e in ext)}")
+    print("truth semantics: docs/affected.md (bench/README.md, 'The truth')")
     report: dict[str, Any] = {
         "ameide": ameide,
         "turbo": turbo,
         "runs": runs,
         "startup_s": start,
-        "truth_extensions": ext,
         "presets": [],
     }
     ok = True
     for preset in presets:
-        results, info = bench_preset(preset, args.seed, runs, ameide, turbo, only, ext)
+        results, info = bench_preset(preset, args.seed, runs, ameide, turbo, only)
         ok = ok and all(r.ok for r in results)
         info["results"] = [asdict(r) | {"ok": r.ok} for r in results]
         report["presets"].append(info)

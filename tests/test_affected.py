@@ -24,6 +24,7 @@ CORE, UI, WEB, API = (
 )
 COMMON, SERVICE, MODELS = "uv:acme-common", "uv:acme-service", "uv:acme-apimodels"
 PROTO = "buf:proto"
+ROOT = "pnpm:monorepo"  # the pnpm workspace root project: it holds what no other target holds
 
 
 def affected_json(run_cli: RunCli, repo: Path, *extra: str) -> dict[str, object]:
@@ -47,7 +48,7 @@ def test_nothing_changed_means_nothing_affected(run_cli: RunCli, example_repo: P
     doc = affected_json(run_cli, example_repo)
     assert doc["affected"] == [] and doc["changed"] == []
     assert doc["base"]["ref"] == "main"  # type: ignore[index]
-    assert doc["total_targets"] == 13
+    assert doc["total_targets"] == 14
 
 
 def test_go_leaf_change_reaches_importers_across_modules(
@@ -62,9 +63,22 @@ def test_go_leaf_change_reaches_importers_across_modules(
     }
 
 
-def test_go_mod_change_affects_its_module(run_cli: RunCli, example_repo: Path) -> None:
+def test_go_mod_affects_what_its_changed_directives_affect(
+    run_cli: RunCli, example_repo: Path
+) -> None:
     append(example_repo, "go/svc/go.mod", "\n// note\n")
-    assert set(explain(affected_json(run_cli, example_repo))) == {HANDLER, CMD}
+    doc = affected_json(run_cli, example_repo)
+    assert doc["affected"] == []  # a comment changes no directive
+    assert doc["changed"] == [
+        {"path": "go/svc/go.mod", "status": "modified", "kind": "config", "owners": []}
+    ]
+    gomod = example_repo / "go/svc/go.mod"
+    gomod.write_text(gomod.read_text().replace("go 1.25.5", "go 1.25.6"))
+    why = "go/svc/go.mod (changed keys): go 1.25.5 -> 1.25.6"
+    assert explain(affected_json(run_cli, example_repo)) == {
+        HANDLER: f"{HANDLER} <- {why}",
+        CMD: f"{CMD} <- {why}",
+    }
 
 
 def test_pnpm_change_reaches_dependents_only(run_cli: RunCli, example_repo: Path) -> None:
@@ -75,12 +89,14 @@ def test_pnpm_change_reaches_dependents_only(run_cli: RunCli, example_repo: Path
     }
 
 
-def test_excluded_pnpm_package_is_not_a_target(run_cli: RunCli, example_repo: Path) -> None:
+def test_excluded_pnpm_package_belongs_to_the_root_project(
+    run_cli: RunCli, example_repo: Path
+) -> None:
     append(example_repo, "js/scratch/package.json", "\n")
     doc = affected_json(run_cli, example_repo)
-    assert doc["affected"] == []
+    assert explain(doc) == {ROOT: f"{ROOT} <- changed js/scratch/package.json"}
     assert doc["changed"] == [
-        {"path": "js/scratch/package.json", "status": "modified", "kind": "unowned", "owners": []}
+        {"path": "js/scratch/package.json", "status": "modified", "kind": "owned", "owners": [ROOT]}
     ]
 
 
@@ -92,23 +108,25 @@ def test_uv_change_reaches_workspace_dependents(run_cli: RunCli, example_repo: P
     }
 
 
-def test_proto_change_reaches_generated_code_consumers(run_cli: RunCli, example_repo: Path) -> None:
+def test_proto_change_reaches_no_consumer_of_committed_generated_code(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    # the example commits its generated code: phase 0's freshness gate keeps it equal to the
+    # protos, and the consumers are affected when the generated files themselves change
     append(example_repo, "proto/acme/common/v1/money.proto", "\n// touched\n")
     f = "changed proto/acme/common/v1/money.proto"
-    assert explain(affected_json(run_cli, example_repo)) == {
-        PROTO: f"{PROTO} <- {f}",
-        API: f"{API} <- {PROTO} <- {f}",
-        MODELS: f"{MODELS} <- {PROTO} <- {f}",
-        WEB: f"{WEB} <- {API} <- {PROTO} <- {f}",
-        SERVICE: f"{SERVICE} <- {MODELS} <- {PROTO} <- {f}",
-    }
+    assert explain(affected_json(run_cli, example_repo)) == {PROTO: f"{PROTO} <- {f}"}
+    append(example_repo, "js/api/src/gen/acme/common/v1/money_pb.js", "\n// regenerated\n")
+    assert set(explain(affected_json(run_cli, example_repo))) == {PROTO, API, WEB}
 
 
-def test_buf_gen_template_change_reaches_consumers(run_cli: RunCli, example_repo: Path) -> None:
+def test_buf_gen_template_change_affects_no_committed_output(
+    run_cli: RunCli, example_repo: Path
+) -> None:
     append(example_repo, "buf.gen.yaml", "\n# touched\n")
     doc = affected_json(run_cli, example_repo)
-    assert set(explain(doc)) == {PROTO, API, MODELS, WEB, SERVICE}
-    assert explain(doc)[PROTO] == f"{PROTO} <- global file buf.gen.yaml"
+    assert doc["affected"] == []  # only its build-time outputs would be affected
+    assert doc["changed"][0]["kind"] == "config"  # type: ignore[index]
 
 
 def test_one_change_in_each_ecosystem_at_once(run_cli: RunCli, example_repo: Path) -> None:
@@ -120,34 +138,35 @@ def test_one_change_in_each_ecosystem_at_once(run_cli: RunCli, example_repo: Pat
     git(example_repo, "commit", "-q", "-m", "all four")
     doc = affected_json(run_cli, example_repo)
     assert [a["id"] for a in doc["affected"]] == sorted(
-        [  # type: ignore[attr-defined,index]
-            MATHX,
-            HANDLER,
-            CMD,
-            CORE,
-            UI,
-            WEB,
-            API,
-            SERVICE,
-            MODELS,
-            PROTO,
-        ]
+        [MATHX, HANDLER, CMD, CORE, UI, WEB, SERVICE, PROTO]  # type: ignore[attr-defined,index]
     )
     direct = {a["id"] for a in doc["affected"] if a["direct"]}  # type: ignore[attr-defined,index]
     assert direct == {MATHX, CORE, SERVICE, PROTO}
 
 
-def test_workspace_manifest_is_global_for_its_ecosystem(
+def test_pnpm_workspace_yaml_affects_its_owner_and_what_its_changed_keys_affect(
     run_cli: RunCli, example_repo: Path
 ) -> None:
     append(example_repo, "pnpm-workspace.yaml", "\n# touched\n")
     doc = affected_json(run_cli, example_repo)
-    assert set(explain(doc)) == {CORE, UI, WEB, API}
-    assert doc["changed"][0]["kind"] == "global"  # type: ignore[index]
+    owner = f"{ROOT} <- pnpm-workspace.yaml (changed keys): the workspace root project's own file"
+    assert explain(doc) == {ROOT: owner}
+    assert doc["changed"][0]["kind"] == "config"  # type: ignore[index]
+    # js/scratch joins the workspace: it is affected as well
+    ws = example_repo / "pnpm-workspace.yaml"
+    ws.write_text(ws.read_text().replace('  - "!js/scratch"\n', ""))
+    assert explain(affected_json(run_cli, example_repo)) == {
+        ROOT: owner,
+        "pnpm:@example/scratch": "pnpm:@example/scratch <- pnpm-workspace.yaml (changed keys): "
+        "packages: js/scratch joined the workspace",
+    }
 
 
-def test_go_work_is_global_for_go(run_cli: RunCli, example_repo: Path) -> None:
+def test_go_work_affects_what_its_changed_lines_affect(run_cli: RunCli, example_repo: Path) -> None:
     append(example_repo, "go.work", "\n// x\n")
+    assert affected_json(run_cli, example_repo)["affected"] == []
+    work = example_repo / "go.work"
+    work.write_text(work.read_text().replace("go 1.25.5", "go 1.25.6"))
     assert set(explain(affected_json(run_cli, example_repo))) == {
         STRUTIL,
         MATHX,
@@ -160,7 +179,7 @@ def test_go_work_is_global_for_go(run_cli: RunCli, example_repo: Path) -> None:
 def test_ameide_toml_affects_everything(run_cli: RunCli, example_repo: Path) -> None:
     append(example_repo, "ameide.toml", "\n# touched\n")
     doc = affected_json(run_cli, example_repo)
-    assert len(doc["affected"]) == 13  # type: ignore[arg-type]
+    assert len(doc["affected"]) == 14  # type: ignore[arg-type]
 
 
 def test_pnpm_lockfile_change_affects_only_changed_closures(
@@ -176,17 +195,21 @@ def test_pnpm_lockfile_change_affects_only_changed_closures(
         )
     )
     doc = affected_json(run_cli, example_repo)
-    assert explain(doc) == {
-        API: f"{API} <- lockfile closure changed in pnpm-lock.yaml",
-        WEB: f"{WEB} <- {API} <- lockfile closure changed in pnpm-lock.yaml",
-    }
+    why = "lockfile pnpm-lock.yaml (closure rule): tslib (none) -> 2.8.1 under @bufbuild/protobuf"
+    assert explain(doc) == {API: f"{API} <- {why}", WEB: f"{WEB} <- {API} <- {why}"}
 
 
-def test_unowned_files_affect_nothing(run_cli: RunCli, example_repo: Path) -> None:
-    write_files(example_repo, {"docs/notes.md": "hello\n"})
+def test_files_no_other_target_holds_belong_to_the_workspace_root_project(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    write_files(example_repo, {"docs/notes.md": "hello\n", "go/lib/mathx/README.md": "hi\n"})
     doc = affected_json(run_cli, example_repo)
-    assert doc["affected"] == []
-    assert doc["changed"][0]["kind"] == "unowned"  # type: ignore[index]
+    # a README beside Go files is no file of the Go package (go list lists no such file)
+    assert explain(doc) == {ROOT: f"{ROOT} <- changed docs/notes.md"}
+    assert [(c["path"], c["owners"]) for c in doc["changed"]] == [  # type: ignore[attr-defined]
+        ("docs/notes.md", [ROOT]),
+        ("go/lib/mathx/README.md", [ROOT]),
+    ]
 
 
 def test_config_global_and_ignore_globs(run_cli: RunCli, example_repo: Path) -> None:
@@ -200,7 +223,7 @@ def test_config_global_and_ignore_globs(run_cli: RunCli, example_repo: Path) -> 
     assert doc["affected"] == []
     assert doc["changed"][0]["kind"] == "ignored"  # type: ignore[index]
     write_files(example_repo, {"tools/lint.sh": "echo\n"})
-    assert len(affected_json(run_cli, example_repo)["affected"]) == 13  # type: ignore[arg-type]
+    assert len(affected_json(run_cli, example_repo)["affected"]) == 14  # type: ignore[arg-type]
 
 
 UV_LOCK = """\
@@ -266,8 +289,8 @@ def test_uv_lock_change_affects_members_whose_closure_changed(
     doc = affected_json(run_cli, repo)
     # b's locked closure contains a (and so six): both changed, c's did not
     assert explain(doc) == {
-        "uv:a": "uv:a <- lockfile closure changed in uv.lock",
-        "uv:b": "uv:b <- lockfile closure changed in uv.lock",
+        "uv:a": "uv:a <- lockfile uv.lock (closure rule): six 1.16.0 -> 1.17.0",
+        "uv:b": "uv:b <- lockfile uv.lock (closure rule): six 1.16.0 -> 1.17.0 under a",
     }
     (repo / "uv.lock").write_text(UV_LOCK.format(six="1.16.0", attrs="24.0.0"))
     assert set(explain(affected_json(run_cli, repo))) == {"uv:b", "uv:c"}
@@ -377,6 +400,9 @@ def test_deleting_a_go_package_and_a_pnpm_package_affects_their_former_dependent
         CMD: f"{CMD} <- {HANDLER} <- {gone_go}",
         UI: f"{UI} <- {gone_js}",
         WEB: f"{WEB} <- {UI} <- {gone_js}",
+        # js/core is no project any more: its files are the root project's, as pnpm counts
+        # them; the Go files stay Go's although no package holds them
+        ROOT: f"{ROOT} <- changed js/core/package.json",
     }
     by_id = {a["id"]: a for a in doc["affected"]}  # type: ignore[attr-defined]
     assert by_id[HANDLER]["direct"] is True and by_id[CMD]["direct"] is False
@@ -385,15 +411,17 @@ def test_deleting_a_go_package_and_a_pnpm_package_affects_their_former_dependent
         "file": "go/lib/mathx/mathx.go",
         "chain": [HANDLER],
         "deleted": "go:example.com/monorepo/lib/mathx",
+        "detail": None,
+        "test": False,
     }
     assert changed_kinds(doc) == {
         "go/lib/mathx/mathx.go": ("deleted", "deleted", (HANDLER,)),
         "go/lib/mathx/mathx_test.go": ("deleted", "deleted", (HANDLER,)),
-        "js/core/package.json": ("deleted", "deleted", (UI,)),
-        "js/core/src/index.js": ("deleted", "deleted", (UI,)),
-        "js/core/test/index.test.js": ("deleted", "deleted", (UI,)),
+        "js/core/package.json": ("deleted", "deleted", (UI, ROOT)),
+        "js/core/src/index.js": ("deleted", "deleted", (UI, ROOT)),
+        "js/core/test/index.test.js": ("deleted", "deleted", (UI, ROOT)),
     }
-    assert doc["total_targets"] == 11
+    assert doc["total_targets"] == 12
     # answered from the graph cache the second time: the same bytes
     assert (
         run_cli(["affected", "--json"], example_repo)[1]
@@ -409,6 +437,7 @@ def test_deleting_a_uv_member_affects_its_former_dependents(
     doc = affected_json(run_cli, example_repo)
     assert explain(doc) == {
         SERVICE: f"{SERVICE} <- deleted {COMMON} (py/common/pyproject.toml)",
+        ROOT: f"{ROOT} <- changed py/common/pyproject.toml",  # no other target holds them now
     }
     assert {k for k, (_, kind, _) in changed_kinds(doc).items() if kind == "deleted"} == {
         "py/common/pyproject.toml",
@@ -444,13 +473,19 @@ def test_deleting_one_file_of_a_package_still_counts_as_a_change_of_it(
     }
 
 
-def test_deleting_a_target_nobody_depends_on_affects_nothing(
+def test_deleting_a_target_nobody_depends_on_affects_only_the_root_project(
     run_cli: RunCli, example_repo: Path
 ) -> None:
-    git(example_repo, "rm", "-rq", "js/web")
+    git(example_repo, "rm", "-rq", "js/web", "go/svc/cmd")
     doc = affected_json(run_cli, example_repo)
-    assert doc["affected"] == []
-    assert {kind for _, kind, _ in changed_kinds(doc).values()} == {"unowned"}
+    assert explain(doc) == {ROOT: f"{ROOT} <- changed js/web/integration/server.itest.js"}
+    assert {p: (kind, owners) for p, (_, kind, owners) in changed_kinds(doc).items()} == {
+        "go/svc/cmd/svc/main.go": ("unowned", ()),
+        "js/web/integration/server.itest.js": ("owned", (ROOT,)),
+        "js/web/package.json": ("owned", (ROOT,)),
+        "js/web/src/index.js": ("owned", (ROOT,)),
+        "js/web/test/render.test.js": ("owned", (ROOT,)),
+    }
 
 
 def test_deleting_a_whole_go_module_uses_the_module_path_of_its_base_go_mod(
@@ -529,3 +564,42 @@ def test_a_deleted_buf_module_dropped_from_buf_yaml_affects_the_other_modules(
     git(repo, "rm", "-rq", "a")
     (repo / "buf.yaml").write_text("version: v2\nmodules:\n  - path: b\n")
     assert explain(affected_json(run_cli, repo)) == {"buf:b": "buf:b <- global file buf.yaml"}
+
+
+def test_the_warm_caches_follow_every_kind_of_change(run_cli: RunCli, example_repo: Path) -> None:
+    """The graph and the relevant-file listing are cached; each answer must still be the one
+    a cold run gives, whatever changed in between (edit, new import, new package, deletion,
+    staging)."""
+
+    def ids() -> set[str]:
+        return {a["id"] for a in affected_json(run_cli, example_repo)["affected"]}  # type: ignore
+
+    def cold() -> set[str]:
+        import shutil
+
+        shutil.rmtree(example_repo / ".git" / "ameide", ignore_errors=True)
+        return ids()
+
+    assert ids() == set()
+    append(example_repo, "go/lib/mathx/mathx.go", "\n// a body edit keeps the graph\n")
+    assert ids() == cold() == {MATHX, HANDLER, CMD}
+    # a new import in a dirty file: an edge the cached graph did not have
+    mathx = example_repo / "go/lib/mathx/mathx.go"
+    mathx.write_text(
+        mathx.read_text().replace(
+            "package mathx\n", 'package mathx\n\nimport _ "example.com/monorepo/lib/strutil"\n', 1
+        )
+    )
+    warm = ids()
+    assert STRUTIL not in warm and warm == cold()
+    append(example_repo, "go/lib/strutil/strutil.go", "\n// x\n")
+    assert MATHX in ids() and ids() == cold()
+    # an untracked new package, then the same staged, then a deleted file
+    write_files(example_repo, {"js/extra/package.json": '{"name": "@example/extra"}\n'})
+    ws = example_repo / "pnpm-workspace.yaml"
+    ws.write_text(ws.read_text().replace('  - "!js/scratch"\n', ""))
+    assert "pnpm:@example/extra" in ids() and ids() == cold()
+    git(example_repo, "add", "-A")
+    assert ids() == cold()
+    (example_repo / "js/ui/src/index.js").unlink()
+    assert UI in ids() and ids() == cold()

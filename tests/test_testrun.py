@@ -20,7 +20,7 @@ def test_nothing_affected_writes_green_evidence(run_cli: RunCli, example_repo: P
     code, out, _ = run_cli(["test"], example_repo)
     assert code == 0
     assert out.splitlines()[0] == (
-        "nothing to test: 1 changed file affect no target "
+        "nothing to test: 1 changed file affects 1 target with nothing to run "
         "(base main: merge-base with the default branch main)"
     )
     doc = load_summary(example_repo)

@@ -415,3 +415,47 @@ def test_show_files_paths_are_relative_to_a_nested_monorepo_root(make_repo: Make
     r = vcs.open_repo(str(repo / "mono"), {})
     base = git(repo, "rev-parse", "HEAD")
     assert vcs.show_files(r, base, ["p/package.json"]) == {"p/package.json": b"{}"}
+
+
+def test_the_parsed_index_is_cached_until_the_index_changes(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    repo = make_repo({"a.txt": "a\n", "dir/b.txt": "b\n"})
+    r = vcs.open_repo(str(repo))
+    cache = str(tmp_path / "cache")
+    first = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert (tmp_path / "cache" / "index.bin").exists()
+    again = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert again.index.blobs == first.index.blobs
+    # `git add` rewrites the index: the cached listing is not used any more
+    write_files(repo, {"c.txt": "c\n", "a.txt": "a2\n"})
+    git(repo, "add", "c.txt")
+    after = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert set(after.index.blobs) == {"a.txt", "dir/b.txt", "c.txt"}
+    assert after.index.blobs["a.txt"] is None  # modified in the work tree: read it
+    git(repo, "commit", "-qam", "more")
+    committed = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert committed.index.blobs["c.txt"] == git(repo, "rev-parse", "HEAD:c.txt")
+    assert committed.index.blobs["a.txt"] == git(repo, "rev-parse", "HEAD:a.txt")
+    # a damaged cache file is a miss, never an error
+    (tmp_path / "cache" / "index.bin").write_bytes(b"\x00garbage")
+    assert vcs.snapshot(r, None, want_changes=False, cache_dir=cache).index == committed.index
+
+
+def test_nested_monorepos_follow_the_work_tree_with_a_cached_listing(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    repo = make_repo(
+        {"a.txt": "a\n", "old/ameide.toml": "", "old/x.txt": "x\n", "new/y.txt": "y\n"}
+    )
+    r = vcs.open_repo(str(repo))
+    cache = str(tmp_path / "cache")
+    first = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert first.index.nested_roots == ("old",)
+    assert set(first.index.blobs) == {"a.txt", "new/y.txt"}
+    # untracked ameide.toml: `new` is a monorepo of its own now; a deleted one: `old` is not
+    write_files(repo, {"new/ameide.toml": ""})
+    (repo / "old/ameide.toml").unlink()
+    after = vcs.snapshot(r, None, want_changes=False, cache_dir=cache)
+    assert after.index.nested_roots == ("new",)
+    assert set(after.index.blobs) == {"a.txt", "old/x.txt"}

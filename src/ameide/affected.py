@@ -5,24 +5,29 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ameide import vcs
 from ameide.config import Config
 from ameide.config import load as load_config
 from ameide.discovery import cache_dir_for, discover
-from ameide.ecosystems import deepest_owner, glob_regex, join, owner_dirs, parent
+from ameide.ecosystems import ParseCache, glob_regex, owner_dirs, parent, within
 from ameide.graph import affected as walk
 from ameide.model import (
     AffectedReport,
     AffectedTarget,
     ChangedFile,
     ChangeSet,
+    ConfigRef,
     FileOwnership,
     Graph,
     LockfileRef,
     Reason,
     Target,
 )
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _GLOB_CHARS = frozenset("*?[")
 
@@ -32,8 +37,13 @@ def load_graph(cwd: str, env: Mapping[str, str] | None = None) -> tuple[vcs.Repo
     repo = vcs.open_repo(cwd, env)
     cache = cache_dir_for(repo.git_dir)
     config = load_config(repo.root, cache)
-    snap = vcs.snapshot(repo, None, want_changes=False)
-    return repo, config, discover(repo.root, snap.index.blobs, config, cache)
+    snap = vcs.snapshot(repo, None, want_changes=False, cache_dir=cache)
+    ix = snap.index
+    return (
+        repo,
+        config,
+        discover(repo.root, ix.blobs, config, cache, token=ix.token, touched=ix.touched),
+    )
 
 
 class Planning:
@@ -73,8 +83,9 @@ def plan_context(
     cache = cache_dir_for(repo.git_dir)
     config = load_config(repo.root, cache)
     res = vcs.resolve_base(repo, base, env)
-    snap = vcs.snapshot(repo, res.base.commit)
-    graph = discover(repo.root, snap.index.blobs, config, cache)
+    snap = vcs.snapshot(repo, res.base.commit, cache_dir=cache)
+    ix = snap.index
+    graph = discover(repo.root, ix.blobs, config, cache, token=ix.token, touched=ix.touched)
     changes = ChangeSet(
         root=repo.root,
         git_root=repo.git_root,
@@ -86,7 +97,7 @@ def plan_context(
         everything_reason=res.everything_reason,
         warnings=res.warnings,
     )
-    report = classify(repo, graph, config, changes)
+    report = classify(repo, graph, config, changes, cache)
     if config.targets:
         from ameide.config import unknown_targets
         from ameide.records import replace
@@ -112,10 +123,18 @@ def _matches(path: str, exact: set[str], globs: list[re.Pattern[str]]) -> bool:
 
 
 def classify(
-    repo: vcs.Repo | None, graph: Graph, config: Config, changes: ChangeSet
+    repo: vcs.Repo | None,
+    graph: Graph,
+    config: Config,
+    changes: ChangeSet,
+    cache_dir: str | None = None,
 ) -> AffectedReport:
-    """Map changed files to seed targets (ownership, globals, lockfiles) and walk dependents."""
+    """Map changed files to seed targets (ownership, globals, config files, lockfiles) and walk
+    dependents."""
+    from ameide.ecosystems import load_all
+
     targets = graph.targets
+    ecos = {e.NAME: e for e in load_all()}
     by_dir = owner_dirs(targets.values())
     ign_exact, ign_globs = _matcher(config.affected_ignore)
     global_exact: dict[str, list[int]] = {}
@@ -126,26 +145,45 @@ def classify(
         else:
             global_exact.setdefault(rule.path, []).append(i)
     lockfiles = {lf.path: lf for lf in graph.lockfiles}
+    configs = {c.path: c for c in graph.configs}
+    indexes = [e.Owners(graph) for e in ecos.values()]
+    roots = sorted((t for t in targets.values() if t.meta.get("root")), key=lambda t: t.id)
 
     seeds: dict[str, Reason] = {}
+    terminal: set[str] = set()
     files: list[FileOwnership] = []
     warnings: list[str] = list(changes.warnings)
     # deleted files of targets that no longer exist -> (former id, its former dependents);
     # only looked for when a file was deleted and some target names a dependency that is gone
-    gone: dict[str, tuple[str, list[str]]] = {}
+    gone: dict[str, tuple[str, list[tuple[str, bool]]]] = {}
     if any(cf.status == "deleted" for cf in changes.files):
         refs = _unresolved_refs(targets)
         if refs:
             gone = _deleted_targets(repo, graph, changes, refs, by_dir)
 
-    def seed(ids: list[str] | tuple[str, ...], kind: str, path: str) -> None:
+    def seed(
+        ids: list[str] | tuple[str, ...],
+        kind: str,
+        path: str,
+        *,
+        detail: str | None = None,
+        alone: bool = False,
+    ) -> None:
         for tid in ids:
-            if tid in targets and tid not in seeds:
-                seeds[tid] = Reason((tid,), kind, path)
+            if tid not in targets:
+                continue
+            if tid not in seeds:
+                seeds[tid] = Reason((tid,), kind, path, None, detail)
+                if alone:
+                    terminal.add(tid)
+            elif not alone:
+                terminal.discard(tid)  # a change that passes on wins over a test-only one
 
     if changes.everything:
         seed(sorted(targets), "everything", changes.everything_reason or "base unknown")
 
+    pending: list[tuple[str, ChangedFile]] = []  # config files and lockfiles, read in one go
+    also: dict[str, tuple[str, ...]] = {}  # such a file's owners as a plain file
     for cf in changes.files:
         path = cf.path
         if _matches(path, ign_exact, ign_globs):
@@ -167,46 +205,126 @@ def classify(
             seed(owners, "global", path)
             files.append(FileOwnership(path, cf.status, owners, "global"))
             continue
-        if path in graph.module_files:
-            owners = graph.module_files[path]
-            seed(owners, "module", path)
-            files.append(FileOwnership(path, cf.status, owners, "module"))
+        found: dict[str, bool] = {}
+        for index in indexes:
+            for tid, alone in index.owners(path):
+                found[tid] = found.get(tid, True) and alone
+        if path in configs or path in lockfiles or path in graph.module_files:
+            # an ecosystem's own file (go.mod, a lockfile) is also a file of the project
+            # directory it sits in for the others (a go.mod inside a pnpm project is that
+            # project's, as pnpm counts it); never the workspace root project's
+            for tid, alone in sorted(found.items()):
+                seed((tid,), "changed", path, alone=alone)
+            also[path] = tuple(sorted(found))
+            if path in configs or path in lockfiles:
+                pending.append((path, cf))
+            else:  # go.sum: checksums alone change no package
+                files.append(FileOwnership(path, cf.status, also[path], "module"))
             continue
-        if path in lockfiles:
-            lock_owners, warn = _lockfile_owners(repo, graph, lockfiles[path], changes, cf)
-            if warn:
-                warnings.append(warn)
-            seed(lock_owners, "lockfile", path)
-            files.append(FileOwnership(path, cf.status, tuple(lock_owners), "lockfile"))
-            continue
-        owned = tuple(deepest_owner(path, by_dir))
-        seed(owned, "changed", path)
+        # a workspace root project holds what no other target holds, except a file another
+        # ecosystem claims although no target of its holds it (a deleted Go package's file)
+        if not found and not any(index.claims(path) for index in indexes):
+            found = {t.id: False for t in roots if within(path, t.path)}
+        for tid, alone in sorted(found.items()):
+            seed((tid,), "changed", path, alone=alone)
+        owned = tuple(sorted(found))
         former = gone.get(path)
         if former is not None:
             gone_id, dependents = former
-            for tid in dependents:
+            for tid, alone in dependents:
                 if tid not in seeds:
                     seeds[tid] = Reason((tid,), "deleted", path, gone_id)
-            owners = tuple(sorted({*owned, *dependents}))
+                    if alone:
+                        terminal.add(tid)
+                elif not alone:
+                    terminal.discard(tid)
+            owners = tuple(sorted({*owned, *(tid for tid, _ in dependents)}))
             files.append(FileOwnership(path, cf.status, owners, "deleted"))
             continue
         files.append(FileOwnership(path, cf.status, owned, "owned" if owned else "unowned"))
 
-    reasons = walk(targets, seeds)
+    if pending:
+        for f in _rule_files(
+            repo, graph, changes, pending, configs, lockfiles, ecos, warnings, seed, cache_dir
+        ):
+            extra = also.get(f.path, ())
+            owners = tuple(sorted({*f.owners, *extra})) if extra else f.owners
+            files.append(FileOwnership(f.path, f.status, owners, f.kind))
+
+    reasons = walk(targets, seeds, terminal)
     result = tuple(
         AffectedTarget(targets[tid], tid in seeds, reasons[tid]) for tid in sorted(reasons)
     )
+    files.sort(key=lambda f: f.path)
     return AffectedReport(
         changes, tuple(files), result, len(targets), tuple(warnings) + graph.warnings
     )
 
 
-def _unresolved_refs(targets: Mapping[str, Target]) -> dict[str, list[str]]:
-    """Dependency id -> the targets that still name it although no target answers it."""
-    refs: dict[str, list[str]] = {}
+def _rule_files(
+    repo: vcs.Repo | None,
+    graph: Graph,
+    changes: ChangeSet,
+    pending: list[tuple[str, ChangedFile]],
+    configs: dict[str, ConfigRef],
+    lockfiles: dict[str, LockfileRef],
+    ecos: dict[str, Any],
+    warnings: list[str],
+    seed: Any,
+    cache_dir: str | None,
+) -> list[FileOwnership]:
+    """Changed config files and lockfiles: both sides read (the base in one `git cat-file`),
+    then each ecosystem says what their changed keys / closures affect."""
+    base = changes.base.commit
+    before: dict[str, bytes | None] = {}
+    if repo is not None and base is not None:
+        before = vcs.show_files(repo, base, [p for p, _ in pending])
+    after: dict[str, bytes | None] = {}
+    for path, cf in pending:
+        after[path] = None
+        if cf.status != "deleted":
+            try:
+                with open(os.path.join(graph.root, path), "rb") as fh:
+                    after[path] = fh.read()
+            except OSError:
+                pass
+    out: list[FileOwnership] = []
+    by_eco: dict[str, list[tuple[ConfigRef, bytes | None, bytes | None]]] = {}
+    for path, _ in pending:
+        if path in configs:
+            ref = configs[path]
+            by_eco.setdefault(ref.kind, []).append((ref, before.get(path), after[path]))
+    owners: dict[str, set[str]] = {}
+    for kind, batch in sorted(by_eco.items()):
+        for imp in ecos[kind].impact(graph, batch):
+            seed((imp.target,), "config", imp.file, detail=imp.detail, alone=imp.terminal)
+            owners.setdefault(imp.file, set()).add(imp.target)
+    for path, _ in pending:
+        if path in lockfiles:
+            lf = lockfiles[path]
+            found, warn = ecos[lf.kind].lock_impact(
+                graph, lf, before.get(path), after[path], ParseCache(cache_dir)
+            )
+            if warn:
+                warnings.append(warn)
+            for imp in found:
+                seed((imp.target,), "lockfile", imp.file, detail=imp.detail)
+                owners.setdefault(imp.file, set()).add(imp.target)
+    for path, cf in pending:
+        kind = "config" if path in configs else "lockfile"
+        out.append(FileOwnership(path, cf.status, tuple(sorted(owners.get(path, ()))), kind))
+    return out
+
+
+def _unresolved_refs(targets: Mapping[str, Target]) -> dict[str, list[tuple[str, bool]]]:
+    """Dependency id -> the targets that still name it although no target answers it, each
+    with whether only its tests name it (a Go test import: it affects that target alone)."""
+    refs: dict[str, list[tuple[str, bool]]] = {}
     for t in targets.values():
         for ref in t.meta.get("unresolved", ()):
-            refs.setdefault(ref, []).append(t.id)
+            refs.setdefault(ref, []).append((t.id, False))
+        for ref in t.meta.get("unresolved_test", ()):
+            refs.setdefault(ref, []).append((t.id, True))
     return refs
 
 
@@ -214,44 +332,32 @@ def _deleted_targets(
     repo: vcs.Repo | None,
     graph: Graph,
     changes: ChangeSet,
-    refs: dict[str, list[str]],
+    refs: dict[str, list[tuple[str, bool]]],
     by_dir: dict[str, list[str]],
-) -> dict[str, tuple[str, list[str]]]:
+) -> dict[str, tuple[str, list[tuple[str, bool]]]]:
     """Deleted path -> (id of the target it belonged to, that target's former dependents), for
     targets that are gone but still named by others.
 
-    The id a deleted target had is worked out from what is left: a Go package's from its
-    directory and the module around it (the go.mod in the work tree, else at the base); a pnpm
-    package's or uv project's from its manifest at the base. A deleted file belongs to the
-    deleted target of the deepest directory containing it, unless a current target sits deeper.
+    Each ecosystem works out the id a deleted target had from what is left (`former_ids`: a Go
+    package from its directory and the module around it, a pnpm package or uv project from its
+    manifest at the base). A deleted file belongs to the deleted target of the deepest
+    directory containing it, unless a current target sits deeper.
     """
-    targets = graph.targets
-    ecos = {ref.split(":", 1)[0] for ref in refs}
-    base = changes.base.commit
+    from ameide.ecosystems import load_all
+
+    wanted = {ref.split(":", 1)[0] for ref in refs}
     deleted = [cf.path for cf in changes.files if cf.status == "deleted"]
-    manifests = {"package.json": "pnpm", "pyproject.toml": "uv"}
-    old: dict[str, bytes | None] = {}  # deleted manifests as they were at the base
-    if repo is not None and base is not None:
-        wanted = [p for p in deleted if manifests.get(p.rpartition("/")[2]) in ecos]
-        old = vcs.show_files(repo, base, wanted) if wanted else {}
+    reader = BaseReader(repo, graph.root, changes.base.commit)
     former: dict[str, str] = {}  # dir -> the id of the deleted target it held
-    tried: set[str] = set()  # Go dirs asked already
-    go_mods: _GoModules | None = None
-    for path in deleted:
-        d, _, name = path.rpartition("/")
-        d = d or "."
-        tid: str | None = None
-        if name.endswith(".go") and "go" in ecos and d not in tried:
-            tried.add(d)
-            go_mods = go_mods or _GoModules(repo, graph, base)
-            tid = go_mods.package_id(d)
-        elif old.get(path) is not None:
-            tid = _former_id(manifests[name], path, old[path] or b"")
-        if tid is not None and tid not in targets and tid in refs:
-            former.setdefault(d, tid)
+    for eco in load_all():
+        if eco.NAME not in wanted:
+            continue
+        for d, tid in eco.former_ids(graph, deleted, reader).items():
+            if tid not in graph.targets and tid in refs:
+                former.setdefault(d, tid)
     if not former:
         return {}
-    out: dict[str, tuple[str, list[str]]] = {}
+    out: dict[str, tuple[str, list[tuple[str, bool]]]] = {}
     for path in deleted:
         d = parent(path)
         while d not in former and d not in by_dir and d != ".":
@@ -261,96 +367,28 @@ def _deleted_targets(
     return out
 
 
-def _former_id(eco: str, path: str, data: bytes) -> str | None:
-    """`pnpm:<name>` / `uv:<name>` of the manifest `path` with the content `data`."""
-    if eco == "pnpm":
-        from ameide.ecosystems import pnpm
+class BaseReader:
+    """Files as they are in the work tree or were at the base commit, for the ecosystems'
+    `former_ids` (one git call per batch)."""
 
-        name = pnpm.parse(path, data).get("name") or parent(path)  # as pnpm.build names it
-    else:
-        from ameide.ecosystems import uv
-
-        name = uv.parse(path, data).get("name")
-    return f"{eco}:{name}" if isinstance(name, str) and name else None
-
-
-class _GoModules:
-    """The module around a directory: a current module, else the go.mod in the work tree, else
-    the one at the base (a whole deleted module). Asked only about deleted Go files."""
-
-    def __init__(self, repo: vcs.Repo | None, graph: Graph, base: str | None) -> None:
+    def __init__(self, repo: vcs.Repo | None, root: str, base: str | None) -> None:
         self.repo = repo
-        self.root = graph.root
+        self.root = root
         self.base = base
-        self.known: dict[str, str | None] = {
-            t.meta["module_dir"]: t.meta["module"]
-            for t in graph.targets.values()
-            if t.ecosystem == "go"
-        }
 
-    def package_id(self, d: str) -> str | None:
-        from ameide.ecosystems import go
+    def at_base(self, paths: list[str]) -> dict[str, bytes | None]:
+        if self.repo is None or self.base is None or not paths:
+            return {}
+        return vcs.show_files(self.repo, self.base, paths)
 
-        dirs = [d]
-        while dirs[-1] != ".":
-            dirs.append(parent(dirs[-1]))
-        at_base: set[str] | None = None
-        for m in dirs:
-            if m not in self.known:
-                gomod = join(m, "go.mod")
-                data: bytes | None = None
-                try:
-                    with open(os.path.join(self.root, gomod), "rb") as fh:
-                        data = fh.read()
-                except OSError:
-                    if self.repo is not None and self.base is not None:
-                        if at_base is None:  # one git call for every level
-                            wanted = [join(x, "go.mod") for x in dirs if x not in self.known]
-                            at_base = vcs.paths_in_commit(self.repo, self.base, wanted)
-                        if gomod in at_base:
-                            data = vcs.show_file(self.repo, self.base, gomod)
-                module = go.parse(gomod, data).get("module") if data is not None else None
-                self.known[m] = module if isinstance(module, str) and module else None
-            module = self.known[m]
-            if module is not None:
-                rel = "" if d == m else (d if m == "." else d[len(m) + 1 :])
-                if rel and go.skipped(rel):
-                    return None
-                return "go:" + module + ("/" + rel if rel else "")
-        return None
+    def exist_at_base(self, paths: list[str]) -> set[str]:
+        if self.repo is None or self.base is None or not paths:
+            return set()
+        return vcs.paths_in_commit(self.repo, self.base, paths)
 
-
-def _lockfile_owners(
-    repo: vcs.Repo | None, graph: Graph, lf: LockfileRef, changes: ChangeSet, cf: ChangedFile
-) -> tuple[list[str], str | None]:
-    """Targets whose resolved closure differs between the base and the work tree."""
-    members = [
-        t for t in graph.targets.values() if t.ecosystem == lf.kind and t.group == lf.workspace
-    ]
-    everyone = sorted(t.id for t in members)
-    base_data = None
-    if repo is not None and changes.base.commit is not None:
-        base_data = vcs.show_file(repo, changes.base.commit, lf.path)
-    if base_data is None or cf.status == "deleted":
-        return everyone, None
-    try:
-        with open(os.path.join(graph.root, lf.path), "rb") as fh:
-            now_data = fh.read()
-    except OSError:
-        return everyone, None
-    try:
-        if lf.kind == "pnpm":
-            from ameide.ecosystems.pnpm import lock_closures
-        else:
-            from ameide.ecosystems.uv import lock_closures
-        before, after = lock_closures(base_data), lock_closures(now_data)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return everyone, f"{lf.path}: cannot read the lockfile ({exc}); all its members affected"
-    changed_keys = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-    if lf.kind == "pnpm":
-        if "." in changed_keys:
-            return everyone, None
-        return sorted(t.id for t in members if t.meta.get("importer") in changed_keys), None
-    if "<header>" in changed_keys:
-        return everyone, None
-    return sorted(t.id for t in members if t.name in changed_keys), None
+    def now(self, path: str) -> bytes | None:
+        try:
+            with open(os.path.join(self.root, path), "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None

@@ -8,6 +8,7 @@ body does not invalidate the graph). Both caches live in `<git-dir>/ameide/`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import marshal
@@ -19,12 +20,13 @@ from ameide.config import Config
 from ameide.ecosystems import Context, load_all
 from ameide.errors import ConfigError
 from ameide.fsutil import atomic_write_bytes
-from ameide.model import GlobalRule, Graph, LockfileRef, Target
+from ameide.model import ConfigRef, GlobalRule, Graph, LockfileRef, Target
+from ameide.records import replace
 
 if TYPE_CHECKING:
     from typing import Any
 
-CACHE_VERSION = "graph-v3"
+CACHE_VERSION = "graph-v6"
 PRESENCE = ("uv.lock", "pnpm-lock.yaml", "go.work.sum")
 
 
@@ -38,40 +40,52 @@ def _read(root: str, path: str) -> bytes:
 
 
 def discover(
-    root: str, blobs: dict[str, str | None], config: Config, cache_dir: str | None
+    root: str,
+    blobs: dict[str, str | None],
+    config: Config,
+    cache_dir: str | None,
+    *,
+    token: str | None = None,
+    touched: dict[str, str | None] | None = None,
 ) -> Graph:
-    ecos = load_all()
-    relevant: dict[str, Any] = {}
-    presence: list[str] = []
-    # relevance is decided by the file name, then confirmed on the full path (skipped
-    # directories); caching by name keeps this loop cheap on repos of tens of thousands of files
-    by_name: dict[str, Any] = {}
-    for path in blobs:
-        name = path.rpartition("/")[2]
-        eco = by_name.get(name, False)
-        if eco is False:
-            eco = next((e for e in ecos if e.relevant(name)), None)
-            by_name[name] = eco
-        if eco is not None:
-            if eco.relevant(path):
-                relevant[path] = eco
-        elif name in PRESENCE:
-            presence.append(path)
+    """The graph of the monorepo whose files are `blobs` (path -> index blob id, None when the
+    work tree differs), from the graph cache when nothing that defines it changed.
 
+    With the index listing's identity (`token`) and the paths that differ from it
+    (`touched`, with their listing blob), the scan of every path for the relevant ones is
+    itself cached per listing: a warm run looks only at the touched paths."""
+    ecos = load_all()
+    by_eco = {e.NAME: e for e in ecos}
+    if touched is None:  # without the listing's identity: every dirty path is touched
+        token, touched = None, {p: None for p, b in blobs.items() if b is None}
+    # the listing's digest alone answers a warm run; the relevant files are read on a miss
+    index_digest = _listing_digest(cache_dir, token)
+    if index_digest is None:
+        index_digest = _listing(blobs, ecos, cache_dir, token, touched)[2]
+    relevant: dict[str, Any] = {}
     facts: dict[str, dict[str, Any]] = {}
-    # one string hashed once: 13,000 small sha256 updates cost ~20 ms on the large bench repo
-    parts = [CACHE_VERSION, config.digest]
-    for path in sorted(relevant):
-        blob = blobs[path]
-        if blob is None:  # dirty: parse now, key on the facts themselves
-            f = _parse(relevant[path], root, path)
-            facts[path] = f
-            token = "f:" + hashlib.sha1(json.dumps(f, sort_keys=True).encode()).hexdigest()
+    # the key: the listing's digest, then every path that differs from it (by its parsed
+    # facts for a relevant file, so editing a function body keeps the cache)
+    parts = [CACHE_VERSION, config.digest, index_digest]
+    by_name: dict[str, Any] = {}
+    for path in sorted(touched):
+        if path not in blobs:
+            parts += (path, "gone")
+            continue
+        eco = _relevance(path, ecos, by_name)
+        if eco is not None:
+            relevant[path] = eco
+            if blobs[path] is None:
+                f = _parse(eco, root, path)
+                facts[path] = f
+                token_ = "f:" + hashlib.sha1(json.dumps(f, sort_keys=True).encode()).hexdigest()
+            else:
+                token_ = "b:" + str(blobs[path])
+            parts += (path, token_)
+        elif path.rpartition("/")[2] in PRESENCE:
+            parts += (path, "p")
         else:
-            token = "b:" + blob
-        parts += (path, token)
-    for path in sorted(presence):
-        parts += (path, "p")
+            parts += (path, "-")
     key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
     graph_file = os.path.join(cache_dir, "graph.bin") if cache_dir else None
@@ -83,6 +97,10 @@ def discover(
             except (KeyError, TypeError, ValueError):
                 pass  # damaged: rebuild
 
+    rel_names = _listing(blobs, ecos, cache_dir, token, touched)[0]
+    for path, name in rel_names.items():
+        if path not in touched:
+            relevant[path] = by_eco[name]
     facts_file = os.path.join(cache_dir, "facts.bin") if cache_dir else None
     fcache = (_load_cache(facts_file) or {}) if facts_file else {}
     if not isinstance(fcache, dict) or not isinstance(fcache.get("facts"), dict):
@@ -107,6 +125,72 @@ def discover(
         except OSError:
             pass  # a read-only git dir only costs speed
     return graph
+
+
+def _relevance(path: str, ecos: list[Any], by_name: dict[str, Any]) -> Any:
+    """The ecosystem that reads `path`: decided by the file name, then confirmed on the full
+    path (skipped directories); cached by name, as names repeat across tens of thousands."""
+    name = path.rpartition("/")[2]
+    eco = by_name.get(name, False)
+    if eco is False:
+        eco = next((e for e in ecos if e.relevant(name)), None)
+        by_name[name] = eco
+    if eco is not None and eco.relevant(path):
+        return eco
+    return None
+
+
+_LISTING = "listing.bin"
+_LISTING_DIGEST = "listing-digest.bin"
+
+
+def _listing_digest(cache_dir: str | None, token: str | None) -> str | None:
+    if not cache_dir or not token:
+        return None
+    cached = _load_cache(os.path.join(cache_dir, _LISTING_DIGEST))
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == token:
+        return str(cached[1])
+    return None
+
+
+def _listing(
+    blobs: dict[str, str | None],
+    ecos: list[Any],
+    cache_dir: str | None,
+    token: str | None,
+    touched: dict[str, str | None] | None,
+) -> tuple[dict[str, str], list[str], str]:
+    """(relevant path -> ecosystem name, presence files, digest) of the index listing `blobs`
+    starts from (the touched paths as the listing has them), cached per listing `token`."""
+    path_ = os.path.join(cache_dir, _LISTING) if cache_dir and token else None
+    if path_ is not None:
+        cached = _load_cache(path_)
+        if isinstance(cached, tuple) and len(cached) == 4 and cached[0] == token:
+            return cached[1], cached[2], cached[3]
+    changed = touched or {}
+    listed: dict[str, str | None] = {p: b for p, b in blobs.items() if p not in changed}
+    listed.update({p: b for p, b in changed.items() if b is not None})
+    by_name: dict[str, Any] = {}
+    rel: dict[str, str] = {}
+    presence: list[str] = []
+    for path in listed:
+        eco = _relevance(path, ecos, by_name)
+        if eco is not None:
+            rel[path] = eco.NAME
+        elif path.rpartition("/")[2] in PRESENCE:
+            presence.append(path)
+    # one string hashed once: 13,000 small sha256 updates cost ~20 ms on the large bench repo
+    parts: list[str] = []
+    for path in sorted(rel):
+        parts += (path, "b:" + str(listed[path]))
+    for path in sorted(presence):
+        parts += (path, "p")
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+    if path_ is not None and cache_dir:
+        with contextlib.suppress(OSError):
+            _store_cache(path_, (token, rel, sorted(presence), digest))
+            _store_cache(os.path.join(cache_dir, _LISTING_DIGEST), (token, digest))
+    return rel, sorted(presence), digest
 
 
 def _parse(eco: Any, root: str, path: str) -> dict[str, Any]:
@@ -147,6 +231,8 @@ def build_graph(
     globals_: list[GlobalRule] = []
     lockfiles: list[LockfileRef] = []
     module_files: dict[str, tuple[str, ...]] = {}
+    configs: list[ConfigRef] = []
+    data: dict[str, Any] = {}
     extra: dict[str, set[str]] = {}
     warnings: list[str] = []
     errors: list[tuple[str, str, str]] = []
@@ -165,6 +251,9 @@ def build_graph(
         globals_ += part.globals
         lockfiles += part.lockfiles
         module_files.update(part.module_files)
+        configs += part.configs
+        if part.data:
+            data[eco.NAME] = part.data
         for k, v in part.extra_deps.items():
             extra.setdefault(k, set()).update(v)
         warnings += part.warnings
@@ -179,16 +268,7 @@ def build_graph(
     for tid, deps in extra.items():
         t = targets.get(tid)
         if t is not None:
-            targets[tid] = Target(
-                t.id,
-                t.ecosystem,
-                t.name,
-                t.path,
-                tuple(sorted(set(t.deps) | deps - {tid})),
-                t.manifest,
-                t.group,
-                t.meta,
-            )
+            targets[tid] = replace(t, deps=tuple(sorted(set(t.deps) | deps - {tid})))
     globals_.append(GlobalRule("ameide.toml", "*", why="ameide configuration"))
     for g in config.affected_global:
         globals_.append(GlobalRule(g, "*", why="[affected] global in ameide.toml"))
@@ -205,24 +285,28 @@ def build_graph(
         tuple(lockfiles),
         module_files,
         tuple(warnings),
+        tuple(configs),
+        data,
     )
 
 
 def _graph_to_rows(g: Graph) -> tuple[Any, ...]:
     return (
         tuple(
-            (t.id, t.ecosystem, t.name, t.path, t.deps, t.manifest, t.group, t.meta)
+            (t.id, t.ecosystem, t.name, t.path, t.deps, t.manifest, t.group, t.meta, t.test_deps)
             for t in g.targets.values()
         ),
         tuple((r.path, r.scope, r.targets, r.why) for r in g.globals),
         tuple((lf.path, lf.kind, lf.workspace) for lf in g.lockfiles),
         g.module_files,
         g.warnings,
+        tuple((c.path, c.kind, c.workspace) for c in g.configs),
+        g.data,
     )
 
 
 def _graph_from_rows(root: str, rows: tuple[Any, ...]) -> Graph:
-    targets, globs, lockfiles, module_files, warnings = rows
+    targets, globs, lockfiles, module_files, warnings, configs, data = rows
     return Graph(
         root,
         {row[0]: Target(*row) for row in targets},
@@ -230,4 +314,6 @@ def _graph_from_rows(root: str, rows: tuple[Any, ...]) -> Graph:
         tuple(LockfileRef(*r) for r in lockfiles),
         module_files,
         warnings,
+        tuple(ConfigRef(*r) for r in configs),
+        data,
     )

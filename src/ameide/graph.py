@@ -8,30 +8,57 @@ from collections import deque
 from ameide.model import Reason, Target
 
 
-def affected(targets: dict[str, Target], seeds: dict[str, Reason]) -> dict[str, Reason]:
-    """Every target reachable from `seeds` over reverse edges, each with the shortest chain.
+def affected(
+    targets: dict[str, Target],
+    seeds: dict[str, Reason],
+    terminal: frozenset[str] | set[str] = frozenset(),
+) -> dict[str, Reason]:
+    """Every target a change reaches, each with the shortest chain back to it.
 
-    Breadth-first in sorted order, so the same inputs always give the same chains. Cycles
-    cannot hang it: every target is visited once.
+    A seed in `terminal` affects itself only (its test files changed); every other seed
+    passes the change to its dependents over `deps`, transitively, and from each target the
+    change reached, one hop further to the targets whose tests import it (`test_deps`): a
+    test binary's closure holds the changed code, but nothing depends on a test. A target that
+    is itself a seed keeps its own reason. Breadth-first in sorted order, so the same inputs
+    always give the same chains; every target is visited once, so cycles cannot hang it.
     """
     rev: dict[str, list[str]] = {tid: [] for tid in targets}
+    rev_test: dict[str, list[str]] = {}
     for t in targets.values():
         for d in t.deps:
             if d in rev:
                 rev[d].append(t.id)
-    result: dict[str, Reason] = {}
+        for d in t.test_deps:
+            if d in rev:
+                rev_test.setdefault(d, []).append(t.id)
+    result: dict[str, Reason] = {tid: seeds[tid] for tid in sorted(seeds) if tid in targets}
+    reached: dict[str, Reason] = {}
     queue: deque[str] = deque()
-    for tid in sorted(seeds):
-        if tid in targets:
-            result[tid] = seeds[tid]
+    for tid in result:
+        if tid not in terminal:
+            reached[tid] = result[tid]
             queue.append(tid)
+    order: list[str] = []
     while queue:
         cur = queue.popleft()
-        why = result[cur]
+        order.append(cur)
+        why = reached[cur]
         for dep in sorted(rev[cur]):
-            if dep not in result:
-                result[dep] = Reason((dep, *why.chain), why.kind, why.file, why.deleted)
+            if dep not in reached:
+                reached[dep] = Reason(
+                    (dep, *why.chain), why.kind, why.file, why.deleted, why.detail
+                )
                 queue.append(dep)
+    for tid in order:
+        result.setdefault(tid, reached[tid])
+    if rev_test:
+        for tid in order:
+            why = reached[tid]
+            for dep in sorted(rev_test.get(tid, ())):
+                if dep not in result:
+                    result[dep] = Reason(
+                        (dep, *why.chain), why.kind, why.file, why.deleted, why.detail, True
+                    )
     return result
 
 

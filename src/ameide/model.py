@@ -30,6 +30,9 @@ class Target:
     manifest: str | None = None  # the file that declares it, relative to the root
     group: str = ""  # module / workspace the target belongs to (go module dir, workspace dir)
     meta: dict[str, Any] = field(default_factory=dict)  # ecosystem specifics (JSON-able)
+    # targets only this target's tests use (Go `_test.go` imports): a change there affects this
+    # target, but does not pass through it to its dependents
+    test_deps: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +43,7 @@ class Target:
             "manifest": self.manifest,
             "group": self.group,
             "deps": list(self.deps),
+            "test_deps": list(self.test_deps),
             "meta": self.meta,
         }
 
@@ -54,6 +58,7 @@ class Target:
             manifest=d["manifest"],
             group=d["group"],
             meta=d["meta"],
+            test_deps=tuple(d.get("test_deps", ())),
         )
 
 
@@ -77,6 +82,26 @@ class LockfileRef:
 
 
 @record
+class ConfigRef:
+    """A structured config file (go.mod, go.work, pnpm-workspace.yaml): a change affects what
+    its changed keys affect, worked out by its ecosystem's `impact()`."""
+
+    path: str
+    kind: str  # the ecosystem that reads it
+    workspace: str  # the module / workspace dir it configures
+
+
+@record
+class Impact:
+    """One target a changed config file or lockfile affects, and why in words."""
+
+    target: str
+    file: str
+    detail: str  # "require golang.org/x/net v0.1.0 -> v0.2.0", "nanoid 3.3.16 -> 3.3.18 ..."
+    terminal: bool = False  # affects the target alone (its tests), not its dependents
+
+
+@record
 class Graph:
     """Every discovered target plus the rules that map files to targets."""
 
@@ -86,6 +111,8 @@ class Graph:
     lockfiles: tuple[LockfileRef, ...] = ()
     module_files: dict[str, tuple[str, ...]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    configs: tuple[ConfigRef, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)  # ecosystem name -> its private facts
 
     def dependents(self) -> dict[str, list[str]]:
         rev: dict[str, list[str]] = {tid: [] for tid in self.targets}
@@ -129,19 +156,33 @@ class Reason:
     """Why a target is affected: the chain from it back to the change that started it."""
 
     chain: tuple[str, ...]  # target ids, from this target back to the directly affected one
-    kind: str  # changed | global | lockfile | module | deleted | everything
+    kind: str  # changed | global | config | lockfile | module | deleted | everything
     file: str | None
     deleted: str | None = None  # kind "deleted": the id of the dependency that is gone
+    detail: str | None = None  # kinds "config", "lockfile": what changed, in words
+    test: bool = False  # the first hop is a test-only import (chain[0]'s tests use chain[1])
 
     def explain(self) -> str:
-        tail = {
-            "changed": f"changed {self.file}",
-            "global": f"global file {self.file}",
-            "lockfile": f"lockfile closure changed in {self.file}",
-            "module": f"module file {self.file}",
-            "deleted": f"deleted {self.deleted} ({self.file})",
-            "everything": f"everything ({self.file})",
-        }[self.kind]
+        kind = self.kind
+        if kind == "changed":
+            tail = f"changed {self.file}"
+        elif kind == "global":
+            tail = f"global file {self.file}"
+        elif kind == "config":
+            tail = f"{self.file} (changed keys): {self.detail}"
+        elif kind == "lockfile":
+            tail = f"lockfile {self.file} (closure rule): {self.detail}"
+        elif kind == "module":
+            tail = f"module file {self.file}"
+        elif kind == "deleted":
+            tail = f"deleted {self.deleted} ({self.file})"
+        elif kind == "everything":
+            tail = f"everything ({self.file})"
+        else:
+            raise KeyError(kind)
+        if self.test and len(self.chain) > 1:
+            head = f"{self.chain[0]} <-test- " + " <- ".join(self.chain[1:])
+            return f"{head} <- {tail}"
         return " <- ".join((*self.chain, tail))
 
 

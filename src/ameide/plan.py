@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ameide.model import Graph, Target
 
 PHASES = ("contract", "unit", "integration-local")
+_PHASE_KEYS = ("contract", "unit", "integration")  # the ameide.toml keys naming commands
 DEFAULT_TIMEOUT = 900.0
 JUNIT = "{junit}"  # replaced by the runner with the task's report path
 NODE_JUNIT = (
@@ -312,7 +313,15 @@ def build_plan(
         go_batch("test", ("-tags=integration",), 2, "integration", integ)
 
     # ---- pnpm: one install per workspace when its lockfile changed; scripts per package
-    pnpm_ws = sorted({t.group for t in regular if t.ecosystem == "pnpm"})
+    # a workspace root project runs nothing of its own (below) unless ameide.toml says so
+    pnpm_ws = sorted(
+        {
+            t.group
+            for t in regular
+            if t.ecosystem == "pnpm"
+            and (not t.meta.get("root") or any(k in overrides.get(t.id, {}) for k in _PHASE_KEYS))
+        }
+    )
     for ws in pnpm_ws:
         members = install_members(graph, "pnpm", ws)
         if _needs_install(root, state_dir, "pnpm", ws, members):
@@ -357,6 +366,18 @@ def build_plan(
         if t.ecosystem != "pnpm":
             continue
         scripts = set(t.meta.get("scripts", []))
+        if t.meta.get("root"):
+            # a root script usually runs the whole workspace (`pnpm -r test`): running it for
+            # the root project would test every package, affected or not (Turborepo keeps
+            # root tasks apart for the same reason); ameide.toml can name a command
+            ran = [key for key in ("contract", "unit", "integration") if overridden(t, key)]
+            if not ran:
+                notes.append(
+                    f"{t.id}: workspace root project -> no tasks (its scripts usually run "
+                    f'the whole workspace; set [targets."{t.id}"] unit = [...] in ameide.toml '
+                    "to run a command of its own)"
+                )
+            continue
 
         if not overridden(t, "contract") and "typecheck" in scripts:
             tasks.append(script(t, "typecheck", 0, "typecheck"))
@@ -524,16 +545,20 @@ def build_plan(
         else:
             notes.append(f"{t.id}: no base commit -> no buf breaking check")
     for tpl in codegen_templates or []:
+        if not tpl["outs"]:
+            continue  # every output is made at build time: nothing checked in to compare
         ins = [i for i in tpl["inputs"] if i in {t.id for t in regular}]
         # a target holding generated code (e.g. an edited *_pb.js) needs the check too
         holders = [
             t.id
             for t in regular
-            if t.ecosystem != "buf" and any(_overlaps(t.path, out) for out in tpl["outs"])
+            if t.ecosystem != "buf"
+            and not t.meta.get("root")
+            and any(_overlaps(t.path, out) for out in tpl["outs"])
         ]
         ins = sorted(set(ins) | set(holders))
-        if not ins:
-            continue
+        if not ins and not tpl.get("changed"):
+            continue  # a changed template always gets its freshness gate
         tasks.append(
             Task(
                 f"codegen fresh {tpl['template']}",
@@ -637,9 +662,11 @@ def phase_commands(
     }
 
 
-def codegen_templates(graph: Graph) -> list[dict[str, Any]]:
-    """Generation templates with their input module ids and out dirs (from buf meta)."""
+def codegen_templates(graph: Graph, changed: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """Generation templates with their input module ids and the out dirs whose code is
+    checked in (from buf meta); `changed` paths mark templates that changed themselves."""
     by_tpl: dict[str, dict[str, Any]] = {}
+    touched = set(changed)
     for t in graph.targets.values():
         if t.ecosystem != "buf":
             continue
@@ -651,11 +678,12 @@ def codegen_templates(graph: Graph) -> list[dict[str, Any]]:
                     "inputs": [],
                     "outs": [],
                     "dir": _parent(g["template"]),
+                    "changed": g["template"] in touched,
                 },
             )
             if t.id not in d["inputs"]:
                 d["inputs"].append(t.id)
-            if g["out"] not in d["outs"]:
+            if g.get("committed", True) and g["out"] not in d["outs"]:
                 d["outs"].append(g["out"])
     for d in by_tpl.values():
         d["inputs"].sort()

@@ -168,7 +168,9 @@ class Engine:
             git_root=ctx.repo.git_root,
             base_has=base_has,
             phases=self.req.phases,
-            codegen_templates=codegen_templates(graph),
+            codegen_templates=codegen_templates(
+                graph, (f.path for f in ctx.report.files if f.kind == "config")
+            ),
         )
         return ctx, plan, ids
 

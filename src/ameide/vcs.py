@@ -7,7 +7,9 @@ answer on a small repo. See docs/architecture.md.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from collections.abc import Iterable, Mapping
 
 from ameide import proc
@@ -61,6 +63,11 @@ class FileIndex:
     blobs: dict[str, str | None]
     nested_roots: tuple[str, ...]  # dirs holding their own ameide.toml (separate monorepos)
     dirty: bool = False  # uncommitted changes under the root (as is_dirty() would say)
+    # the identity of the index listing `blobs` starts from (None: unknown), and the paths
+    # whose entry differs from that listing (dirty, untracked, deleted) with their listing
+    # blob (None: not in the listing): discovery caches what it derives from the listing
+    token: str | None = None
+    touched: dict[str, str | None] | None = None
 
 
 def _split_z(data: bytes) -> list[str]:
@@ -326,14 +333,23 @@ class Snapshot:
     index: FileIndex
 
 
-def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) -> Snapshot:
+def snapshot(
+    repo: Repo,
+    base_commit: str | None,
+    *,
+    want_changes: bool = True,
+    cache_dir: str | None = None,
+) -> Snapshot:
     """Changed files against `base_commit` (None = empty tree) and the file index, in one go.
 
-    The three git queries run concurrently; all paths come back relative to the monorepo root.
+    The git queries run concurrently; all paths come back relative to the monorepo root. With
+    `cache_dir`, the parsed `git ls-files -s` is kept under the index file's identity (inode,
+    size, mtime): while the index is unchanged, only `git status` and `git diff` run.
     """
     scope = repo.prefix or "."
+    index_key = _index_key(repo)
+    stored = _load_index(cache_dir, index_key)
     cmds: list[tuple[str, ...]] = [
-        ("git", "-c", "core.quotepath=off", "ls-files", "-z", "-s", "--full-name", "--", scope),
         (
             "git",
             "status",
@@ -364,6 +380,10 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
                 scope,
             )
         )
+    if stored is None:
+        cmds.append(
+            ("git", "-c", "core.quotepath=off", "ls-files", "-z", "-s", "--full-name", "--", scope)
+        )
     results = proc.run_many(cmds, repo.git_root, env=repo.env)
     for r in results:
         if not r.ok:
@@ -371,20 +391,21 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
                 f"git failed: {' '.join(r.argv[1:3])}: {r.err_text()}",
                 hint="check that the repository is not corrupt (git fsck)",
             )
-
-    blobs: dict[str, str | None] = {}
-    raw = results[0].stdout.split(b"\0")
-    for raw_entry in raw:
-        if not raw_entry:
-            continue
-        meta, _, path_b = raw_entry.partition(b"\t")
-        parts = meta.split(b" ")
-        if len(parts) < 3 or parts[0] == b"160000":  # submodule gitlink: not a file
-            continue
-        blobs[os.fsdecode(path_b)] = parts[1].decode()
+    status_out = results[0].stdout
+    diff_out = results[1].stdout if want_changes and repo.head is not None else b""
+    p = repo.prefix
+    n = len(p)
+    if stored is None:
+        listing = _scope(_parse_ls_files(results[-1].stdout), p)
+        stored = (listing, tuple(k[: -len(_NESTED)] for k in listing if k.endswith(_NESTED)))
+        _store_index(cache_dir, index_key, stored)
+    cached, cached_nested = stored
+    # the listing, scoped to the monorepo root (ameide's own state left out), then the work
+    # tree's differences from it
+    scoped: dict[str, str | None] = dict(cached)
 
     dirty: dict[str, str] = {}
-    status_entries = _split_z(results[1].stdout)
+    status_entries = _split_z(status_out)
     status_entries = _expand_untracked_dirs(repo, status_entries)
     for entry in status_entries:
         xy, path = entry[:2], entry[3:]
@@ -395,33 +416,30 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
         else:
             dirty[path] = "modified"
     for path, state in dirty.items():
+        if not path.startswith(p) or path[n:].startswith(OWN_DIRS):
+            continue
         if state == "deleted":
-            blobs.pop(path, None)
+            scoped.pop(path[n:], None)
         else:
-            blobs[path] = None
-
-    # scope to the monorepo root, drop ameide's own state and nested monorepos
-    scoped: dict[str, str | None] = {}
-    p = repo.prefix
-    for path, blob in blobs.items():
-        if p:
-            if not path.startswith(p):
-                continue
-            path = path[len(p) :]
-        if not _own(path):
-            scoped[path] = blob
-    nested = tuple(
-        sorted(path[: -len(CONFIG_FILE) - 1] for path in scoped if path.endswith("/" + CONFIG_FILE))
-    )
+            scoped[path[n:]] = None
+    # nested monorepos (a directory with an ameide.toml of its own) are left out
+    found = set(cached_nested)
+    for d, state in dirty.items():
+        if d.endswith(_NESTED) and d.startswith(p):
+            if state == "deleted":
+                found.discard(d[n : -len(_NESTED)])
+            else:
+                found.add(d[n : -len(_NESTED)])
+    nested = tuple(sorted(found))
     if nested:
-        inner = tuple(n + "/" for n in nested)
+        inner = tuple(x + "/" for x in nested)
         scoped = {k: v for k, v in scoped.items() if not k.startswith(inner)}
 
     changes: list[ChangedFile] = []
     if want_changes:
         seen: set[str] = set()
         if repo.head is not None:
-            toks = _split_z(results[2].stdout)
+            toks = _split_z(diff_out)
             for code, path in zip(toks[0::2], toks[1::2], strict=False):
                 seen.add(path)
                 changes.append(ChangedFile(path, _STATUS.get(code[:1], "modified")))
@@ -431,9 +449,9 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
             if state == "untracked" or repo.head is None:
                 changes.append(ChangedFile(path, "untracked" if state == "untracked" else "added"))
         if repo.head is None:
-            for path in blobs:
-                if path not in dirty:
-                    changes.append(ChangedFile(path, "added"))
+            for path in cached:
+                if p + path not in dirty:
+                    changes.append(ChangedFile(p + path, "added"))
         nested_pfx = tuple(n + "/" for n in nested)
         scoped_changes = []
         for c in changes:
@@ -441,9 +459,85 @@ def snapshot(repo: Repo, base_commit: str | None, *, want_changes: bool = True) 
             if rels and not (nested_pfx and rels[0].startswith(nested_pfx)):
                 scoped_changes.append(ChangedFile(rels[0], c.status))
         changes = sorted(scoped_changes, key=lambda c: c.path)
-    pre = repo.prefix
-    dirty_tree = any(not _own(p[len(pre) :]) for p in dirty if p.startswith(pre))
-    return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree))
+    dirty_tree = any(not _own(d[n:]) for d in dirty if d.startswith(p))
+    inner = tuple(x + "/" for x in nested)
+    touched = {
+        d[n:]: cached.get(d[n:])
+        for d in dirty
+        if d.startswith(p) and not _own(d[n:]) and not (inner and d[n:].startswith(inner))
+    }
+    token = f"{index_key}|{','.join(nested)}" if index_key is not None else None
+    return Snapshot(tuple(changes), FileIndex(scoped, nested, dirty_tree, token, touched))
+
+
+_NESTED = "/" + CONFIG_FILE
+
+
+def _scope(blobs: dict[str, str], prefix: str) -> dict[str, str]:
+    """Paths under the monorepo root, relative to it; ameide's own state left out."""
+    if prefix:
+        n = len(prefix)
+        return {
+            path[n:]: blob
+            for path, blob in blobs.items()
+            if path.startswith(prefix) and not path[n:].startswith(OWN_DIRS)
+        }
+    return {path: blob for path, blob in blobs.items() if not path.startswith(OWN_DIRS)}
+
+
+def _parse_ls_files(out: bytes) -> dict[str, str]:
+    """`git ls-files -z -s` -> {path: blob id}, submodule gitlinks left out."""
+    text = out.decode("utf-8", "surrogateescape")
+    blobs: dict[str, str] = {}
+    for entry in text.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if not path or meta.startswith("160000"):  # submodule gitlink: not a file
+            continue
+        blobs[path] = meta.split(" ", 2)[1]
+    return blobs
+
+
+_INDEX_MAGIC = f"ameide-index-2-py{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def _index_key(repo: Repo) -> str | None:
+    try:
+        st = os.stat(os.path.join(repo.git_dir, "index"))
+    except OSError:
+        return None
+    return f"{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{repo.prefix}"
+
+
+_Listing = tuple[dict[str, str], tuple[str, ...]]  # scoped path -> blob id, nested roots
+
+
+def _load_index(cache_dir: str | None, key: str | None) -> _Listing | None:
+    if cache_dir is None or key is None:
+        return None
+    import marshal
+
+    try:
+        with open(os.path.join(cache_dir, "index.bin"), "rb") as fh:
+            magic, stored, value = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if magic != _INDEX_MAGIC or stored != key or not isinstance(value, tuple) or len(value) != 2:
+        return None
+    return value
+
+
+def _store_index(cache_dir: str | None, key: str | None, blobs: _Listing) -> None:
+    if cache_dir is None or key is None:
+        return
+    import marshal
+
+    from ameide.fsutil import atomic_write_bytes
+
+    with contextlib.suppress(OSError):  # a read-only git dir only costs speed
+        os.makedirs(cache_dir, exist_ok=True)
+        atomic_write_bytes(
+            os.path.join(cache_dir, "index.bin"), marshal.dumps((_INDEX_MAGIC, key, blobs))
+        )
 
 
 def _expand_untracked_dirs(repo: Repo, entries: list[str]) -> list[str]:
@@ -553,6 +647,41 @@ def origin_url(git_root: str, env: Mapping[str, str] | None = None) -> str | Non
     """The `origin` remote's URL (for the `*-gitops` profile rule), None without one."""
     r = proc.run(("git", "config", "--get", "remote.origin.url"), git_root, env=git_env(env))
     return r.text().strip() or None if r.ok else None
+
+
+def worktree_state(git_root: str, env: Mapping[str, str] | None = None) -> tuple[str, list[str]]:
+    """(HEAD commit or "(initial)", paths of every changed, staged and untracked file) in one
+    `git status` (the stop gate's fingerprint of the tree). Raises EnvError when git fails."""
+    r = proc.run(
+        (
+            "git",
+            "status",
+            "--porcelain=v2",
+            "-z",
+            "--branch",
+            "--untracked-files=all",
+            "--no-renames",
+            "--ignore-submodules=dirty",
+        ),
+        git_root,
+        env=git_env(env),
+    )
+    if not r.ok:
+        raise EnvError(
+            f"git failed: status: {r.err_text()}",
+            hint="check that the repository is not corrupt (git fsck)",
+        )
+    head, paths = "(initial)", []
+    for entry in _split_z(r.stdout):
+        if entry.startswith("# branch.oid "):
+            head = entry[len("# branch.oid ") :]
+        elif entry.startswith(("1 ", "2 ")):
+            paths.append(entry.split(" ", 8)[-1])
+        elif entry.startswith("u "):
+            paths.append(entry.split(" ", 10)[-1])
+        elif entry.startswith("? "):
+            paths.append(entry[2:])
+    return head, paths
 
 
 def git_path(git_root: str, name: str, env: Mapping[str, str] | None = None) -> str:

@@ -234,7 +234,7 @@ def test_a_clean_change_is_a_passed_guardrails_case_and_nothing_stays_nothing(
     write_files(repo, {"docs/notes.md": "only docs\n"})
     code, out, _ = run_cli(["test"], repo)
     assert code == 0
-    assert out.startswith("nothing to test: 1 changed file affect no target")
+    assert out.startswith("nothing to test: 1 changed file affects no target")
     assert "PASS guardrails" not in out  # a clean check is evidence, not console noise
     doc = summary(repo)
     assert [p["status"] for p in doc["phases"]] == ["passed", "empty", "empty"]

@@ -58,7 +58,7 @@ def test_mentions_are_read_from_code_only() -> None:
             "`ameide agents shw`",
             [
                 "error: `ameide agents shw`: no such command 'shw' (known: "
-                "agents check, agents install, agents show)"
+                "agents check, agents install, agents show, agents uninstall)"
             ],
         ),
         ("`ameide affected --bogus`", ["error: `ameide affected` has no option --bogus"]),

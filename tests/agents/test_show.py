@@ -35,11 +35,15 @@ def test_show_human_output(
         "",
         f"Codex: instruction stack from {repo}",
         f"  project root: {repo}; project_doc_max_bytes 32768; CODEX_HOME {tmp_path}/codex",
+        "  version: not found on PATH; modelled on Codex CLI as of openai/codex main "
+        "(agents_md.rs@0cf644af, config loader@12883137, hooks@0082977c)",
         f"  - {ws}/AGENTS.md",
         f"      above-root: 10 bytes, sha256 {prof}; above the project root {repo}: Codex "
         "never looks above it",
         f"  + {repo}/AGENTS.md",
         f"      loaded: 21 bytes, sha256 {sha}; project root: AGENTS.md",
+        "  skills: none",
+        "  stop gate: not installed (ameide agents install)",
         f"  ! {repo}/AGENTS.md:2: @docs/more.md is not expanded: Codex does not read @ includes "
         "(inline the text or use a nested AGENTS.md)",
         f"  ! the code profile's instructions ({ws}/AGENTS.md) do not reach Codex in full from "
@@ -74,9 +78,13 @@ def test_show_json_for_both_agents(run_cli: RunCli, make_repo: MakeRepo) -> None
         (f"{repo}/AGENTS.md", "duplicate", 0),
     ]
     assert claude["merged"]["text"] == (
-        f"Contents of {repo}/CLAUDE.md (project instructions):\n\n# claude\n@AGENTS.md\n\n\n"
-        f"Contents of {repo}/AGENTS.md (imported instructions):\n\n# shared\n"
+        f"Contents of {repo}/CLAUDE.md (project instructions, checked into the codebase):\n\n"
+        "# claude\n@AGENTS.md\n\n"
+        f"Contents of {repo}/AGENTS.md (project instructions, checked into the codebase):\n\n"
+        "# shared"
     )
+    assert claude["settings"]["agents_md_mode"] == "unknown"
+    assert claude["settings"]["version"] is None
 
 
 def test_a_cached_profile_keeps_pydantic_off_the_test_hot_path(make_repo: MakeRepo) -> None:

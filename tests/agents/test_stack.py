@@ -21,6 +21,9 @@ def aenv(tmp_path: Path) -> AgentEnv:
         codex_home=str(home / ".codex"),
         claude_home=str(home / ".claude"),
         claude_managed=str(tmp_path / "etc" / "claude-code" / "CLAUDE.md"),
+        codex_system=str(tmp_path / "etc" / "codex"),
+        claude_managed_settings=str(tmp_path / "etc" / "claude-code" / "managed-settings.json"),
+        claude_json=str(home / ".claude.json"),
     )
 
 
@@ -231,99 +234,9 @@ def test_codex_bad_config_values_warn_and_keep_defaults(tmp_path: Path) -> None:
     assert st.limit == 32768
     cfg = tmp_path / "home" / ".codex" / "config.toml"
     assert st.warnings == (
-        f"{cfg}: project_doc_max_bytes must be a non-negative integer",
         f"{cfg}: project_root_markers must be a list of strings",
+        f"{cfg}: project_doc_max_bytes must be a non-negative integer",
     )
-
-
-# ---------------------------------------------------------------------------- Claude Code
-
-
-def test_claude_reads_claude_md_up_to_root_and_agents_md_where_none(
-    make_workspace: MakeWorkspace, tmp_path: Path
-) -> None:
-    ws = make_workspace(
-        "code",
-        {
-            "AGENTS.md": PROFILE,
-            "repo/CLAUDE.md": "# claude repo\n",
-            "repo/AGENTS.md": "# repo agents (not read: CLAUDE.md here)\n",
-            "repo/CLAUDE.local.md": "# mine\n",
-            "repo/svc/.claude/CLAUDE.md": "# svc claude\n",
-            "repo/svc/deep/AGENTS.md": "# deep agents\n",
-        },
-    )
-    write_files(tmp_path, {"home/.claude/CLAUDE.md": "# user\n"})
-    expected = Expected("code profile", str(ws / "AGENTS.md"), PROFILE.strip())
-    st = claude_stack(str(ws / "repo" / "svc" / "deep"), aenv(tmp_path), expected)
-    assert rows(st, tmp_path) == [
-        ("home/.claude/CLAUDE.md", "loaded", 7),
-        ("workspaces/code/AGENTS.md", "loaded", len(PROFILE)),
-        ("workspaces/code/repo/CLAUDE.md", "loaded", 14),
-        ("workspaces/code/repo/CLAUDE.local.md", "loaded", 7),
-        ("workspaces/code/repo/AGENTS.md", "not-read", 0),
-        ("workspaces/code/repo/svc/.claude/CLAUDE.md", "loaded", 13),
-        ("workspaces/code/repo/svc/deep/AGENTS.md", "loaded", 14),
-    ]
-    assert st.text.startswith(
-        f"Contents of {tmp_path}/home/.claude/CLAUDE.md (user's private global instructions):"
-        "\n\n# user\n\n\nContents of "
-    )
-    # the profile text arrives, but only through the AGENTS.md fallback
-    assert not any("do not reach" in w for w in st.warnings)
-    assert st.warnings == (
-        f"{ws}/AGENTS.md, {ws}/repo/svc/deep/AGENTS.md: read only by Claude Code versions that "
-        "fall back to AGENTS.md where a directory has no CLAUDE.md; a CLAUDE.md holding "
-        "@AGENTS.md makes it certain",
-    )
-
-
-def test_claude_expands_imports_a_few_hops(tmp_path: Path) -> None:
-    chain = {f"repo/docs/d{i}.md": f"# d{i}\n@d{i + 1}.md\n" for i in range(1, 7)}
-    write_files(
-        tmp_path,
-        {
-            "repo/.git/HEAD": "",
-            "repo/CLAUDE.md": (
-                "# root\n@AGENTS.md and @~/notes.md\n@docs/d1.md\n@docs/missing.md\n"
-                "```\n@docs/in-code.md\n```\n`@docs/in-span.md` ping @alice\n"
-            ),
-            "repo/AGENTS.md": "# shared\n@CLAUDE.md\n",  # a cycle back to CLAUDE.md
-            "home/notes.md": "# notes\n",
-            **chain,
-        },
-    )
-    st = claude_stack(str(tmp_path / "repo"), aenv(tmp_path))
-    assert [(r[0], r[1], f.depth) for r, f in zip(rows(st, tmp_path), st.files, strict=True)] == [
-        ("repo/CLAUDE.md", "loaded", 0),
-        ("repo/AGENTS.md", "loaded", 1),
-        ("repo/CLAUDE.md", "duplicate", 2),
-        ("home/notes.md", "loaded", 1),
-        ("repo/docs/d1.md", "loaded", 1),
-        ("repo/docs/d2.md", "loaded", 2),
-        ("repo/docs/d3.md", "loaded", 3),
-        ("repo/docs/d4.md", "loaded", 4),
-        ("repo/docs/d5.md", "loaded", 5),
-        ("repo/docs/d6.md", "too-deep", 6),
-        ("repo/docs/missing.md", "not-found", 1),
-        ("repo/AGENTS.md", "duplicate", 0),
-    ]
-    assert st.files[1].reason == f"imported by @AGENTS.md in {tmp_path}/repo/CLAUDE.md:2"
-    assert st.warnings == (
-        f"{tmp_path}/repo/docs/d5.md:2: @d6.md is not expanded: Claude Code follows imports at "
-        "most 5 hops deep",
-        f"{tmp_path}/repo/CLAUDE.md:4: import @docs/missing.md names no file "
-        f"({tmp_path}/repo/docs/missing.md)",
-    )
-
-
-def test_claude_managed_policy_comes_first(tmp_path: Path) -> None:
-    write_files(tmp_path, {"etc/claude-code/CLAUDE.md": "# policy\n", "w/CLAUDE.md": "# w\n"})
-    st = claude_stack(str(tmp_path / "w"), aenv(tmp_path))
-    assert rows(st, tmp_path) == [
-        ("etc/claude-code/CLAUDE.md", "loaded", 9),
-        ("w/CLAUDE.md", "loaded", 4),
-    ]
 
 
 @pytest.mark.parametrize("agent", ["codex", "claude"])

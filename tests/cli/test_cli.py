@@ -191,7 +191,10 @@ def test_targets_json_lists_targets_with_dependents(run_cli: RunCli, example_rep
     assert list(by_id) == sorted(by_id)
     assert by_id["pnpm:@example/ui"]["deps"] == ["pnpm:@example/core"]
     assert by_id["pnpm:@example/ui"]["dependents"] == ["pnpm:@example/web"]
-    assert by_id["buf:proto"]["dependents"] == ["pnpm:@example/api", "uv:acme-apimodels"]
+    # the example commits its generated code: no edge from the protos to its consumers
+    assert by_id["buf:proto"]["dependents"] == []
+    assert by_id["buf:proto"]["meta"]["generates"][0]["committed"] is True
+    assert by_id["pnpm:monorepo"]["meta"]["root"] is True
 
 
 def test_affected_human_output(run_cli: RunCli, make_repo: MakeRepo) -> None:
@@ -320,3 +323,24 @@ def test_affected_warns_about_an_override_of_no_target(run_cli: RunCli, example_
     ]
     code, out, err = run_cli(["test"], example_repo)
     assert code == 2 and 'targets."go:nope": no such target' in err
+
+
+def test_the_console_script_keeps_output_and_exit_codes_of_the_quick_commands(
+    example_repo: Path,
+) -> None:
+    # affected/targets leave through os._exit (no teardown): everything written must arrive
+    exe = Path(sys.executable).parent / "ameide"
+    ok = subprocess.run(
+        [str(exe), "targets", "--json"], cwd=example_repo, capture_output=True, check=False
+    )
+    assert ok.returncode == 0
+    assert len(json.loads(ok.stdout)["targets"]) == 14
+    bad = subprocess.run(
+        [str(exe), "affected", "--base", "no-such-ref"],
+        cwd=example_repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("ameide: error: base 'no-such-ref' is not a commit")

@@ -8,7 +8,7 @@ import pytest
 
 from ameide.ecosystems import buf
 from ameide.errors import ConfigError
-from ameide.model import GlobalRule
+from ameide.model import ConfigRef, GlobalRule
 from tests.ecosystems.helpers import deps_of, graph_of, text
 
 
@@ -72,6 +72,8 @@ def test_proto_imports_and_go_package() -> None:
             "google/protobuf/timestamp.proto",
         ],
         "go_package": "github.com/acme/gen/go/acme/orders/v1",
+        "go_name": "ordersv1",
+        "package": "acme.orders.v1",
     }
 
 
@@ -123,12 +125,25 @@ def test_buf_yaml_v2_with_modules() -> None:
             "version: v1\nname: buf.build/a/b\n",
             {"kind": "config", "version": "v1", "modules": None},
         ),
-        ("", {"kind": "config", "version": "v1", "modules": None}),
-        ("lint:\n  use: [DEFAULT]\n", {"kind": "config", "version": "v1", "modules": None}),
-        ("version: 2\n", {"kind": "config", "version": "2", "modules": None}),
-        ("modules: [proto]\n", {"error": "'modules' must be a list of {path: ...} entries"}),
-        ("modules: proto\n", {"error": "'modules' must be a list of {path: ...} entries"}),
-        ("modules:\n  - name: x\n", {"error": "'modules' must be a list of {path: ...} entries"}),
+        ("version: v1beta1\n", {"kind": "config", "version": "v1beta1", "modules": None}),
+        # buf refuses a config without a version it knows: no buf config (a CI workflow
+        # called buf.yaml, say), never an error
+        ("", {"kind": "other"}),
+        ("lint:\n  use: [DEFAULT]\n", {"kind": "other"}),
+        ("version: 2\n", {"kind": "other"}),
+        ("on: push\njobs: {}\n", {"kind": "other"}),
+        (
+            "version: v2\nmodules: [proto]\n",
+            {"error": "'modules' must be a list of {path: ...} entries"},
+        ),
+        (
+            "version: v2\nmodules: proto\n",
+            {"error": "'modules' must be a list of {path: ...} entries"},
+        ),
+        (
+            "version: v2\nmodules:\n  - name: x\n",
+            {"error": "'modules' must be a list of {path: ...} entries"},
+        ),
         ("- a\n", {"error": "expected a YAML mapping"}),
     ],
 )
@@ -168,34 +183,59 @@ def test_buf_work_yaml() -> None:
         "version": "v1",
         "directories": [],
     }
-    assert buf.parse("buf.work.yaml", b"directories: proto\n") == {
+    assert buf.parse("buf.work.yaml", b"version: v1\ndirectories: proto\n") == {
         "error": "'directories' must be a list of paths"
     }
-    assert buf.parse("buf.work.yaml", b"directories: [1]\n") == {
+    assert buf.parse("buf.work.yaml", b"version: v1\ndirectories: [1]\n") == {
         "error": "'directories' must be a list of paths"
     }
+    assert buf.parse("buf.work.yaml", b"directories: [proto]\n") == {"kind": "other"}
 
 
-def test_buf_gen_yaml_v2_inputs_and_outs() -> None:
+def test_a_workflow_named_buf_yaml_is_no_module() -> None:
+    g = graph_of(
+        {
+            ".github/workflows/buf.yaml": "name: buf\non: push\njobs:\n  lint: {}\n",
+            "proto/buf.yaml": "version: v2\n",
+            "proto/a.proto": proto("a"),
+        }
+    )
+    assert sorted(g.targets) == ["buf:proto"]
+
+
+def test_buf_gen_yaml_v2_inputs_plugins_and_managed_mode() -> None:
     content = """
         version: v2
         clean: true
         managed:
           enabled: true
+          override:
+            - file_option: go_package_prefix
+              value: example.com/gen/go
+            - file_option: go_package_prefix
+              module: proto/vendor
+              value: example.com/gen/vendor
+          disable:
+            - file_option: go_package
+              path: acme/legacy
         inputs:
           - directory: proto
+            paths: [proto/acme/orders]
+            types: [acme.orders.v1.Order]
           - module: buf.build/acme/petapis
           - git_repo: https://github.com/acme/protos
-          - directory: vendor/proto
+          - proto_file: vendor/proto/x.proto
         plugins:
           - remote: buf.build/protocolbuffers/go
             out: gen/go
             opt: paths=source_relative
           - remote: buf.build/connectrpc/go
             out: gen/go
+            opt: [module=example.com/gen/go, paths=import]
           - local: protoc-gen-es
             out: web/src/gen
             include_imports: true
+            types: [acme.orders.v1.Order]
           - protoc_builtin: python
             out: py/gen
           - local: no-out-plugin
@@ -203,8 +243,41 @@ def test_buf_gen_yaml_v2_inputs_and_outs() -> None:
     assert parse("buf.gen.yaml", content) == {
         "kind": "gen",
         "version": "v2",
-        "inputs": ["proto", "vendor/proto"],
+        "inputs": [
+            {
+                "directory": "proto",
+                "paths": ["proto/acme/orders"],
+                "types": ["acme.orders.v1.Order"],
+            },
+            {"proto_file": "vendor/proto/x.proto"},
+        ],
+        "plugins": [
+            {
+                "name": "buf.build/protocolbuffers/go",
+                "out": "gen/go",
+                "opt": ["paths=source_relative"],
+            },
+            {
+                "name": "buf.build/connectrpc/go",
+                "out": "gen/go",
+                "opt": ["module=example.com/gen/go", "paths=import"],
+            },
+            {
+                "name": "protoc-gen-es",
+                "out": "web/src/gen",
+                "opt": [],
+                "types": ["acme.orders.v1.Order"],
+            },
+            {"name": "python", "out": "py/gen", "opt": []},
+        ],
         "outs": ["gen/go", "py/gen", "web/src/gen"],
+        "managed": {
+            "rules": [
+                {"value": "example.com/gen/go"},
+                {"value": "example.com/gen/vendor", "module": "proto/vendor"},
+            ],
+            "disable": [{"path": "acme/legacy"}],
+        },
     }
 
 
@@ -213,9 +286,13 @@ def test_buf_gen_yaml_v1_without_inputs() -> None:
         version: v1
         managed:
           enabled: true
+          go_package_prefix:
+            default: example.com/gen
+            except: [buf.build/googleapis/googleapis]
         plugins:
           - plugin: buf.build/protocolbuffers/go
             out: ../gen/go
+            opt: paths=source_relative,require_unimplemented_servers=false
           - name: es
             out: ../web/gen
         """
@@ -223,18 +300,42 @@ def test_buf_gen_yaml_v1_without_inputs() -> None:
         "kind": "gen",
         "version": "v1",
         "inputs": None,
+        "plugins": [
+            {
+                "name": "buf.build/protocolbuffers/go",
+                "out": "../gen/go",
+                "opt": ["paths=source_relative", "require_unimplemented_servers=false"],
+            },
+            {"name": "es", "out": "../web/gen", "opt": []},
+        ],
         "outs": ["../gen/go", "../web/gen"],
+        "managed": {
+            "rules": [{"value": "example.com/gen"}],
+            "disable": [{"module": "buf.build/googleapis/googleapis"}],
+        },
+    }
+
+
+def gen_facts(version: str, inputs: object) -> dict[str, object]:
+    return {
+        "kind": "gen",
+        "version": version,
+        "inputs": inputs,
+        "plugins": [],
+        "outs": [],
+        "managed": {},
     }
 
 
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        ("version: v2\n", {"kind": "gen", "version": "v2", "inputs": None, "outs": []}),
-        ("version: v2\ninputs: []\n", {"kind": "gen", "version": "v2", "inputs": [], "outs": []}),
-        ("inputs: proto\n", {"kind": "gen", "version": "v1", "inputs": None, "outs": []}),
+        ("version: v2\n", gen_facts("v2", None)),
+        ("version: v2\ninputs: []\n", gen_facts("v2", [])),
+        ("inputs: proto\n", gen_facts("v1", None)),
         ("plugins: go\n", {"error": "'plugins' must be a list"}),
-        ("plugins:\n  - out: 3\n", {"kind": "gen", "version": "v1", "inputs": None, "outs": []}),
+        ("plugins:\n  - out: 3\n", gen_facts("v1", None)),
+        ("version: v2\nmanaged:\n  enabled: false\n", gen_facts("v2", None)),
     ],
 )
 def test_buf_gen_yaml_shapes(content: str, expected: dict[str, object]) -> None:
@@ -327,7 +428,11 @@ def test_v2_buf_yaml_without_modules_is_one_module_at_its_dir() -> None:
     t = g.targets["buf:."]
     assert (t.path, t.manifest, t.group) == (".", "buf.yaml", ".")
     assert t.meta == {"config": "buf.yaml", "workspace": None, "protos": 2, "generates": []}
-    assert [r.path for r in g.globals] == ["ameide.toml"]
+    # a standalone module's own config and lock concern it (it owns only its .proto files)
+    assert list(g.globals[:2]) == [
+        GlobalRule("buf.yaml", "targets", ("buf:.",), "buf module config"),
+        GlobalRule("buf.lock", "targets", ("buf:.",), "buf dependency lock"),
+    ]
 
 
 def test_v2_module_at_the_workspace_dir() -> None:
@@ -340,9 +445,9 @@ def test_v2_module_at_the_workspace_dir() -> None:
     )
     assert deps_of(g) == {"buf:.": ("buf:vendor/ext",), "buf:vendor/ext": ()}
     assert g.targets["buf:."].meta["protos"] == 1  # the nested module's file is not counted
-    # the workspace file is owned by the root module itself; the rule lists the others
+    # a module owns only its .proto files: the workspace file concerns every module
     assert g.globals[0] == GlobalRule(
-        "buf.yaml", "targets", ("buf:vendor/ext",), "buf workspace configuration"
+        "buf.yaml", "targets", ("buf:.", "buf:vendor/ext"), "buf workspace configuration"
     )
 
 
@@ -365,6 +470,7 @@ def test_v1_buf_work_yaml_with_directories() -> None:
         "protos": 1,
         "generates": [],
     }
+    both = ("buf:proto", "buf:third_party/proto")
     assert [r for r in g.globals if r.scope == "targets"] == [
         GlobalRule(
             "buf.work.yaml",
@@ -378,6 +484,11 @@ def test_v1_buf_work_yaml_with_directories() -> None:
             ("buf:proto", "buf:third_party/proto"),
             "buf dependency lock",
         ),
+        # each v1 module's own buf.yaml and buf.lock concern the whole workspace too
+        GlobalRule("proto/buf.yaml", "targets", both, "buf workspace configuration"),
+        GlobalRule("proto/buf.lock", "targets", both, "buf dependency lock"),
+        GlobalRule("third_party/proto/buf.yaml", "targets", both, "buf workspace configuration"),
+        GlobalRule("third_party/proto/buf.lock", "targets", both, "buf dependency lock"),
     ]
 
 
@@ -414,21 +525,29 @@ def test_single_v1_buf_yaml_module() -> None:
         "protos": 1,
         "generates": [],
     }
-    assert [r.path for r in g.globals] == ["ameide.toml"]
+    assert [r.path for r in g.globals] == [
+        "api/proto/buf.yaml",
+        "api/proto/buf.lock",
+        "ameide.toml",
+    ]
 
 
 def test_protos_belong_to_the_deepest_module() -> None:
-    g = graph_of(
-        {
-            "proto/buf.yaml": "version: v1\n",
-            "proto/a.proto": proto("a", "b.proto"),
-            "proto/inner/buf.yaml": "version: v1\n",
-            "proto/inner/b.proto": proto("b"),
-        }
-    )
-    assert deps_of(g) == {"buf:proto": ("buf:proto/inner",), "buf:proto/inner": ()}
+    files = {
+        "proto/buf.yaml": "version: v1\n",
+        "proto/a.proto": proto("a", "b.proto"),
+        "proto/inner/buf.yaml": "version: v1\n",
+        "proto/inner/b.proto": proto("b"),
+    }
+    g = graph_of(files)
     assert g.targets["buf:proto"].meta["protos"] == 1
     assert g.targets["buf:proto/inner"].meta["protos"] == 1
+    # two standalone modules: an import of the other's file is a remote (BSR) dependency,
+    # pinned in buf.lock, never a link to the local module of that name
+    assert deps_of(g) == {"buf:proto": (), "buf:proto/inner": ()}
+    # a workspace listing both links them
+    g = graph_of({**files, "buf.work.yaml": "version: v1\ndirectories: [proto, proto/inner]\n"})
+    assert deps_of(g) == {"buf:proto": ("buf:proto/inner",), "buf:proto/inner": ()}
 
 
 def test_same_relative_proto_path_in_two_modules_is_deterministic() -> None:
@@ -463,13 +582,18 @@ CROSS = {
         plugins:
           - local: protoc-gen-go
             out: gen/go
+            opt: module=example.com/gen
           - local: protoc-gen-es
             out: js/packages/api-client/src/gen
         """,
+    # the Go code is committed; the TypeScript code is made at build time (not in the index)
     "gen/go/go.mod": "module example.com/gen\n",
     "gen/go/api/v1/svc.pb.go": "package apiv1\n",
     "gen/go/common/v1/types.pb.go": "package commonv1\n",
-    "svc/go.mod": "module example.com/svc\n",
+    "svc/go.mod": (
+        "module example.com/svc\nrequire example.com/gen v0.0.0\n"
+        "replace example.com/gen => ../gen/go\n"
+    ),
     "svc/main.go": 'package main\n\nimport apiv1 "example.com/gen/api/v1"\n',
     "pnpm-workspace.yaml": "packages: ['js/packages/*']\n",
     "js/packages/api-client/package.json": json.dumps({"name": "@acme/api-client"}),
@@ -479,40 +603,124 @@ CROSS = {
 }
 
 
-def test_generated_code_and_go_package_edges() -> None:
+def test_generated_code_makes_no_edge_committed_code_is_ordinary_source() -> None:
     g = graph_of(CROSS)
     assert deps_of(g) == {
         "buf:proto/api": ("buf:proto/common",),
         "buf:proto/common": (),
-        # gen/go is a plugin out of buf.gen.yaml (input proto/api), and go_package names them
-        "go:example.com/gen/api/v1": ("buf:proto/api",),
-        "go:example.com/gen/common/v1": ("buf:proto/api", "buf:proto/common"),
+        "go:example.com/gen/api/v1": (),
+        "go:example.com/gen/common/v1": (),
         "go:example.com/svc": ("go:example.com/gen/api/v1",),
-        "pnpm:@acme/api-client": ("buf:proto/api",),
+        "pnpm:@acme/api-client": (),
         "pnpm:@acme/web": ("pnpm:@acme/api-client",),
     }
+    # a proto reaches the build-time output's target through its file (Owners), not an edge
+    assert g.data["buf"]["routes"] == {"proto/api/api/v1/svc.proto": ["pnpm:@acme/api-client"]}
     assert g.warnings == ()
 
 
-def test_generates_meta_and_template_global() -> None:
+def test_generates_meta_says_which_output_is_committed() -> None:
     g = graph_of(CROSS)
     assert g.targets["buf:proto/api"].meta["generates"] == [
-        {
-            "template": "buf.gen.yaml",
-            "out": "gen/go",
-            "consumers": ["go:example.com/gen/api/v1", "go:example.com/gen/common/v1"],
-        },
+        {"template": "buf.gen.yaml", "out": "gen/go", "committed": True, "consumers": []},
         {
             "template": "buf.gen.yaml",
             "out": "js/packages/api-client/src/gen",
+            "committed": False,
             "consumers": ["pnpm:@acme/api-client"],
         },
     ]
     assert g.targets["buf:proto/common"].meta["generates"] == []
-    assert (
-        GlobalRule("buf.gen.yaml", "targets", ("buf:proto/api",), "code generation template")
-        in g.globals
-    )
+    assert ConfigRef("buf.gen.yaml", "buf", ".") in g.configs
+
+
+BUILD_TIME_GO = {
+    "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+    "proto/acme/common/v1/money.proto": proto("acme.common.v1"),
+    "proto/acme/orders/v1/order.proto": proto("acme.orders.v1", "acme/common/v1/money.proto"),
+    "proto/acme/audit/v1/log.proto": proto("acme.audit.v1"),
+    "buf.gen.yaml": """
+        version: v2
+        managed:
+          enabled: true
+          override:
+            - file_option: go_package_prefix
+              value: example.com/svc/gen
+        plugins:
+          - local: protoc-gen-go
+            out: svc/gen
+            opt: paths=source_relative
+          - local: protoc-gen-connect-go
+            out: svc/gen
+            opt: paths=source_relative
+        """,
+    "svc/go.mod": "module example.com/svc\n",
+    "svc/orders/orders.go": 'package orders\n\nimport "example.com/svc/gen/acme/orders/v1"\n',
+    "svc/api/api.go": (
+        'package api\n\nimport "example.com/svc/gen/acme/orders/v1/ordersv1connect"\n'
+    ),
+    "svc/money/money.go": 'package money\n\nimport "example.com/svc/gen/acme/common/v1"\n',
+    "svc/other/other.go": "package other\n",
+}
+
+
+def test_build_time_go_code_routes_each_proto_to_the_packages_importing_its_output() -> None:
+    g = graph_of(BUILD_TIME_GO)
+    routes = g.data["buf"]["routes"]
+    # managed mode's prefix + the proto's directory names the Go package; its importers hold
+    # it as an import no package answers (the generated code is not in the index)
+    assert routes["proto/acme/orders/v1/order.proto"] == [
+        "go:example.com/svc/api",
+        "go:example.com/svc/orders",
+    ]
+    # money's generated package is imported by orders' generated package: both routes
+    assert routes["proto/acme/common/v1/money.proto"] == [
+        "go:example.com/svc/api",
+        "go:example.com/svc/money",
+        "go:example.com/svc/orders",
+    ]
+    assert "proto/acme/audit/v1/log.proto" not in routes  # generated, but nobody imports it
+    assert deps_of(g)["go:example.com/svc/orders"] == ()
+
+
+def test_go_package_option_and_module_prefix_place_the_output() -> None:
+    files = {
+        "buf.yaml": "version: v2\n",
+        "a/v1/a.proto": proto("a.v1", go_package="example.com/m/pb/a/v1;av1"),
+        "buf.gen.yaml": (
+            "version: v2\nplugins:\n  - local: protoc-gen-go\n    out: m\n"
+            "    opt: module=example.com/m\n"
+        ),
+        "m/go.mod": "module example.com/m\n",
+        "m/use/use.go": 'package use\n\nimport "example.com/m/pb/a/v1"\n',
+    }
+    assert graph_of(files).data["buf"]["routes"] == {"a/v1/a.proto": ["go:example.com/m/use"]}
+    # once the generated file is committed, the same template routes nothing
+    committed = {**files, "m/pb/a/v1/a.pb.go": "package av1\n"}
+    assert graph_of(committed).data["buf"]["routes"] == {}
+
+
+def test_template_filters_narrow_what_a_proto_change_reaches() -> None:
+    files = {
+        **BUILD_TIME_GO,
+        "buf.gen.yaml": """
+            version: v2
+            managed:
+              enabled: true
+              override:
+                - file_option: go_package_prefix
+                  value: example.com/svc/gen
+            inputs:
+              - directory: proto
+                exclude_paths: [proto/acme/common]
+            plugins:
+              - local: protoc-gen-go
+                out: svc/gen
+                opt: paths=source_relative
+            """,
+    }
+    routes = graph_of(files).data["buf"]["routes"]
+    assert sorted(routes) == ["proto/acme/orders/v1/order.proto"]
 
 
 def test_gen_out_into_a_python_package() -> None:
@@ -526,55 +734,28 @@ def test_gen_out_into_a_python_package() -> None:
             "py/api/pyproject.toml": '[project]\nname = "api"\n[tool.uv]\n',
         }
     )
-    assert deps_of(g) == {"buf:proto": (), "uv:api": ("buf:proto",)}
+    assert deps_of(g) == {"buf:proto": (), "uv:api": ()}
+    assert g.data["buf"]["routes"] == {"proto/a.proto": ["uv:api"]}
 
 
-def test_v1_gen_without_inputs_uses_the_modules_around_it() -> None:
+def test_a_template_without_inputs_covers_the_workspace_beside_it() -> None:
     g = graph_of(
         {
             "buf.work.yaml": "version: v1\ndirectories: [proto, vendor]\n",
             "proto/a.proto": proto("a"),
             "vendor/v.proto": proto("v"),
-            "buf.gen.yaml": "version: v1\nplugins:\n  - name: go\n    out: gen\n",
-            "gen/go.mod": "module example.com/gen\n",
-            "gen/a/a.pb.go": "package a\n",
-            "proto/buf.gen.yaml": "version: v1\nplugins:\n  - name: ts\n    out: ../web/gen\n",
-            "pnpm-workspace.yaml": "packages: [web]\n",
+            "buf.gen.yaml": "version: v1\nplugins:\n  - name: ts\n    out: web/gen\n",
+            "tools/buf.yaml": "version: v1\n",  # a standalone module below: not covered
+            "tools/t.proto": proto("t"),
+            "proto/buf.gen.yaml": "version: v1\nplugins:\n  - name: ts\n    out: ../app/gen\n",
+            "pnpm-workspace.yaml": "packages: [web, app]\n",
             "web/package.json": '{"name": "web"}',
+            "app/package.json": '{"name": "app"}',
         }
     )
-    assert deps_of(g) == {
-        "buf:proto": (),
-        "buf:vendor": (),
-        "go:example.com/gen/a": ("buf:proto", "buf:vendor"),
-        "pnpm:web": ("buf:proto",),
-    }
-    assert [r for r in g.globals if r.why == "code generation template"] == [
-        GlobalRule(
-            "buf.gen.yaml", "targets", ("buf:proto", "buf:vendor"), "code generation template"
-        ),
-        GlobalRule("proto/buf.gen.yaml", "targets", ("buf:proto",), "code generation template"),
-    ]
-
-
-def test_gen_out_inside_a_single_go_package() -> None:
-    g = graph_of(
-        {
-            "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
-            "proto/a.proto": proto("a"),
-            "buf.gen.yaml": (
-                "version: v2\nplugins:\n  - local: protoc-gen-go\n    out: svc/internal/pb\n"
-            ),
-            "svc/go.mod": "module example.com/svc\n",
-            "svc/main.go": "package main\n",
-            "svc/internal/store/store.go": "package store\n",
-        }
-    )
-    # no package under the out dir yet: the deepest target containing it consumes the code
-    assert deps_of(g) == {
-        "buf:proto": (),
-        "go:example.com/svc": ("buf:proto",),
-        "go:example.com/svc/internal/store": (),
+    assert g.data["buf"]["routes"] == {
+        "proto/a.proto": ["pnpm:app", "pnpm:web"],
+        "vendor/v.proto": ["pnpm:web"],
     }
 
 
@@ -590,7 +771,7 @@ def test_gen_with_inputs_naming_no_module_is_a_warning() -> None:
         }
     )
     assert g.warnings == ("buf.gen.yaml: its inputs name no buf module",)
-    assert [r.path for r in g.globals if r.why == "code generation template"] == []
+    assert g.configs == ()
 
 
 def test_go_package_without_matching_go_target_is_no_edge() -> None:
@@ -650,8 +831,8 @@ def test_proto_cycle_across_modules_is_reported() -> None:
     assert g.warnings == ("dependency cycle: buf:a -> buf:b -> buf:a",)
 
 
-def test_gen_out_into_a_sibling_package_reaches_its_dependents() -> None:
-    # a template inside one package generating into another: edges cross, no cycle
+def test_gen_out_into_a_sibling_package_is_a_route_not_an_edge() -> None:
+    # a template inside one package generating into another: no edge, so no cycle
     g = graph_of(
         {
             "pnpm-workspace.yaml": "packages: ['p/*']\n",
@@ -664,9 +845,64 @@ def test_gen_out_into_a_sibling_package_reaches_its_dependents() -> None:
             "p/app/proto/buf.gen.yaml": "version: v1\nplugins:\n  - name: es\n    out: ../../gen\n",
         }
     )
-    assert deps_of(g) == {
-        "buf:p/app/proto": (),
-        "pnpm:app": ("pnpm:gen",),
-        "pnpm:gen": ("buf:p/app/proto",),
-    }
+    assert deps_of(g) == {"buf:p/app/proto": (), "pnpm:app": ("pnpm:gen",), "pnpm:gen": ()}
+    assert g.data["buf"]["routes"] == {"p/app/proto/a.proto": ["pnpm:gen"]}
     assert g.warnings == ()
+
+
+def test_a_plugin_with_one_committed_file_is_committed_for_every_proto() -> None:
+    # connect-go writes files only for protos with a service: the others have no
+    # `<stem>.connect.go`, which must not make their output look generated at build time
+    g = graph_of(
+        {
+            "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+            "proto/acme/v1/svc.proto": proto("acme.v1", "acme/v1/types.proto") + "service S {}\n",
+            "proto/acme/v1/types.proto": proto("acme.v1"),
+            "buf.gen.yaml": """
+                version: v2
+                managed:
+                  enabled: true
+                  override:
+                    - file_option: go_package_prefix
+                      value: example.com/m/gen
+                plugins:
+                  - local: protoc-gen-go
+                    out: gen
+                    opt: paths=source_relative
+                  - local: protoc-gen-connect-go
+                    out: gen
+                    opt: paths=source_relative
+                """,
+            "go.mod": "module example.com/m\n",
+            "gen/acme/v1/svc.pb.go": "package acmev1\n",
+            "gen/acme/v1/types.pb.go": "package acmev1\n",
+            "gen/acme/v1/acmev1connect/svc.connect.go": "package acmev1connect\n",
+            "app/app.go": 'package app\n\nimport _ "example.com/m/gen/acme/v1/acmev1connect"\n',
+        }
+    )
+    assert g.data["buf"]["routes"] == {}
+    assert [x["committed"] for x in g.targets["buf:proto"].meta["generates"]] == [True, True]
+
+
+def test_a_types_filter_narrows_what_a_template_generates_from() -> None:
+    g = graph_of(
+        {
+            **BUILD_TIME_GO,
+            "buf.gen.yaml": """
+                version: v2
+                managed:
+                  enabled: true
+                  override:
+                    - file_option: go_package_prefix
+                      value: example.com/svc/gen
+                inputs:
+                  - directory: proto
+                    types: [acme.orders.v1.Order]
+                plugins:
+                  - local: protoc-gen-go
+                    out: svc/gen
+                    opt: paths=source_relative
+                """,
+        }
+    )
+    assert sorted(g.data["buf"]["routes"]) == ["proto/acme/orders/v1/order.proto"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ameide.ecosystems import (
@@ -236,3 +238,25 @@ def test_deepest_owner_picks_the_innermost_target_dir() -> None:
 
 def test_ecosystems_load_in_build_order() -> None:
     assert [eco.NAME for eco in load_all()] == ["go", "pnpm", "uv", "buf"]
+
+
+def test_parsed_lockfiles_are_cached_by_content(tmp_path: Path) -> None:
+    from ameide.ecosystems import ParseCache
+
+    calls: list[bytes] = []
+
+    def parse(data: bytes) -> dict[str, object]:
+        calls.append(data)
+        return {"n": len(data), "items": [("a", "1")]}
+
+    cache = ParseCache(str(tmp_path))
+    first = cache.get("uv", b"lock one", parse)
+    assert cache.get("uv", b"lock one", parse) == first  # from the file: parsed once
+    assert calls == [b"lock one"]
+    assert cache.get("uv", b"lock two", parse)["n"] == 8
+    assert len(calls) == 2
+    # a damaged entry is a miss, never an error; without a cache dir every call parses
+    for f in (tmp_path / "locks").iterdir():
+        f.write_bytes(b"\x00damaged")
+    assert cache.get("uv", b"lock one", parse) == first
+    assert ParseCache(None).get("uv", b"x", parse)["n"] == 1

@@ -6,7 +6,7 @@ import pytest
 
 from ameide.ecosystems import go
 from ameide.errors import ConfigError
-from ameide.model import GlobalRule
+from ameide.model import ConfigRef
 from tests.ecosystems.helpers import deps_of, graph_of, text
 
 
@@ -51,6 +51,7 @@ def test_single_import_exact_facts() -> None:
         "imports": ["fmt"],
         "test": False,
         "tags": "",
+        "build": True,
         "integration": False,
     }
 
@@ -61,6 +62,7 @@ def test_no_imports() -> None:
         "imports": [],
         "test": False,
         "tags": "",
+        "build": True,
         "integration": False,
     }
 
@@ -220,6 +222,7 @@ def test_external_test_package_name() -> None:
         "imports": ["example.com/lib", "testing"],
         "test": True,
         "tags": "",
+        "build": True,
         "integration": False,
     }
 
@@ -301,7 +304,18 @@ def test_crlf_line_endings() -> None:
 
 # --- go.mod / go.work -------------------------------------------------------------------------
 
-EMPTY_MOD = {"module": None, "go": None, "toolchain": None, "use": [], "replace": {}}
+EMPTY_MOD = {
+    "module": None,
+    "go": None,
+    "toolchain": None,
+    "godebug": [],
+    "use": [],
+    "require": {},
+    "replace": {},
+    "replaces": [],
+    "exclude": [],
+    "ignore": [],
+}
 
 
 def mod(content: str, name: str = "go.mod") -> dict[str, object]:
@@ -344,16 +358,30 @@ def test_go_mod_full() -> None:
         tool golang.org/x/tools/cmd/stringer
         """
     assert mod(content) == {
+        **EMPTY_MOD,
         "module": "example.com/mono/svc",
         "go": "1.22.3",
         "toolchain": "go1.22.5",
-        "use": [],
+        "godebug": ["default=go1.21", "panicnil=1"],
+        "require": {
+            "example.com/mono/lib": "v0.0.0-00010101000000-000000000000",
+            "github.com/google/uuid": "v1.6.0",
+            "golang.org/x/text": "v0.14.0",
+        },
         "replace": {
             "example.com/mono/lib": "../lib",
             "example.com/mono/proto": "../gen/go",
             "github.com/abs/dep": "/opt/src/dep",
             "github.com/here/dep": "./third_party/dep",
         },
+        "replaces": [
+            ["example.com/mono/lib", "", "../lib", ""],
+            ["example.com/mono/proto", "v1.2.3", "../gen/go", ""],
+            ["github.com/old/dep", "", "github.com/new/dep", "v1.0.0"],
+            ["github.com/abs/dep", "", "/opt/src/dep", ""],
+            ["github.com/here/dep", "", "./third_party/dep", ""],
+        ],
+        "exclude": ["github.com/bad/dep v1.0.0"],
     }
 
 
@@ -383,7 +411,9 @@ def test_go_mod_block_without_space_before_paren() -> None:
     assert mod(content) == {
         **EMPTY_MOD,
         "module": "example.com/m",
+        "require": {"example.com/b": "v1.0.0"},
         "replace": {"example.com/a": "./a"},
+        "replaces": [["example.com/a", "", "./a", ""]],
     }
 
 
@@ -436,11 +466,12 @@ def test_go_work_use_single_and_block() -> None:
         replace example.com/x => ./x
         """
     assert mod(content, "go.work") == {
-        "module": None,
+        **EMPTY_MOD,
         "go": "1.22",
         "toolchain": "go1.22.1",
         "use": ["./svc", "./lib", "./quoted dir", "."],
         "replace": {"example.com/x": "./x"},
+        "replaces": [["example.com/x", "", "./x", ""]],
     }
 
 
@@ -530,7 +561,9 @@ def test_target_fields_and_meta() -> None:
         "go_files": 1,
         "test_files": 1,
         "integration_files": 1,
+        "ext": ["github.com/go-chi/chi/v5"],  # an external import, by module (impact())
     }
+    assert h.test_deps == ()  # its tests import only the package itself
     core = g.targets["go:example.com/core"]
     assert core.meta == {
         "module": "example.com/core",
@@ -543,12 +576,15 @@ def test_target_fields_and_meta() -> None:
     assert g.targets["go:example.com/core/store"].meta["test_files"] == 0
 
 
-def test_go_work_globals_and_module_files() -> None:
+def test_go_work_and_go_mod_are_structured_config() -> None:
     g = graph_of(WORK)
-    assert [r for r in g.globals if r.scope == "go"] == [
-        GlobalRule("go.work", "go", why="go.work selects the modules"),
-        GlobalRule("go.work.sum", "go", why="go.work.sum pins checksums"),
-    ]
+    assert [r for r in g.globals if r.scope == "go"] == []  # no global Go file
+    assert g.configs == (
+        ConfigRef("go.work", "go", "."),
+        ConfigRef("libs/core/go.mod", "go", "libs/core"),
+        ConfigRef("libs/util/go.mod", "go", "libs/util"),
+        ConfigRef("services/api/go.mod", "go", "services/api"),
+    )
     assert g.module_files == {
         "libs/core/go.mod": (
             "go:example.com/core",
@@ -647,16 +683,16 @@ def test_nested_module_owns_its_files() -> None:
             "tools/go.mod": "module example.com/mono/tools\n",
             "tools/lint/lint.go": 'package lint\n\nimport "example.com/mono/pkg/a"\n',
             "tools/tools.go": "//go:build tools\n\npackage tools\n",
+            "tools/doc.go": "package tools\n",
         }
     )
+    # neither module requires the other: the go command cannot resolve these imports, so
+    # they are no edges (a require with a local replace, or a go.work, makes them edges)
     assert deps_of(g) == {
-        "go:example.com/mono/cmd/app": (
-            "go:example.com/mono/pkg/a",
-            "go:example.com/mono/tools/lint",
-        ),
+        "go:example.com/mono/cmd/app": ("go:example.com/mono/pkg/a",),
         "go:example.com/mono/pkg/a": (),
         "go:example.com/mono/tools": (),
-        "go:example.com/mono/tools/lint": ("go:example.com/mono/pkg/a",),
+        "go:example.com/mono/tools/lint": (),
     }
     lint = g.targets["go:example.com/mono/tools/lint"]
     assert (lint.group, lint.manifest, lint.meta["module"]) == (
@@ -669,6 +705,35 @@ def test_nested_module_owns_its_files() -> None:
     assert g.module_files["tools/go.mod"] == (
         "go:example.com/mono/tools",
         "go:example.com/mono/tools/lint",
+    )
+
+
+def test_a_published_version_of_an_in_repo_module_is_no_edge() -> None:
+    files = {
+        "go.mod": "module example.com/mono\n",
+        "lib/lib.go": "package lib\n",
+        # requires the published module, as connect-go's examples do: the build downloads it
+        "examples/go.mod": "module example.com/mono/examples\nrequire example.com/mono v1.4.0\n",
+        "examples/demo/main.go": 'package main\n\nimport "example.com/mono/lib"\n',
+    }
+    g = graph_of(files)
+    assert deps_of(g)["go:example.com/mono/examples/demo"] == ()
+    assert g.targets["go:example.com/mono/examples/demo"].meta["ext"] == ["example.com/mono"]
+    # with a local replace, the build uses the repository's own code
+    replaced = {
+        **files,
+        "examples/go.mod": (
+            "module example.com/mono/examples\nrequire example.com/mono v1.4.0\n"
+            "replace example.com/mono => ../\n"
+        ),
+    }
+    assert deps_of(graph_of(replaced))["go:example.com/mono/examples/demo"] == (
+        "go:example.com/mono/lib",
+    )
+    # a go.work `use`ing both makes them one build
+    work = {**files, "go.work": "go 1.22\nuse (\n\t.\n\t./examples\n)\n"}
+    assert deps_of(graph_of(work))["go:example.com/mono/examples/demo"] == (
+        "go:example.com/mono/lib",
     )
 
 
@@ -843,10 +908,8 @@ def test_package_with_only_test_files() -> None:
             ),
         }
     )
-    assert deps_of(g) == {
-        "go:example.com/m/e2e": ("go:example.com/m/lib",),
-        "go:example.com/m/lib": (),
-    }
+    assert deps_of(g) == {"go:example.com/m/e2e": (), "go:example.com/m/lib": ()}
+    assert g.targets["go:example.com/m/e2e"].test_deps == ("go:example.com/m/lib",)
     assert g.targets["go:example.com/m/e2e"].meta == {
         "module": "example.com/m",
         "module_dir": ".",
@@ -917,19 +980,26 @@ def test_integration_files_counted_in_meta() -> None:
     }
 
 
-def test_test_only_imports_still_make_edges() -> None:
+def test_test_only_imports_are_test_deps_and_make_no_cycle() -> None:
     g = graph_of(
         {
             "go.mod": "module example.com/m\n",
             "a/a.go": "package a\n",
             "a/a_test.go": 'package a\n\nimport "example.com/m/testutil"\n',
-            "testutil/t.go": "package testutil\n",
+            # testutil imports a; a's tests import testutil: no cycle, as for `go list`
+            "testutil/t.go": 'package testutil\n\nimport "example.com/m/a"\n',
+            "testutil/t_test.go": 'package testutil_test\n\nimport "example.com/m/testutil"\n',
         }
     )
     assert deps_of(g) == {
-        "go:example.com/m/a": ("go:example.com/m/testutil",),
-        "go:example.com/m/testutil": (),
+        "go:example.com/m/a": (),
+        "go:example.com/m/testutil": ("go:example.com/m/a",),
     }
+    assert {t: x.test_deps for t, x in g.targets.items()} == {
+        "go:example.com/m/a": ("go:example.com/m/testutil",),
+        "go:example.com/m/testutil": (),  # the package itself is no test dependency
+    }
+    assert g.warnings == ()
 
 
 def test_import_cycle_is_reported() -> None:
@@ -1040,3 +1110,117 @@ def test_two_modules_with_one_path_define_a_target_twice() -> None:
     assert err.value.message == (
         "malformed manifest: b/go.mod: target id go:example.com/same is defined twice"
     )
+
+
+# --- build constraints, as go/build evaluates them for linux/amd64 ---------------------------
+
+from ameide.ecosystems.go import constraints  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("x.go", True),
+        ("linux.go", True),  # a name that is only a GOOS is no constraint (Go 1.4+)
+        ("x_linux.go", True),
+        ("x_windows.go", False),
+        ("x_amd64.go", True),
+        ("x_arm64.go", False),
+        ("x_linux_amd64.go", True),
+        ("x_linux_arm64.go", False),
+        ("x_darwin_amd64.go", False),
+        ("x_windows_test.go", False),
+        ("x_linux_test.go", True),
+        ("x_foo_test.go", True),
+        ("x_amd64.s", True),
+        ("x_386.s", False),
+        ("x_android.go", False),  # android implies linux, not the other way round
+    ],
+)
+def test_file_name_constraints(name: str, expected: bool) -> None:
+    assert constraints.file_name_ok(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("linux", True),
+        ("!linux", False),
+        ("linux && amd64", True),
+        ("linux && !cgo", False),
+        ("windows || (linux && !arm64)", True),
+        ("unix", True),
+        ("gc", True),
+        ("go1.21", True),
+        ("!go1.18", False),
+        ("ignore", False),
+        ("tools", False),
+        ("integration", False),
+        ("linux &&", False),  # invalid: the file is left out, as go/build reports it
+        ("(linux", False),
+    ],
+)
+def test_go_build_expressions(expr: str, expected: bool) -> None:
+    assert constraints.go_build_ok(expr) is expected
+
+
+def test_plus_build_lines_and_the_integration_view() -> None:
+    assert constraints.plus_build_ok(["linux,amd64 windows"]) is True
+    assert constraints.plus_build_ok(["linux", "!amd64"]) is False
+    assert constraints.plus_build_ok(["integration"]) is False
+    assert constraints.plus_build_ok(["integration"], constraints.INTEGRATION) is True
+    assert constraints.go_build_ok("integration && linux", constraints.INTEGRATION) is True
+
+
+@pytest.mark.parametrize(
+    ("content", "build"),
+    [
+        ("// +build ignore\npackage a\n", True),  # no blank line: part of the doc comment
+        ("// +build ignore\n\npackage a\n", False),
+        ("// Copyright\n\n// +build windows\n\n// Package a.\npackage a\n", False),
+        ("//go:build windows\npackage a\n", False),  # //go:build needs no blank line
+        ("/* a */\n//go:build windows\n\npackage a\n", False),  # after a /* */ comment too
+    ],
+)
+def test_where_a_constraint_counts(content: str, build: bool) -> None:
+    assert go.parse("a/x.go", content.encode())["build"] is build
+
+
+@pytest.mark.parametrize(
+    ("pattern", "rel", "expected"),
+    [
+        ("static", "static/a.txt", True),
+        ("static", "static/sub/b.txt", True),
+        ("static", "static/.hidden", False),
+        ("static", "static/_private/x", False),
+        ("all:static", "static/.hidden", True),
+        ("static/*.html", "static/index.html", True),
+        ("static/*.html", "static/sub/index.html", False),
+        ("*.txt", "notes.txt", True),
+        ("*.txt", "dir/notes.txt", False),
+        ("te?t.json", "test.json", True),
+        ("[ab].txt", "a.txt", True),
+        ("[^ab].txt", "a.txt", False),
+        ("missing", "other/x", False),
+    ],
+)
+def test_embed_patterns(pattern: str, rel: str, expected: bool) -> None:
+    assert go.embed_match(pattern, rel) is expected
+
+
+def test_embed_patterns_are_read_from_every_line() -> None:
+    facts = src(
+        """
+        package web
+
+        import "embed"
+
+        //go:embed static templates/*.tmpl
+        var files embed.FS
+
+        //go:embed "with space.txt" `raw.txt`
+        var more embed.FS
+        """,
+        "web/web.go",
+    )
+    assert facts["embed"] == ["raw.txt", "static", "templates/*.tmpl", "with space.txt"]

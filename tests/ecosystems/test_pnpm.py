@@ -8,7 +8,7 @@ import pytest
 
 from ameide.ecosystems import pnpm
 from ameide.errors import ConfigError
-from ameide.model import GlobalRule, LockfileRef
+from ameide.model import ConfigRef, LockfileRef
 from tests.ecosystems.helpers import deps_of, graph_of, text
 
 
@@ -54,17 +54,18 @@ def test_package_json_all_four_dep_fields() -> None:
     }
     assert pnpm.parse("apps/web/package.json", json.dumps(doc).encode()) == {
         "name": "@acme/web",
-        "deps": {
-            "@acme/ui": "workspace:*",  # dependencies win over peerDependencies
-            "react": "^18.3.1",
+        "deps": {  # one spec per name: dependencies > optional > dev > peer (createPkgGraph)
             "@acme/config": "workspace:^",
-            "vitest": "2.1.0",
-            "react-dom": ">=18",
-            "fsevents": "~2.3.3",
             "@acme/native": "workspace:~",
+            "@acme/ui": "workspace:*",
+            "fsevents": "~2.3.3",
+            "react": "^18.3.1",
+            "react-dom": ">=18",
+            "vitest": "2.1.0",
         },
         "scripts": ["build", "test", "test:integration"],
         "packageManager": "pnpm@9.12.0",
+        "version": "1.0.0",
     }
 
 
@@ -260,14 +261,18 @@ WS = {
 
 def test_workspace_members_and_edges() -> None:
     g = graph_of(WS)
+    # plain version ranges (`"@acme/config": "1.0.0"`, `"@acme/tokens": "*"`) do not link:
+    # link-workspace-packages is off since pnpm 9; the root project is a target of its own
     assert deps_of(g) == {
         "pnpm:@acme/config": (),
         "pnpm:@acme/tokens": (),
         "pnpm:@acme/ui": ("pnpm:@acme/tokens",),
-        "pnpm:@acme/utils": ("pnpm:@acme/tokens",),
+        "pnpm:@acme/utils": (),
         "pnpm:admin": ("pnpm:@acme/utils",),
-        "pnpm:web": ("pnpm:@acme/config", "pnpm:@acme/tokens", "pnpm:@acme/ui"),
+        "pnpm:monorepo": (),
+        "pnpm:web": ("pnpm:@acme/tokens", "pnpm:@acme/ui"),
     }
+    assert g.targets["pnpm:monorepo"].meta == {"scripts": [], "importer": ".", "root": True}
     assert g.warnings == ()
 
 
@@ -289,13 +294,10 @@ def test_target_fields_and_meta() -> None:
     )
 
 
-def test_workspace_globals_and_lockfile() -> None:
+def test_workspace_yaml_is_structured_config_and_the_lockfile_is_read_per_importer() -> None:
     g = graph_of(WS)
-    assert [r for r in g.globals if r.scope == "pnpm"] == [
-        GlobalRule("pnpm-workspace.yaml", "pnpm", why="workspace layout"),
-        GlobalRule("package.json", "pnpm", why="workspace root manifest"),
-        GlobalRule(".npmrc", "pnpm", why="pnpm settings"),
-    ]
+    assert [r for r in g.globals if r.scope == "pnpm"] == []  # no global pnpm file
+    assert g.configs == (ConfigRef("pnpm-workspace.yaml", "pnpm", "."),)
     assert g.lockfiles == (LockfileRef("pnpm-lock.yaml", "pnpm", "."),)
     assert g.module_files == {}
 
@@ -317,19 +319,29 @@ def test_relative_path_workspace_spec() -> None:
     assert deps_of(g) == {"pnpm:bar": ("pnpm:foo",), "pnpm:baz": ("pnpm:bar",), "pnpm:foo": ()}
 
 
-def test_non_workspace_specs_still_match_by_name() -> None:
-    g = graph_of(
-        {
-            "pnpm-workspace.yaml": "packages: ['p/*']\n",
-            "p/a/package.json": pkg("a"),
-            "p/b/package.json": pkg(
-                "b",
-                dependencies={"a": "^0.1.0", "left-pad": "1.3.0"},
-                devDependencies={"typescript": "workspace:*"},
-            ),
-        }
-    )
-    assert deps_of(g) == {"pnpm:a": (), "pnpm:b": ("pnpm:a",)}
+LINKED = {
+    "pnpm-workspace.yaml": "packages: ['p/*']\n",
+    "p/a/package.json": pkg("a", version="0.1.3"),
+    "p/c/package.json": pkg("c", version="2.0.0"),
+    "p/b/package.json": pkg(
+        "b",
+        dependencies={"a": "^0.1.0", "c": "^1.0.0", "left-pad": "1.3.0"},
+        devDependencies={"typescript": "workspace:*"},
+    ),
+}
+
+
+def test_plain_version_ranges_link_only_with_link_workspace_packages() -> None:
+    # pnpm 9 and later: off unless configured (createPkgGraph's strict workspace matching)
+    assert deps_of(graph_of(LINKED))["pnpm:b"] == ()
+    on = {**LINKED, ".npmrc": "link-workspace-packages = true\n"}
+    # on: a range links the workspace package it matches (c 2.0.0 does not match ^1.0.0)
+    assert deps_of(graph_of(on))["pnpm:b"] == ("pnpm:a",)
+    yaml_on = {**LINKED, "pnpm-workspace.yaml": "packages: ['p/*']\nlinkWorkspacePackages: true\n"}
+    assert deps_of(graph_of(yaml_on))["pnpm:b"] == ("pnpm:a",)
+    # a repository pinned to pnpm 8, whose default was on
+    old = {**LINKED, "package.json": pkg("root", packageManager="pnpm@8.15.9")}
+    assert deps_of(graph_of(old))["pnpm:b"] == ("pnpm:a",)
 
 
 def test_self_dependency_is_not_an_edge() -> None:
@@ -357,6 +369,7 @@ def test_workspace_deps_no_member_answers_are_recorded_as_unresolved() -> None:
     )
     assert deps_of(g) == {"pnpm:a": ("pnpm:b",), "pnpm:b": ()}
     assert g.targets["pnpm:a"].meta["unresolved"] == ["pnpm:@s/old", "pnpm:gone", "pnpm:self"]
+    assert "catalogs" not in g.targets["pnpm:a"].meta
     assert g.targets["pnpm:b"].meta == {"scripts": [], "importer": "p/b"}
 
 
@@ -373,7 +386,7 @@ def test_package_without_name_uses_its_directory() -> None:
     assert g.warnings == ('tools/scripts/package.json: no "name"; using its directory as the name',)
 
 
-def test_root_package_is_never_a_member() -> None:
+def test_the_root_package_is_the_root_project_never_a_member() -> None:
     g = graph_of(
         {
             "package.json": pkg("root"),
@@ -381,24 +394,32 @@ def test_root_package_is_never_a_member() -> None:
             "a/package.json": pkg("a", dependencies={"root": "workspace:*"}),
         }
     )
-    assert deps_of(g) == {"pnpm:a": ()}
+    assert deps_of(g) == {"pnpm:a": ("pnpm:root",), "pnpm:root": ()}
+    assert g.targets["pnpm:root"].meta["root"] is True
+    assert "root" not in g.targets["pnpm:a"].meta
 
 
-def test_duplicate_names_are_a_config_error() -> None:
-    with pytest.raises(ConfigError) as err:
-        graph_of(
-            {
-                "pnpm-workspace.yaml": "packages: ['apps/*', 'packages/*']\n",
-                "apps/ui/package.json": pkg("ui"),
-                "packages/ui/package.json": pkg("ui"),
-            }
-        )
-    assert err.value.message == (
-        "malformed manifest: packages/ui/package.json: package name 'ui' is also used by "
-        "apps/ui/package.json"
+def test_duplicate_names_are_legal_and_get_ids_with_their_directory() -> None:
+    g = graph_of(
+        {
+            "pnpm-workspace.yaml": "packages: ['apps/*', 'packages/*', 'fixtures/*']\n",
+            "apps/ui/package.json": pkg("ui", version="1.0.0"),
+            "packages/ui/package.json": pkg("ui", version="2.0.0"),
+            "fixtures/a/package.json": pkg("fixture"),
+            "fixtures/b/package.json": pkg("fixture"),
+            "packages/web/package.json": pkg("web", dependencies={"ui": "workspace:^2.0.0"}),
+        }
     )
-    assert err.value.path == "packages/ui/package.json"
-    assert err.value.hint == "give every workspace package a unique name"
+    # as pnpm links a workspace range: the version that satisfies it
+    assert deps_of(g) == {
+        "pnpm:fixture@fixtures/a": (),
+        "pnpm:fixture@fixtures/b": (),
+        "pnpm:ui@apps/ui": (),
+        "pnpm:ui@packages/ui": (),
+        "pnpm:web": ("pnpm:ui@packages/ui",),
+    }
+    assert g.targets["pnpm:ui@apps/ui"].name == "ui"
+    assert g.targets["pnpm:ui@apps/ui"].meta["duplicate_name"] == "ui"
 
 
 def test_malformed_member_package_json_is_a_config_error() -> None:
@@ -518,14 +539,12 @@ def test_workspace_in_a_subdirectory() -> None:
             "packages/c/package.json": pkg("c"),
         }
     )
-    assert deps_of(g) == {"pnpm:a": ("pnpm:b",), "pnpm:b": ()}
+    assert deps_of(g) == {"pnpm:a": ("pnpm:b",), "pnpm:b": (), "pnpm:js-root": ()}
     a = g.targets["pnpm:a"]
     assert (a.path, a.group, a.meta["importer"]) == ("js/packages/a", "js", "packages/a")
-    assert [r.path for r in g.globals if r.scope == "pnpm"] == [
-        "js/pnpm-workspace.yaml",
-        "js/package.json",
-        "js/.npmrc",
-    ]
+    root = g.targets["pnpm:js-root"]
+    assert (root.path, root.group, root.meta["importer"]) == ("js", "js", ".")
+    assert g.configs == (ConfigRef("js/pnpm-workspace.yaml", "pnpm", "js"),)
     assert g.lockfiles == (LockfileRef("js/pnpm-lock.yaml", "pnpm", "js"),)
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from ameide.ecosystems import uv
 from ameide.errors import ConfigError
-from ameide.model import GlobalRule, LockfileRef
+from ameide.model import ConfigRef, LockfileRef
 from tests.ecosystems.helpers import deps_of, graph_of, text
 
 
@@ -289,13 +289,10 @@ def test_target_fields_and_meta() -> None:
     )
 
 
-def test_workspace_globals_and_lockfile() -> None:
+def test_the_workspace_root_is_structured_config_and_the_lock_is_read_per_member() -> None:
     g = graph_of(VIRTUAL)
-    members = ("uv:acme-core", "uv:acme-db", "uv:api")
-    assert [r for r in g.globals if r.scope == "targets"] == [
-        GlobalRule("pyproject.toml", "targets", members, "uv workspace root"),
-        GlobalRule(".python-version", "targets", members, "workspace Python pin"),
-    ]
+    assert [r for r in g.globals if r.scope == "targets"] == []  # no global uv file
+    assert g.configs == (ConfigRef("pyproject.toml", "uv", "."),)
     assert g.lockfiles == (LockfileRef("uv.lock", "uv", "."),)
 
 
@@ -327,15 +324,10 @@ def test_non_virtual_root_is_a_member() -> None:
     assert (root.path, root.group, root.meta) == (
         ".",
         ".",
-        {"workspace": ".", "virtual_root": False},
+        {"workspace": ".", "virtual_root": False, "root": True},
     )
     assert g.targets["uv:lib-b"].meta == {"workspace": ".", "virtual_root": False}
-    assert g.globals[0] == GlobalRule(
-        "pyproject.toml",
-        "targets",
-        ("uv:lib-a", "uv:lib-b", "uv:monorepo-app"),
-        "uv workspace root",
-    )
+    assert g.configs == (ConfigRef("pyproject.toml", "uv", "."),)
 
 
 def test_member_sources_override_the_roots() -> None:
@@ -445,6 +437,7 @@ def test_path_source_between_standalone_projects() -> None:
         }
     )
     assert deps_of(g) == {"uv:cli": ("uv:sdk",), "uv:sdk": ()}
+    # a standalone project owns the files below it like any member (no workspace to root)
     assert g.targets["uv:cli"].meta == {"workspace": "tools/cli", "virtual_root": False}
     assert g.targets["uv:sdk"].group == "sdk/python"
     assert g.lockfiles == (LockfileRef("tools/cli/uv.lock", "uv", "tools/cli"),)
@@ -593,7 +586,7 @@ def test_wrong_workspace_types_are_a_config_error() -> None:
     assert err.value.hint == "fix [tool.uv.workspace] in this file"
 
 
-def test_duplicate_project_names_are_a_config_error() -> None:
+def test_duplicate_names_in_one_workspace_are_a_config_error() -> None:
     with pytest.raises(ConfigError) as err:
         graph_of(
             {
@@ -604,9 +597,21 @@ def test_duplicate_project_names_are_a_config_error() -> None:
         )
     assert err.value.message == (
         "malformed manifest: p/b/pyproject.toml: project name 'same-name' is also used by "
-        "p/a/pyproject.toml"
+        "p/a/pyproject.toml in the same workspace"
     )
-    assert err.value.hint == "give every uv project a unique name"
+    assert err.value.hint == "give every member of a uv workspace a unique name"
+
+
+def test_the_same_name_in_two_workspaces_is_legal() -> None:
+    # uv resolves each workspace apart (examples and fixtures often reuse a name)
+    g = graph_of(
+        {
+            "a/pyproject.toml": '[project]\nname = "demo"\n[tool.uv]\n',
+            "b/pyproject.toml": '[project]\nname = "demo"\n[tool.uv]\n',
+        }
+    )
+    assert sorted(g.targets) == ["uv:demo@a", "uv:demo@b"]
+    assert g.targets["uv:demo@a"].meta["duplicate_name"] == "demo"
 
 
 def test_workspace_in_a_subdirectory_with_nested_globs() -> None:
@@ -627,7 +632,8 @@ def test_workspace_in_a_subdirectory_with_nested_globs() -> None:
     assert deps_of(g) == {"uv:a": (), "uv:b": ()}
     assert g.targets["uv:b"].group == "py"
     assert g.lockfiles == (LockfileRef("py/uv.lock", "uv", "py"),)
-    assert [r.path for r in g.globals] == ["py/pyproject.toml", "py/.python-version", "ameide.toml"]
+    assert [r.path for r in g.globals] == ["ameide.toml"]
+    assert g.configs == (ConfigRef("py/pyproject.toml", "uv", "py"),)
 
 
 def test_workspace_cycle_is_reported() -> None:
@@ -647,3 +653,52 @@ def test_workspace_cycle_is_reported() -> None:
         }
     )
     assert g.warnings == ("dependency cycle: uv:a -> uv:b -> uv:a",)
+
+
+def test_dynamic_dependencies_from_a_build_hook_are_read() -> None:
+    g = graph_of(
+        {
+            "pyproject.toml": """
+                [project]
+                name = "app"
+                dynamic = ["version", "dependencies", "optional-dependencies"]
+
+                [tool.hatch.metadata.hooks.uv-dynamic-versioning]
+                dependencies = ["app-slim[openai]=={{ version }}"]
+
+                [tool.hatch.metadata.hooks.uv-dynamic-versioning.optional-dependencies]
+                evals = ["app-evals=={{ version }}"]
+
+                [tool.uv.workspace]
+                members = ["slim", "evals"]
+
+                [tool.uv.sources]
+                app-slim = { workspace = true }
+                app-evals = { workspace = true }
+                """,
+            "slim/pyproject.toml": '[project]\nname = "app-slim"\n',
+            "evals/pyproject.toml": '[project]\nname = "app-evals"\n',
+        }
+    )
+    assert deps_of(g)["uv:app"] == ("uv:app-evals", "uv:app-slim")
+    assert g.warnings == ()
+
+
+def test_unreadable_dynamic_dependencies_are_a_warning_naming_the_file() -> None:
+    g = graph_of(
+        {
+            "pyproject.toml": '[tool.uv.workspace]\nmembers = ["p/*"]\n',
+            "p/a/pyproject.toml": """
+                [project]
+                name = "a"
+                dynamic = ["dependencies"]
+
+                [tool.setuptools.dynamic]
+                dependencies = { file = ["requirements.txt"] }
+                """,
+        }
+    )
+    assert g.warnings == (
+        "p/a/pyproject.toml: [project] dependencies are dynamic and no known build hook declares "
+        "them in this file; ameide sees no dependencies there",
+    )

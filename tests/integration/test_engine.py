@@ -183,7 +183,7 @@ def test_uv_change_runs_the_member_and_its_dependents(mono: Mono, run_cli: RunCl
     assert "uv:acme-common: no tests marked integration -> no integration task" in doc["notes"]
 
 
-def test_proto_change_reaches_buf_checks_and_generated_code_consumers(
+def test_proto_change_runs_buf_checks_and_the_freshness_gate_not_the_consumers(
     mono: Mono, run_cli: RunCli
 ) -> None:
     repo = mono()
@@ -194,19 +194,11 @@ def test_proto_change_reaches_buf_checks_and_generated_code_consumers(
 
     assert code == 0, out + err
     doc = load_summary(repo)
-    assert target_ids(doc) == [
-        "buf:proto",
-        "pnpm:@example/api",
-        "pnpm:@example/web",
-        "uv:acme-apimodels",
-        "uv:acme-service",
-    ]
+    # the example commits its generated code: the consumers are affected when it changes, and
+    # phase 0's freshness gate guarantees it matches the protos
+    assert target_ids(doc) == ["buf:proto"]
     r = reasons(doc)
     assert r["buf:proto"] == (True, "buf:proto <- changed proto/acme/common/v1/money.proto")
-    assert r["pnpm:@example/api"][1].startswith("pnpm:@example/api <- buf:proto <- changed ")
-    assert r["uv:acme-service"][1].startswith(
-        "uv:acme-service <- uv:acme-apimodels <- buf:proto <- changed "
-    )
     assert phase_tasks(doc) == {
         0: [
             "buf:proto buf breaking",
@@ -214,20 +206,11 @@ def test_proto_change_reaches_buf_checks_and_generated_code_consumers(
             "buf:proto buf lint",
             CODEGEN,
             GUARD,
-            PNPM_INSTALL,
-            UV_SYNC,
-            "uv:acme-apimodels collect",
-            "uv:acme-service collect",
         ],
-        1: [
-            "pnpm:@example/api test",
-            "pnpm:@example/web test",
-            "uv:acme-apimodels pytest",
-            "uv:acme-service pytest",
-        ],
-        2: ["pnpm:@example/web test:integration", "uv:acme-service pytest -m integration"],
+        1: [],
+        2: [],
     }
-    assert phase_status(doc) == {0: "passed", 1: "passed", 2: "passed"}
+    assert phase_status(doc) == {0: "passed", 1: "empty", 2: "empty"}
     base = doc["base"]["commit"]
     assert task(doc, "buf:proto buf breaking")["command"] == [
         "buf",
@@ -246,7 +229,7 @@ def test_proto_change_reaches_buf_checks_and_generated_code_consumers(
     ]
     gen = task(doc, CODEGEN)
     assert gen["kind"] == "codegen" and gen["status"] == "passed"
-    assert gen["targets"] == ["buf:proto", "pnpm:@example/api", "uv:acme-apimodels"]
+    assert gen["targets"] == ["buf:proto"]
     log = (repo / EVIDENCE / "latest" / gen["log"]).read_text()
     assert "all generated files are fresh" in log
     # the check leaves the checked-in generated code alone

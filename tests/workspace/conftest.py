@@ -60,7 +60,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             body = b"<html>some other app</html>"
             self.send_response(200)
         else:
-            doc = {"status": mode, "lastHeartbeat": int(time.time() * 1000) - 90_000}
+            beat = int(time.time() * 1000) - 90_000
+            doc: dict[str, object] = {
+                "no-beat": {"status": "alive"},
+                "zero": {"status": "alive", "lastHeartbeat": 0},
+                "old": {"status": "alive", "lastHeartbeat": beat - 3_600_000},
+                "odd": {"status": "sleeping", "lastHeartbeat": "soon"},
+            }.get(mode, {"status": mode, "lastHeartbeat": beat})
             body = json.dumps(doc).encode()
             self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -74,7 +80,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def code_server() -> Iterator[Callable[[str], str]]:
     """`code_server(mode)` -> the base URL of a stand-in answering /healthz with mode
-    alive | expired | 502 | html | timeout (never answers within 1.5 s)."""
+    alive | expired (heartbeat 90 s ago) | old (alive, an hour ago) | zero (lastHeartbeat 0) |
+    no-beat (no lastHeartbeat) | odd (unknown values) | 502 | html | timeout (never answers
+    within 1.5 s)."""
     servers: list[http.server.ThreadingHTTPServer] = []
 
     def start(mode: str) -> str:

@@ -18,9 +18,10 @@ from ameide.records import record
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from typing import Any
 
     from ameide.agents.detect import Detected
-    from ameide.agents.stack import Stack
+    from ameide.agents.stack import AgentEnv, Stack
 
 # Commands CONTRACT.md promises that may not exist in this build yet: mentioning one is a
 # warning, not an error (profiles describe the workflow ahead of the release that ships it).
@@ -44,7 +45,7 @@ class CommandInfo:
 @record
 class Finding:
     severity: str  # error | warning
-    rule: str  # size | command | profile | sections | stale | import | shadow | reach
+    rule: str  # size | command | profile | sections | stale | stack | skill | hooks
     path: str
     line: int | None
     message: str
@@ -55,6 +56,8 @@ class CheckReport:
     files: tuple[str, ...]  # instruction files examined
     profiles: tuple[str, ...]  # profile names examined
     findings: tuple[Finding, ...]
+    assumed: tuple[str, ...] = ()  # the agent versions and modes the checks assumed
+    hooks: tuple[dict[str, Any], ...] = ()  # the stop gate's hooks, with Codex trust
 
     @property
     def errors(self) -> int:
@@ -180,6 +183,7 @@ def check(
     stacks: list[Stack],
     env: Mapping[str, str],
     commands: Mapping[tuple[str, ...], CommandInfo],
+    aenv: AgentEnv,
 ) -> CheckReport:
     from ameide.agents import install
     from ameide.agents.profiles import known, load_dir
@@ -256,7 +260,7 @@ def check(
 
     for path, text in files.items():
         findings += check_commands(path, text, commands)
-    for inst in install.status(detected):
+    for inst in install.status(detected, aenv, env):
         for problem in inst.problems:
             findings.append(
                 Finding(
@@ -264,9 +268,94 @@ def check(
                     "stale",
                     inst.path,
                     None,
-                    f"generated for {inst.agent}: {problem}; rerun `ameide agents install`",
+                    f"installed for {inst.agent}: {problem}; rerun `ameide agents install`",
                 )
             )
+    findings += _skill_findings(detected, env, aenv, commands)
+    hook_rows, hook_findings = _hook_findings(aenv)
+    findings += hook_findings
     order = {"error": 0, "warning": 1}
     findings.sort(key=lambda f: (order[f.severity], f.path, f.line or 0, f.message))
-    return CheckReport(tuple(files), tuple(names), tuple(findings))
+    return CheckReport(
+        tuple(files), tuple(names), tuple(findings), assumed(stacks), tuple(hook_rows)
+    )
+
+
+def assumed(stacks: list[Stack]) -> tuple[str, ...]:
+    """What the stack models assumed, per agent: version (found or assumed) and modes."""
+    out = []
+    for st in stacks:
+        s = st.settings
+        found = s.get("version") or "not found on PATH"
+        if st.agent == "codex":
+            out.append(f"Codex: {found}; rules of {s['assumed']}")
+        else:
+            out.append(
+                f"Claude Code: {found}; rules of {s['assumed']}; Project instructions (AGENTS.md "
+                f"mode): {s['agents_md_mode']} ({s['agents_md_mode_source']}); external imports "
+                f"{'approved' if s['external_imports_approved'] else 'not approved'}"
+            )
+    return tuple(out)
+
+
+def _skill_findings(
+    detected: Detected,
+    env: Mapping[str, str],
+    aenv: AgentEnv,
+    commands: Mapping[tuple[str, ...], CommandInfo],
+) -> list[Finding]:
+    """The skill as the active profile renders it, and every installed copy."""
+    from ameide.agents import skill
+
+    out: list[Finding] = []
+    rendered = skill.render(detected.profile, env)
+    out += skill.validate(
+        f"(rendered for profile {detected.profile.name})/ameide", rendered, commands
+    )
+    for d in skill.skill_dirs(aenv).values():
+        texts = {n: t for n in skill.FILES if (t := _read(os.path.join(d, n))) is not None}
+        if texts:
+            out += skill.validate(d, texts, commands)
+    return out
+
+
+def _hook_findings(aenv: AgentEnv) -> tuple[list[dict[str, Any]], list[Finding]]:
+    import shutil
+
+    from ameide.agents import hooks
+
+    rows: list[dict[str, Any]] = []
+    out: list[Finding] = []
+    registered = False
+    for agent in ("codex", "claude"):
+        for h in hooks.status(agent, aenv):
+            rows.append(h)
+            name = "Codex" if agent == "codex" else "Claude Code"
+            problem = None
+            if h["error"]:
+                out.append(Finding("error", "hooks", h["path"], None, f"{h['error']}"))
+            elif not h["registered"]:
+                problem = (
+                    f"no {h['event']} hook runs `{h['command']}`: the stop gate is not "
+                    f"installed for {name} (run `ameide agents install`)"
+                )
+            elif h.get("trust") not in (None, "trusted"):
+                problem = (
+                    f"{h['event']} hook `{h['command']}`: {h['trust_reason']} (start codex and "
+                    "trust it when asked, or in /hooks)"
+                )
+            registered = registered or h["registered"]
+            if problem:
+                out.append(Finding("warning", "hooks", h["path"], None, problem))
+    if registered and shutil.which("ameide") is None:
+        out.append(
+            Finding(
+                "warning",
+                "hooks",
+                "",
+                None,
+                "the hooks run `ameide`, which is not on this PATH: put the directory holding "
+                "ameide on the PATH the agents start with",
+            )
+        )
+    return rows, out

@@ -27,7 +27,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ameide.ecosystems import glob_regex, owner_dirs
+from ameide.ecosystems import glob_regex, owner_dirs, within
 from ameide.workspace.toolchain import ECOSYSTEM_TOOLS
 
 if TYPE_CHECKING:
@@ -294,12 +294,27 @@ class KeyMaker:
                     found.add(i)
         return sorted(found)
 
+    def _configs_for(self, tids: Iterable[str]) -> list[str]:
+        """The structured config files (go.work, go.mod, pnpm-workspace.yaml, a uv workspace
+        root, buf.gen templates) of the targets' ecosystems around them, by content: planning
+        reads only their changed keys, but a tool reads the whole file."""
+        found: set[str] = set()
+        targets = self.graph.targets
+        for tid in tids:
+            t = targets[tid]
+            for c in self.graph.configs:
+                if c.kind == t.ecosystem and within(t.path, c.workspace):
+                    found.add(c.path)
+        return [f"{p}\0{self.token(p)}" for p in sorted(found)]
+
     # ------------------------------------------------------------------ tasks
     def closure(self, tids: Iterable[str]) -> list[str]:
-        """The targets and their transitive dependencies, sorted."""
+        """The targets, what their tests import, and the transitive dependencies of both
+        (a test binary's closure), sorted."""
         targets = self.graph.targets
         seen: set[str] = set()
         stack = [t for t in tids if t in targets]
+        stack += [d for t in stack for d in targets[t].test_deps if d in targets]
         while stack:
             cur = stack.pop()
             if cur in seen:
@@ -347,6 +362,7 @@ class KeyMaker:
             "env": env_doc,
             "targets": {tid: self.target_digest(tid) for tid in members},
             "globals": [self.rule_digest(i) for i in self._rules_for(members)],
+            "configs": self._configs_for(members),
         }
 
     def key(self, task: Task) -> str | None:

@@ -1,28 +1,36 @@
 """Command-line entry: `main(argv) -> exit code`, the error handler, and the fast lane.
 
-The fast lane answers `--version`, `affected` and `targets` without importing typer, rich
-or pydantic (about 200 ms here), because agents call them dozens of times an hour. Their
+The fast lane answers `--version`, `affected`, `targets` and `gate` without importing typer,
+rich or pydantic (about 200 ms here), because agents call them dozens of times an hour (the
+gate at every stop). Their
 options are declared once in `ameide.cli.options` and shared with the typer commands.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+
+# planning commands that only read and print: run them without the cyclic garbage collector
+# and leave without tearing down every object (about 0.1 s together on a 7,000-target graph)
+_QUICK = ("affected", "targets")
 
 
 def run() -> None:
     """Console-script entry point."""
     _standard_streams()
-    code = main(sys.argv[1:])
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # the terminal or pipe is gone (a hang-up)
-            with contextlib.suppress(OSError, ValueError):
-                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+    args = sys.argv[1:]
+    command = next((a for a in args if a not in VERBOSE), None)
+    if command in _QUICK:
+        import gc
+
+        gc.disable()
+        code = main(args)
+        _flush()
+        os._exit(code)
+    code = main(args)
+    _flush()
     threading = sys.modules.get("threading")
     if threading is not None and any(
         t.is_alive() and not t.daemon and t is not threading.main_thread()
@@ -32,6 +40,17 @@ def run() -> None:
         # must not hold the exit: the run is over and its evidence written
         os._exit(code)
     sys.exit(code)
+
+
+def _flush() -> None:
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the terminal or pipe is gone (a hang-up)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
 def _standard_streams() -> None:
@@ -101,6 +120,10 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
         from ameide.cli.actions import do_targets
 
         return lambda: do_targets(as_json=bool(opts.get("json")))
+    if command == "gate":
+        from ameide.cli.actions import do_gate
+
+        return lambda: do_gate(agent=opts.get("agent"), as_json=bool(opts.get("json")))
     return None
 
 
@@ -164,6 +187,8 @@ def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | No
             sys.stderr.write(printable(f"  hint: {exc.hint}\n"))
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        import contextlib
+
         with contextlib.suppress(OSError, ValueError):  # a hang-up took the terminal
             sys.stderr.write("ameide: interrupted\n")
         return int(ExitCode.INTERRUPTED)

@@ -108,3 +108,70 @@ def do_matrix(*, total: int, base: str | None, as_json: bool) -> int:
 
         render_matrix(doc, make_console())
     return 0
+
+
+def do_gate(*, agent: str | None, as_json: bool) -> int:
+    """`ameide gate`: with `--agent`, the agent's hook (its JSON on stdin, the answer in its
+    format, always exit 0 unless ameide itself breaks); without, a person asking: the verdict,
+    exit 1 when the gate would hold the agent."""
+    from ameide.agents import gate
+
+    if agent is not None and agent not in ("codex", "claude"):
+        from ameide.errors import UsageError
+
+        raise UsageError(f"--agent {agent}: not an agent ameide knows", hint="use codex or claude")
+    env = os.environ
+    if agent is not None:
+        payload, problem = gate.read_payload(sys.stdin.read())
+        if problem is not None:
+            d = gate.Decision(
+                "Stop", "allow", f"ameide gate: {problem}; letting the agent stop", "error", True
+            )
+        else:
+            try:
+                d = gate.decide(payload, env)
+            except Exception as exc:  # fail open: an agent must never be stuck on ameide's bug
+                if env_verbose_flag():
+                    raise
+                what = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+                d = gate.Decision(
+                    str(payload.get("hook_event_name") or "Stop"),
+                    "allow",
+                    f"ameide gate: could not decide ({what}); letting the agent stop",
+                    "error",
+                    True,
+                )
+        out, err, code = gate.agent_reply(d)
+        sys.stdout.write(out)
+        sys.stderr.write(err)
+        return code
+    d = gate.decide({"hook_event_name": "Stop", "cwd": os.getcwd()}, env)
+    if as_json:
+        from ameide.report.jsonout import dumps
+
+        doc = {
+            "schema": 1,
+            "decision": d.action,
+            "result": d.result,
+            "fast": d.fast,
+            "run_id": d.run_id,
+            "message": d.message,
+            "first_error": d.first_error or None,
+        }
+        sys.stdout.write(dumps(doc))
+    else:
+        verdict = {"block": "would hold the agent", "allow": "would let the agent stop"}
+        recorded = d.fast and d.result in ("passed", "failed", "failed-before", "gave-up")
+        sys.stdout.write(
+            f"ameide gate: {verdict.get(d.action, d.action)} ({d.result}"
+            f"{', from a recorded run' if recorded else ''})\n"
+        )
+        if d.message:
+            sys.stdout.write(d.message.rstrip("\n") + "\n")
+    return 1 if d.action == "block" else 0
+
+
+def env_verbose_flag() -> bool:
+    from ameide.cli import env_verbose
+
+    return env_verbose()

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
-    help="Agent instructions: what Codex and Claude Code load here, lint them, install them.",
+    help="Agent instructions, skill and stop gate: what Codex and Claude Code load here, lint "
+    "them, install and uninstall them.",
 )
 
 
@@ -25,6 +26,7 @@ class Agent(StrEnum):
 
 _JSON = typer.Option("--json", help="print machine-readable JSON")
 _VERBOSE = typer.Option("-v", "--verbose", help="tracebacks on errors")
+_DRY_RUN = typer.Option("--dry-run", help="show what would change (diffs); write nothing")
 
 
 @app.command("show")
@@ -65,10 +67,11 @@ def check(
     json: Annotated[bool, _JSON] = False,
     verbose: Annotated[bool, _VERBOSE] = False,
 ) -> None:
-    """Lint the instruction files agents load here and every profile: the Codex stack fits
-    project_doc_max_bytes, every `ameide ...` command they show exists with its options,
-    profiles are valid with the required sections, generated files are current.
-    Exit 1 when there are errors."""
+    """Lint the instruction files agents load here, every profile and the `ameide` skill: the
+    Codex stack fits project_doc_max_bytes, every `ameide ...` command they show exists with
+    its options, profiles are valid with the required sections, what `agents install` wrote is
+    current, the stop gate's hooks are registered (and trusted in Codex). Reports the agent
+    versions and modes it assumed. Exit 1 when there are errors."""
     import os
     import sys
 
@@ -99,20 +102,29 @@ def install(
             "default: from the layout, if the checkout sits in one",
         ),
     ] = None,
+    in_repo: Annotated[
+        bool,
+        typer.Option(
+            "--in-repo",
+            help="write the instructions inside the checkout (AGENTS.override.md, "
+            "CLAUDE.local.md, hidden through .git/info/exclude) instead of the workspace",
+        ),
+    ] = False,
+    dry_run: Annotated[bool, _DRY_RUN] = False,
     json: Annotated[bool, _JSON] = False,
     verbose: Annotated[bool, _VERBOSE] = False,
 ) -> None:
-    """Make the active profile's instructions reach Codex and Claude Code without editing a
-    tracked file: a generated AGENTS.override.md at the repository root (hidden through
-    .git/info/exclude) and a CLAUDE.md beside the workspace's AGENTS.md (or CLAUDE.local.md
-    in the repository). Idempotent; a file ameide did not write is backed up first."""
+    """Make the active profile's instructions, the `ameide` skill and the stop gate
+    (`ameide gate` as a SessionStart and Stop hook) reach Codex and Claude Code, at the user
+    and workspace level (docs/profiles.md). Idempotent; a person's file is backed up first;
+    `ameide agents uninstall` removes exactly what this added."""
     import os
     import sys
 
     from ameide.agents.api import install as core
     from ameide.report.agents import install_doc, render_install
 
-    report = core(os.getcwd(), os.environ, workspace_root)
+    report = core(os.getcwd(), os.environ, workspace_root, in_repo=in_repo, dry_run=dry_run)
     if json:
         from ameide.report.jsonout import dumps
 
@@ -121,6 +133,32 @@ def install(
         from ameide.report.console import make_console
 
         render_install(report, make_console())
+
+
+@app.command("uninstall")
+def uninstall(
+    dry_run: Annotated[bool, _DRY_RUN] = False,
+    json: Annotated[bool, _JSON] = False,
+    verbose: Annotated[bool, _VERBOSE] = False,
+) -> None:
+    """Remove exactly what `ameide agents install` added for this user (its record is in
+    $XDG_STATE_HOME/ameide/agents-install.json): files that still hold what it wrote, its hook
+    entries, its Codex setting; files it displaced come back. Edited files are kept."""
+    import os
+    import sys
+
+    from ameide.agents.api import uninstall as core
+    from ameide.report.agents import render_uninstall, uninstall_doc
+
+    report = core(os.environ, dry_run=dry_run)
+    if json:
+        from ameide.report.jsonout import dumps
+
+        sys.stdout.write(dumps(uninstall_doc(report)))
+    else:
+        from ameide.report.console import make_console
+
+        render_uninstall(report, make_console())
 
 
 def command_table() -> dict[tuple[str, ...], CommandInfo]:

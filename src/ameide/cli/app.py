@@ -57,6 +57,9 @@ def build_app() -> typer.Typer:
 
     app.command("profile")(profile.profile)
     app.add_typer(agents.app, name="agents")
+    from ameide.cli import gate  # the agents' stop gate
+
+    app.command("gate")(gate.gate)
     from ameide.cli import branch, pr  # branch and pull-request workflows
 
     app.add_typer(branch.app, name="branch")

@@ -16,6 +16,16 @@ FAST: dict[str, dict[str, tuple[str, bool, str]]] = {
         "-v": ("verbose", False, "show tracebacks on errors"),
         "--verbose": ("verbose", False, "show tracebacks on errors"),
     },
+    "gate": {
+        "--agent": (
+            "agent",
+            True,
+            "codex or claude: read that agent's hook JSON on stdin and answer in its format",
+        ),
+        "--json": ("json", False, "print machine-readable JSON (schema 1)"),
+        "-v": ("verbose", False, "show tracebacks on errors"),
+        "--verbose": ("verbose", False, "show tracebacks on errors"),
+    },
     "targets": {
         "--json": ("json", False, "print machine-readable JSON (schema 1)"),
         "-v": ("verbose", False, "show tracebacks on errors"),

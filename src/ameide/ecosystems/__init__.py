@@ -10,13 +10,16 @@ See AGENTS.md, "Adding an ecosystem".
 
 from __future__ import annotations
 
+import contextlib
+import os
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ameide.model import GlobalRule, LockfileRef, Target
+from ameide.model import ConfigRef, GlobalRule, LockfileRef, Target
 
 if TYPE_CHECKING:
     from typing import Any
@@ -32,6 +35,8 @@ class Part:
         self.globals: list[GlobalRule] = []
         self.lockfiles: list[LockfileRef] = []
         self.module_files: dict[str, tuple[str, ...]] = {}
+        self.configs: list[ConfigRef] = []
+        self.data: dict[str, Any] = {}  # ecosystem-private facts for impact() (JSON-able)
         self.extra_deps: dict[str, set[str]] = {}  # consumer id -> buf module ids
         self.warnings: list[str] = []
         self.errors: list[tuple[str, str, str]] = []  # (file, message, hint)
@@ -67,8 +72,13 @@ def within(path: str, directory: str) -> bool:
     return directory == "." or path == directory or path.startswith(directory + "/")
 
 
+_SKIPPED = re.compile(r"(?:^|/)(?:node_modules|\.git|\.venv|__pycache__)/")
+
+
 def in_skipped_dir(path: str) -> bool:
-    return any(part in SKIP_DIRS for part in path.split("/")[:-1])
+    """Is a directory of `path` one of SKIP_DIRS? (One regex search: this runs for every
+    manifest of a repository of tens of thousands of files.)"""
+    return _SKIPPED.search(path) is not None
 
 
 @lru_cache(maxsize=512)
@@ -151,6 +161,55 @@ def deepest_owner(path: str, by_dir: dict[str, list[str]], *, is_dir: bool = Fal
         if d == ".":
             return []
         d = parent(d)
+
+
+class ParseCache:
+    """Parsed lockfiles by content digest, in `<cache dir>/locks/` (marshal): a lockfile of
+    megabytes is parsed once per version, so the base side of a change (and the work tree's,
+    until it changes again) costs a file read afterwards. A damaged entry is a miss."""
+
+    KEEP = 16  # entries kept: a few lockfiles, a few versions each
+
+    def __init__(self, cache_dir: str | None) -> None:
+        self.dir = os.path.join(cache_dir, "locks") if cache_dir else None
+
+    def get(self, kind: str, data: bytes, parse: Callable[[bytes], Any]) -> Any:
+        import hashlib
+        import marshal
+
+        if self.dir is None:
+            return parse(data)
+        digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+        path = os.path.join(self.dir, f"{kind}-{digest}.bin")
+        try:
+            with open(path, "rb") as fh:
+                tag, value = marshal.loads(fh.read())
+            if tag == _PARSE_TAG:
+                return value
+        except (OSError, EOFError, ValueError, TypeError):
+            pass
+        value = parse(data)
+        try:
+            from ameide.fsutil import atomic_write_bytes
+
+            os.makedirs(self.dir, exist_ok=True)
+            atomic_write_bytes(path, marshal.dumps((_PARSE_TAG, value)))
+            self._prune()
+        except (OSError, ValueError):
+            pass  # a read-only git dir (or an unmarshalable value) only costs speed
+        return value
+
+    def _prune(self) -> None:
+        assert self.dir is not None
+        entries = [e for e in os.scandir(self.dir) if e.name.endswith(".bin")]
+        if len(entries) > self.KEEP:
+            entries.sort(key=lambda e: e.stat().st_mtime)
+            for e in entries[: len(entries) - self.KEEP]:
+                with contextlib.suppress(OSError):
+                    os.unlink(e.path)
+
+
+_PARSE_TAG = f"ameide-locks-2-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
 def load_all() -> list[Any]:

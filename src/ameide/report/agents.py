@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ameide.agents.api import ProfileReport, ShowReport
-    from ameide.agents.install import InstallReport
+    from ameide.agents.install import Action, InstallReport, UninstallReport
     from ameide.agents.lint import CheckReport
     from ameide.agents.profiles import CheckSpec
     from ameide.agents.stack import Stack
@@ -124,6 +124,15 @@ def _stack_doc(st: Stack) -> dict[str, Any]:
             for f in st.files
         ],
         "warnings": list(st.warnings),
+        "reach": None
+        if st.reach is None
+        else {
+            "profile": st.reach.profile,
+            "repo_file": st.reach.repo_file,
+            "repo": st.reach.repo,
+            "in_order": st.reach.in_order,
+            "problems": list(st.reach.problems),
+        },
         "merged": {
             "bytes": len(text),
             "sha256": hashlib.sha256(text).hexdigest(),
@@ -163,13 +172,18 @@ def render_show(r: ShowReport, console: Any, *, text: bool = True) -> None:
                     (f"  fallback names: {', '.join(s['project_doc_fallback_filenames'])}", "dim")
                 )
         else:
+            s = st.settings
             out.append(
                 (
-                    f"  user dir {st.settings['claude_home']}; imports expanded "
-                    f"{st.settings['max_import_hops']} hops deep",
+                    f"  user dir {s['claude_home']}; imports expanded {s['max_import_hops']} hops "
+                    f"deep; external imports {'' if s['external_imports_approved'] else 'not '}"
+                    f"approved; AGENTS.md mode (Project instructions): {s['agents_md_mode']} "
+                    f"({s['agents_md_mode_source']})",
                     "dim",
                 )
             )
+        found = st.settings.get("version") or "not found on PATH"
+        out.append((f"  version: {found}; modelled on {st.settings['assumed']}", "dim"))
         if not st.files:
             out.append(("  (no instruction files)", "yellow"))
         for f in st.files:
@@ -181,6 +195,26 @@ def render_show(r: ShowReport, console: Any, *, text: bool = True) -> None:
             indent = "  " * f.depth
             out.append((f"  {mark} {indent}{f.path}", "green" if f.loaded else "dim"))
             out.append((f"      {indent}{f.status}: {size}{digest}; {f.reason}", ""))
+        skills = st.settings.get("skills") or []
+        out.append(
+            (
+                "  skills: "
+                + (", ".join(f"{k['name']} ({k['path']}, {k['scope']})" for k in skills) or "none"),
+                "dim",
+            )
+        )
+        gate = [h for h in st.settings.get("hooks") or [] if h["registered"]]
+        if gate:
+            trust = {h.get("trust") for h in gate} - {None}
+            out.append(
+                (
+                    f"  stop gate: {', '.join(h['event'] for h in gate)} hooks in "
+                    f"{gate[0]['path']}" + (f" ({', '.join(sorted(trust))})" if trust else ""),
+                    "dim",
+                )
+            )
+        else:
+            out.append(("  stop gate: not installed (ameide agents install)", "dim"))
         for w in st.warnings:
             out.append((f"  ! {w}", "yellow"))
         merged = st.text.encode("utf-8")
@@ -207,6 +241,8 @@ def check_doc(r: CheckReport) -> dict[str, Any]:
         "warnings": len(r.findings) - r.errors,
         "profiles": list(r.profiles),
         "files": list(r.files),
+        "assumed": list(r.assumed),
+        "hooks": [dict(h) for h in r.hooks],
         "findings": [
             {
                 "severity": f.severity,
@@ -221,7 +257,13 @@ def check_doc(r: CheckReport) -> dict[str, Any]:
 
 
 def render_check(r: CheckReport, console: Any) -> None:
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str]] = [(f"assumed: {a}", "dim") for a in r.assumed]
+    for h in r.hooks:
+        if h["registered"]:
+            trust = f", {h['trust']}" if h.get("trust") else ""
+            out.append(
+                (f"hook: {h['agent']} {h['event']} `{h['command']}` in {h['path']}{trust}", "dim")
+            )
     for f in r.findings:
         where = f.path + (f":{f.line}" if f.line else "")
         style = "red" if f.severity == "error" else "yellow"
@@ -244,33 +286,90 @@ def render_check(r: CheckReport, console: Any) -> None:
 # ---------------------------------------------------------------------------- install
 
 
+def _action_doc(a: Action, dry_run: bool) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "path": a.path,
+        "agent": a.agent,
+        "what": a.what,
+        "action": a.action,
+        "backup": a.backup,
+    }
+    if a.note:
+        doc["note"] = a.note
+    if dry_run:
+        doc["diff"] = a.diff
+    return doc
+
+
 def install_doc(r: InstallReport) -> dict[str, Any]:
     d = r.detected
     return {
         "schema": SCHEMA,
+        "dry_run": r.dry_run,
         "profile": {"name": d.profile.name, "source": d.source, "detail": d.detail},
         "workspace": d.workspace,
         "instructions": {"path": r.source.path, "sha256": r.source.sha256},
-        "files": [
-            {"path": a.path, "agent": a.agent, "action": a.action, "backup": a.backup}
-            for a in r.actions
-        ],
+        "files": [_action_doc(a, r.dry_run) for a in r.actions],
         "exclude": {"path": r.exclude_file, "added": list(r.exclude_added)},
+        "notes": list(r.notes),
+        "manifest": r.manifest,
     }
+
+
+_WOULD = {"created": "create", "updated": "update", "removed": "remove", "restored": "restore"}
+
+
+def _render_actions(actions: tuple[Action, ...], dry_run: bool) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for a in actions:
+        verb = _WOULD.get(a.action, a.action) if dry_run else a.action
+        line = f"  {verb:<9} {a.agent:<6} {a.path}"
+        if a.backup:
+            line += (
+                f" (the previous file is kept as {a.backup})"
+                if a.action not in ("restored",)
+                else f" (from {a.backup})"
+            )
+        if a.note:
+            line += f" ({a.note})"
+        out.append((line, "yellow" if a.backup or a.action in ("kept", "left") else ""))
+        if dry_run and a.diff:
+            out += [(f"    {ln}", "dim") for ln in a.diff.rstrip("\n").splitlines()]
+    return out
 
 
 def render_install(r: InstallReport, console: Any) -> None:
     d = r.detected
+    head = "agents install --dry-run (nothing written)" if r.dry_run else "agents install"
     out: list[tuple[str, str]] = [
-        (f"agents install: profile {d.profile.name} ({d.source}: {d.detail})", "bold"),
+        (f"{head}: profile {d.profile.name} ({d.source}: {d.detail})", "bold"),
         (f"  instructions: {r.source.path} (sha256 {r.source.sha256[:12]})", "dim"),
     ]
-    for a in r.actions:
-        line = f"  {a.action:<9} {a.agent:<9} {a.path}"
-        if a.backup:
-            line += f" (the previous file is kept as {a.backup})"
-        out.append((line, "yellow" if a.backup else ""))
+    out += _render_actions(r.actions, r.dry_run)
     if r.exclude_added:
-        out.append((f"  {r.exclude_file}: added {', '.join(r.exclude_added)}", ""))
-    out.append(("see what each agent loads now: ameide agents show", "dim"))
+        verb = "would add" if r.dry_run else "added"
+        out.append((f"  {r.exclude_file}: {verb} {', '.join(r.exclude_added)}", ""))
+    out += [(f"! {n}", "yellow") for n in r.notes]
+    out.append(
+        ("see what each agent loads now: ameide agents show; check: ameide agents check", "dim")
+    )
+    _lines(console, out)
+
+
+def uninstall_doc(r: UninstallReport) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "dry_run": r.dry_run,
+        "files": [_action_doc(a, r.dry_run) for a in r.actions],
+        "manifest": r.manifest,
+    }
+
+
+def render_uninstall(r: UninstallReport, console: Any) -> None:
+    head = "agents uninstall --dry-run (nothing written)" if r.dry_run else "agents uninstall"
+    if not r.actions:
+        _lines(console, [(f"{head}: nothing to remove ({r.manifest} records nothing)", "bold")])
+        return
+    out = [(f"{head}: what agents install added ({r.manifest})", "bold")]
+    out += _render_actions(r.actions, r.dry_run)
     _lines(console, out)

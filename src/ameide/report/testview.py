@@ -264,8 +264,10 @@ def render_nothing(doc: dict[str, Any], console: Any, cwd: str) -> None:
         )
         render_closing(doc, console, cwd)
         return
+    k = len(doc.get("targets") or [])
+    what = "no target" if not k else f"{k} target{'s' if k != 1 else ''} with nothing to run"
     console.print(
-        f"nothing to test: {n} changed file{'s' if n != 1 else ''} affect no target "
+        f"nothing to test: {n} changed file{'s affect' if n != 1 else ' affects'} {what} "
         f"(base {base.get('ref')}: {base.get('source')})",
         style="green",
         soft_wrap=True,

@@ -19,6 +19,7 @@ from ameide.records import record
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ameide.agents.stack import AgentEnv
     from ameide.config import Config
 
 DEVCONTAINER = ".devcontainer/coder/devcontainer.json"
@@ -41,6 +42,9 @@ RUNTIME_SOCKETS = (
 # into ~/.local/lib/code-server-<version>
 CODE_SERVER_DIRS = ("/tmp/code-server", "~/.local/lib/code-server-*", "/usr/lib/code-server")
 CODE_SERVER_LOG = "/tmp/code-server.log"
+# code-server answers "alive" while its heartbeat (activity other than /healthz) is recent;
+# an older heartbeat, "expired" or 0 (no use since it started) is an idle server, not a fault
+IDLE_AFTER = 300.0
 LIFECYCLE_KEYS = (
     "onCreateCommand",
     "updateContentCommand",
@@ -126,13 +130,20 @@ class Roots:
     now: float = 0.0  # epoch seconds (0: the current time)
     toolchain: bool = True  # run the toolchain checks (they start processes)
     repo_error: str = ""  # why `repo` is None
+    profile_source: str = ""  # how the profile was chosen (`ameide profile`'s detection)
+    profile_error: str = ""  # why no profile could be chosen
+    agents: AgentEnv | None = None  # the agents' homes (default: from `env`)
 
     @classmethod
     def from_env(cls, cwd: str, env: Mapping[str, str], **overrides: Any) -> Roots:
         """The real roots; `$AMEIDE_CODE_SERVER_URL`, `[workspace] code_server_url`,
-        `$CODEX_HOME`, `$AMEIDE_AGENT_PROFILE`, `$XDG_RUNTIME_DIR` are honoured."""
+        `$CODEX_HOME`, `$XDG_RUNTIME_DIR` are honoured, and the profile is chosen as
+        `ameide profile` chooses it (`.ameide/agent-profile`, `$AMEIDE_AGENT_PROFILE`, the
+        `$AMEIDE_WORKSPACES_ROOT` layout, a `-gitops` name, else code)."""
         import platform
 
+        from ameide.agents.detect import detect, find_roots, workspaces_root
+        from ameide.errors import AmeideError
         from ameide.workspace.codex import codex_home
 
         repo, config, repo_error = repo_config(cwd, env)
@@ -150,6 +161,12 @@ class Roots:
         )
         home = env.get("HOME") or os.path.expanduser("~")
         dirs = tuple(d.replace("~", home, 1) if d.startswith("~") else d for d in CODE_SERVER_DIRS)
+        try:
+            d = detect(find_roots(repo or cwd), env)
+            profile, source, problem = d.profile.name, f"{d.source}: {d.detail}", ""
+        except AmeideError as exc:
+            profile = (env.get("AMEIDE_AGENT_PROFILE") or "").strip() or DEFAULT_PROFILE
+            source, problem = "", exc.message + (f" ({exc.hint})" if exc.hint else "")
         values: dict[str, Any] = {
             "repo": repo,
             "env": dict(env),
@@ -157,7 +174,10 @@ class Roots:
             "codex_home": codex_home(env),
             "code_server_url": url,
             "code_server_dirs": dirs,
-            "profile": env.get("AMEIDE_AGENT_PROFILE") or DEFAULT_PROFILE,
+            "profile": profile,
+            "profile_source": source,
+            "profile_error": problem,
+            "workspaces": workspaces_root(env),
             "machine": platform.machine(),
             "repo_error": repo_error,
         }
@@ -486,22 +506,36 @@ def code_server_checks(roots: Roots) -> list[Check]:
         except ValueError:
             doc = None
         state = doc.get("status") if isinstance(doc, dict) else None
-        if state in ("alive", "expired"):
-            beat = doc.get("lastHeartbeat") if isinstance(doc, dict) else None
-            when = ""
-            if isinstance(beat, (int, float)) and beat > 0:
-                now = roots.now or time.time()
-                from ameide.workspace.codex import age
+        beat = doc.get("lastHeartbeat") if isinstance(doc, dict) else None
+        if state in ("alive", "expired") and _is_number(beat):
+            assert isinstance(beat, (int, float))
+            from ameide.workspace.codex import age
 
-                when = f", last heartbeat {age(now - beat / 1000)} ago"
-            what = "alive" if state == "alive" else "up and idle (heartbeat expired)"
-            return [Check("code-server.health", g, "pass", f"{url}: {what}{when}")]
+            now = roots.now or time.time()
+            ago = now - beat / 1000
+            if beat <= 0:
+                what = "up and idle (no activity since it started)"
+            elif state == "expired":
+                what = f"up and idle (heartbeat expired, last {age(ago)} ago)"
+            elif ago > IDLE_AFTER:
+                what = f"up and idle (last heartbeat {age(ago)} ago)"
+            else:
+                what = f"alive, last heartbeat {age(ago)} ago"
+            return [Check("code-server.health", g, "pass", f"{url}: {what}")]
+        what = f"{url} answers 200 but not code-server's health JSON"
+        if isinstance(doc, dict) and ("status" in doc or "lastHeartbeat" in doc):
+            gaps = [f"no {k}" for k in ("status", "lastHeartbeat") if k not in doc]
+            if "status" in doc and state not in ("alive", "expired"):
+                gaps.append(f"status {state!r}")
+            if "lastHeartbeat" in doc and not _is_number(beat):
+                gaps.append(f"lastHeartbeat {beat!r}")
+            what += f" ({', '.join(gaps)})"
         return [
             Check(
                 "code-server.health",
                 g,
                 "fail",
-                f"{url} answers 200 but not code-server's health JSON",
+                what,
                 f"another program holds the port; free it for code-server "
                 f"({_listen_hint(roots.code_server_url)})",
             )
@@ -517,6 +551,10 @@ def code_server_checks(roots: Roots) -> list[Check]:
     else:
         what = f"{url}: {problem}"
     return [Check("code-server.health", g, "fail", what, _code_server_fix(roots))]
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _listen_hint(base: str) -> str:
@@ -707,41 +745,86 @@ def _service_account(roots: Roots) -> Check:
 
 
 def profile_checks(roots: Roots) -> list[Check]:
+    """The profile `ameide profile` chooses here, and whether its instructions, then the
+    repository's own, reach each agent from the checkout (the stacks `ameide agents show`
+    resolves, not "a file exists")."""
+    from ameide.agents.detect import Detected, find_roots, layout
+    from ameide.agents.install import profile_text
+    from ameide.agents.profiles import load
+    from ameide.agents.stack import AgentEnv, Expected, claude_stack, codex_stack
+    from ameide.errors import AmeideError
+
     g = "profile"
     name = roots.profile
-    if not name or "/" in name or name.startswith("."):
+    if roots.profile_error or not name or "/" in name or name.startswith("."):
+        return [
+            Check(
+                "profile.detected",
+                g,
+                "fail",
+                roots.profile_error or f"{name!r} is not a profile name",
+                "set AMEIDE_AGENT_PROFILE to a profile such as code or sre, or fix "
+                ".ameide/agent-profile (`ameide profile` shows how it was chosen)",
+            )
+        ]
+    if roots.repo is None:
         return [
             Check(
                 "profile.instructions",
                 g,
-                "fail",
-                f"AMEIDE_AGENT_PROFILE={name!r} is not a profile name",
-                "set AMEIDE_AGENT_PROFILE to a profile such as code or sre",
+                "warn",
+                f"profile {name}: not inside a repository, so what the agents load cannot be "
+                "resolved",
+                "run `ameide workspace check` from the checkout",
             )
         ]
-    # the profile's file beside the checkout, or the stack `ameide agents install` made: the
-    # generated AGENTS.override.md at the repository root, or the global $CODEX_HOME file
-    candidates = [os.path.join(roots.workspaces, name, "AGENTS.md")]
-    if roots.repo:
-        candidates.append(os.path.join(roots.repo, "AGENTS.override.md"))
-    candidates.append(os.path.join(roots.codex_home, "AGENTS.md"))
-    for p in candidates:
-        try:
-            if os.path.getsize(p) > 0:
-                return [
-                    Check("profile.instructions", g, "pass", f"profile {name}: instructions at {p}")
-                ]
-        except OSError:
-            continue
-    return [
-        Check(
-            "profile.instructions",
-            g,
-            "fail",
-            f"profile {name}: no instructions at {', '.join(candidates[:-1])} or {candidates[-1]}",
-            f"run `ameide agents install` (or mount the profile's AGENTS.md at {candidates[0]})",
-        )
-    ]
+    env = {**roots.env, "AMEIDE_WORKSPACES_ROOT": roots.workspaces}
+    try:
+        profile = load(name, env)
+    except AmeideError as exc:
+        return [Check("profile.detected", g, "fail", exc.message, exc.hint or "")]
+    where = find_roots(roots.repo)
+    found = layout(where, env)
+    ws = found[1] if found and found[0] == name else None
+    detected = Detected(profile, roots.profile_source or "given", "", ws, where)
+    pt = profile_text(detected)
+    expected = Expected(f"{name} profile", pt.path, pt.text, where.git_root)
+    aenv = roots.agents or _with_codex_home(AgentEnv.from_env(roots.env), roots.codex_home)
+    out = []
+    for agent, fn, label in (
+        ("codex", codex_stack, "Codex"),
+        ("claude", claude_stack, "Claude Code"),
+    ):
+        st = fn(roots.repo, aenv, expected)
+        reach = st.reach
+        if reach is not None and reach.ok:
+            repo_part = ", then the repository's," if reach.repo_file else ""
+            out.append(
+                Check(
+                    f"profile.instructions.{agent}",
+                    g,
+                    "pass",
+                    f"profile {name}: its instructions{repo_part} reach {label} from {roots.repo}",
+                )
+            )
+        else:
+            problems = "; ".join(reach.problems) if reach else "not resolved"
+            out.append(
+                Check(
+                    f"profile.instructions.{agent}",
+                    g,
+                    "fail",
+                    f"profile {name}: {problems}".replace("; run `ameide agents install`", ""),
+                    "run `ameide agents install` (see what each agent loads: `ameide agents show`)",
+                )
+            )
+    return out
+
+
+def _with_codex_home(aenv: AgentEnv, codex_home: str) -> AgentEnv:
+    from ameide.records import replace
+
+    return replace(aenv, codex_home=codex_home) if codex_home else aenv
 
 
 # ----------------------------------------------------------------------------- codex

@@ -12,13 +12,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import tempfile
 import time
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from ameide.errors import ConfigError, EnvError, UsageError
+from ameide.errors import EnvError, UsageError
 from ameide.records import record
 
 if TYPE_CHECKING:
@@ -113,54 +112,12 @@ def read_credential(path: str) -> tuple[dict[str, Any] | None, str]:
 # ----------------------------------------------------------------------------- config.toml
 
 
-_HEADER = re.compile(r"^\s*\[")
-_KEY_LINE = re.compile(
-    r"""^(?P<lead>\s*(?:KEY|"KEY"|'KEY')\s*=\s*)""".replace("KEY", STORE_KEY)
-    + r"""(?P<value>"(?:[^"\\]|\\.)*"|'[^']*'|[^\s#]+)(?P<rest>.*)$"""
-)
-
-
 def set_file_store(text: str) -> str:
     """`text` with top-level `cli_auth_credentials_store = "file"`, every other line (keys,
     comments, tables) untouched. Raises ConfigError when the file is not valid TOML."""
-    import tomllib
+    from ameide.tomltext import set_top_level
 
-    try:
-        before = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"config.toml is not valid TOML: {exc}", hint="fix it by hand, then rerun"
-        ) from None
-    if before.get(STORE_KEY) == "file":
-        return text
-    lines = text.splitlines(keepends=True)
-    first_table = next((i for i, ln in enumerate(lines) if _HEADER.match(ln)), len(lines))
-    new_line = f'{STORE_KEY} = "file"\n'
-    for i in range(first_table):
-        m = _KEY_LINE.match(lines[i].rstrip("\r\n"))
-        if m:
-            eol = lines[i][len(lines[i].rstrip("\r\n")) :] or "\n"
-            lines[i] = f'{m.group("lead")}"file"{m.group("rest")}{eol}'
-            break
-    else:
-        at = first_table
-        if first_table < len(lines):  # comments right above the first table belong to it
-            while at > 0 and lines[at - 1].lstrip().startswith("#"):
-                at -= 1
-        if at > 0 and not lines[at - 1].endswith("\n"):
-            lines[at - 1] += "\n"
-        lines.insert(at, new_line)
-    out = "".join(lines)
-    after = tomllib.loads(out)
-    rest = {k: v for k, v in after.items() if k != STORE_KEY}
-    if after.get(STORE_KEY) != "file" or rest != {
-        k: v for k, v in before.items() if k != STORE_KEY
-    }:
-        raise ConfigError(  # pragma: no cover - a safety net for exotic files
-            "could not set cli_auth_credentials_store in config.toml safely",
-            hint=f'add `{STORE_KEY} = "file"` above the first [table] by hand',
-        )
-    return out
+    return set_top_level(text, STORE_KEY, '"file"')
 
 
 def _atomic_write(path: str, data: bytes, mode: int) -> None:
