@@ -10,11 +10,62 @@ if TYPE_CHECKING:
     from typing import IO, Any
 
 
-def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Any:
-    from rich.console import Console
+class SafeStream:
+    """A stream that outlives its reader: once a write fails (a closed terminal, EIO after a
+    hang-up; a closed pipe, EPIPE) output is dropped instead of failing the run, whose
+    evidence is what matters then."""
 
+    def __init__(self, stream: IO[str] | None) -> None:
+        self._stream = stream
+        self.broken = stream is None  # Python's own stream for a closed descriptor
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                self.broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                self.broken = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _printable(objects: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Strings as they may reach a terminal: text from tasks, servers and file names cannot
+    drive it (sanitize.printable); renderables are built from such strings already."""
+    from ameide.sanitize import printable
+
+    return tuple(printable(o) if isinstance(o, str) else o for o in objects)
+
+
+_CONSOLE: Any = None
+
+
+def _console_class() -> Any:
+    global _CONSOLE
+    if _CONSOLE is None:
+        from rich.console import Console
+
+        class SafeConsole(Console):
+            def print(self, *objects: Any, **kw: Any) -> None:
+                super().print(*_printable(objects), **kw)
+
+        _CONSOLE = SafeConsole
+    return _CONSOLE
+
+
+def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Any:
+    Console = _console_class()
     env = os.environ
-    stream = file or (sys.stderr if stderr else sys.stdout)
+    stream: Any = SafeStream(file or (sys.stderr if stderr else sys.stdout))
     no_color = "NO_COLOR" in env
     force = env.get("FORCE_COLOR") not in (None, "", "0")
     return Console(
@@ -39,11 +90,11 @@ class PlainConsole:
 
     is_terminal = False
 
-    def __init__(self, file: IO[str]) -> None:
+    def __init__(self, file: IO[str] | SafeStream) -> None:
         self.file = file
 
     def print(self, *objects: Any, sep: str = " ", end: str = "\n", **_style: Any) -> None:
-        text = sep.join(str(o) for o in objects)
+        text = sep.join(str(o) for o in _printable(objects))
         self.file.write(text.translate(_RICH_STRIPS).expandtabs(8) + end)
         self.file.flush()
 
@@ -58,4 +109,4 @@ def make_test_console(*, stderr: bool = False) -> Any:
         tty = False
     if tty or force:
         return make_console(stderr=stderr)
-    return PlainConsole(stream)
+    return PlainConsole(SafeStream(stream))
