@@ -85,8 +85,8 @@ def runner_overhead(n: int, jobs: int, runs: int, where: Path | None = None) -> 
     sys.path.insert(0, str(ROOT / "src"))
     import anyio
 
-    from ameide.plan import Task
     from ameide.runner import Runner
+    from ameide.task import Task
 
     class Quiet:
         def task_started(self, task: object) -> None: ...

@@ -7,6 +7,7 @@ import re
 import tomllib
 
 from ameide.config import load
+from ameide.ecosystems.pnpm.tools import NODE_RELEASE
 from ameide.workspace import toolchain
 from tests.conftest import EXAMPLE, ROOT
 
@@ -38,4 +39,4 @@ def test_the_setup_node_satisfies_the_example_node_pin() -> None:
     version = pins()["NODE_VERSION"]
     assert re.fullmatch(r"\d+\.\d+\.\d+", version), version  # a release npm publishes
     assert toolchain.matches(node, version), (node, version)
-    assert version == toolchain.NODE_RELEASE
+    assert version == NODE_RELEASE

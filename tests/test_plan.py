@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 from ameide.config import Config
-from ameide.plan import build_plan, codegen_templates
+from ameide.ecosystems.buf.tasks import codegen_templates
+from ameide.plan import build_plan
 from tests.ecosystems.helpers import graph_of
 
 PNPM = {
@@ -80,8 +81,8 @@ def test_a_changed_template_always_gets_its_freshness_gate(tmp_path: Path) -> No
             "changed": True,
         }
     ]
-    plan = plan_for(GEN, [], tmp_path, codegen_templates=tpls)
+    plan = plan_for(GEN, [], tmp_path, changed=["buf.gen.yaml"])
     assert [t.id for t in plan.tasks] == ["codegen fresh buf.gen.yaml"]  # type: ignore
     # unchanged and no input affected: no gate
-    quiet = plan_for(GEN, [], tmp_path, codegen_templates=codegen_templates(graph))
+    quiet = plan_for(GEN, [], tmp_path)
     assert quiet.tasks == ()  # type: ignore[attr-defined]

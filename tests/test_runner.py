@@ -11,8 +11,8 @@ import anyio
 import pytest
 from pytest_subprocess import FakeProcess
 
-from ameide.plan import Task
 from ameide.runner import Runner, TaskResult, how_it_ended
+from ameide.task import Task
 
 
 class Recorder:
@@ -241,36 +241,3 @@ def test_the_program_keeps_its_own_name_as_argv0(tmp_path: Path) -> None:
     # the executable is resolved on PATH once, but the child still sees the name it was given
     (result,), _ = run(tmp_path, [task("name", ("sh", "-c", "echo $0"))])
     assert Path(result.log or "").read_text().splitlines()[-1] == "sh"
-
-
-def test_go_build_and_vet_errors_and_panics_name_file_and_line(tmp_path: Path) -> None:
-    from ameide.evidence.junit import synthetic_case
-    from ameide.runner import locate_go_build
-
-    (tmp_path / "go/lib/strutil").mkdir(parents=True)
-    (tmp_path / "go/lib/strutil/strutil.go").write_text("package strutil\n")
-    (tmp_path / "go/lib/mathx").mkdir(parents=True)
-    (tmp_path / "go/lib/mathx/mathx_test.go").write_text("package mathx\n")
-    root = str(tmp_path)
-
-    def where(text: str, cwd: str) -> tuple[str | None, int | None]:
-        t = Task("go vet m", 0, 1, "vet", "go", ("go:m",), ("go", "vet"), cwd)
-        c = locate_go_build(synthetic_case("go vet m", "go vet m", "failed", 0, "x", text), root, t)
-        return c.file, c.line
-
-    compile_error = "# example.com/m/lib/strutil\nstrutil/strutil.go:15:9: cannot use r\n"
-    assert where(compile_error, "go/lib") == ("go/lib/strutil/strutil.go", 15)
-    # from another module of the workspace, the path climbs out of the cwd
-    assert where("../lib/strutil/strutil.go:15:9: cannot use r\n", "go/svc") == (
-        "go/lib/strutil/strutil.go",
-        15,
-    )
-    assert where("vet: strutil/strutil.go:7:2: unreachable code\n", "go/lib") == (
-        "go/lib/strutil/strutil.go",
-        7,
-    )
-    panic = f"panic: assignment to entry in nil map\n\t{root}/go/lib/mathx/mathx_test.go:28 +0x2c\n"
-    assert where(panic, "go/lib") == ("go/lib/mathx/mathx_test.go", 28)
-    # a position outside the monorepo, or none at all, stays unknown
-    assert where("/usr/lib/go/src/x.go:3:1: boom\n", "go/lib") == (None, None)
-    assert where("exit code 1\n", "go/lib") == (None, None)

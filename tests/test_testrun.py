@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ameide.workspace.toolchain import NODE_RELEASE
+from ameide.ecosystems.pnpm.tools import NODE_RELEASE
 from tests.conftest import MakeRepo, git, load_summary, write_files
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -241,9 +241,9 @@ def test_evidence_files_get_the_usual_permissions(run_cli: RunCli, example_repo:
 
 def test_the_excerpt_leaves_out_the_runtimes_own_stack_frames() -> None:
     from ameide.evidence.junit import Case
-    from ameide.plan import Task
+    from ameide.evidence.runsummary import excerpt as _excerpt
+    from ameide.task import Task
     from ameide.taskresult import TaskResult
-    from ameide.testrun import _excerpt
 
     task = Task("pnpm:a test", 1, 1, "unit", "pnpm", ("pnpm:a",), ("pnpm", "run", "test"), "a")
     text = (

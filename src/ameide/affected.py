@@ -131,10 +131,10 @@ def classify(
 ) -> AffectedReport:
     """Map changed files to seed targets (ownership, globals, config files, lockfiles) and walk
     dependents."""
-    from ameide.ecosystems import load_all
+    from ameide.ecosystems import REGISTRY
 
     targets = graph.targets
-    ecos = {e.NAME: e for e in load_all()}
+    ecos = {e.name: e for e in REGISTRY.all()}
     by_dir = owner_dirs(targets.values())
     ign_exact, ign_globs = _matcher(config.affected_ignore)
     global_exact: dict[str, list[int]] = {}
@@ -146,7 +146,7 @@ def classify(
             global_exact.setdefault(rule.path, []).append(i)
     lockfiles = {lf.path: lf for lf in graph.lockfiles}
     configs = {c.path: c for c in graph.configs}
-    indexes = [e.Owners(graph) for e in ecos.values()]
+    indexes = [e.owners(graph) for e in ecos.values()]
     roots = sorted((t for t in targets.values() if t.meta.get("root")), key=lambda t: t.id)
 
     seeds: dict[str, Reason] = {}
@@ -343,14 +343,14 @@ def _deleted_targets(
     manifest at the base). A deleted file belongs to the deleted target of the deepest
     directory containing it, unless a current target sits deeper.
     """
-    from ameide.ecosystems import load_all
+    from ameide.ecosystems import REGISTRY
 
     wanted = {ref.split(":", 1)[0] for ref in refs}
     deleted = [cf.path for cf in changes.files if cf.status == "deleted"]
     reader = BaseReader(repo, graph.root, changes.base.commit)
     former: dict[str, str] = {}  # dir -> the id of the deleted target it held
-    for eco in load_all():
-        if eco.NAME not in wanted:
+    for eco in REGISTRY.all():
+        if eco.name not in wanted:
             continue
         for d, tid in eco.former_ids(graph, deleted, reader).items():
             if tid not in graph.targets and tid in refs:

@@ -152,7 +152,11 @@ def load(root: str, cache_dir: str | None = None) -> Config:
     digest = hashlib.sha256(raw).hexdigest()[:20]
     # the schema's version is in the name: a file validated by an older, laxer ameide is
     # validated again
-    name = f"config-{SCHEMA_VERSION}-{digest}.json"
+    # and so are the ecosystems that decide some of its keys ([toolchain] tools)
+    from ameide.ecosystems import REGISTRY
+
+    plugins = hashlib.sha256(REGISTRY.digest().encode()).hexdigest()[:8]
+    name = f"config-{SCHEMA_VERSION}-{plugins}-{digest}.json"
     cache_file = os.path.join(cache_dir, name) if cache_dir else None
     normalized = validated_toml(
         path,

@@ -3,11 +3,12 @@ results are cached by content hash (see config.py), keeping start-up fast."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 
 def _url(value: str) -> str:
@@ -49,17 +50,6 @@ class ToolSource(_Strict):
     links: dict[str, str] = Field(default_factory=dict)
 
 
-class ToolchainPins(_Strict):
-    go: str | None = None
-    node: str | None = None
-    pnpm: str | None = None
-    uv: str | None = None
-    buf: str | None = None
-    sources: dict[Literal["go", "uv", "pnpm", "buf", "node"], ToolSource] = Field(
-        default_factory=dict
-    )
-
-
 class WorkspaceSettings(_Strict):
     code_server_url: Url | None = None
     codex_secrets_dir: str | None = None
@@ -88,22 +78,6 @@ class TargetOverride(_Strict):
     cache: bool = True
 
 
-# task kinds whose successful results may be cached (docs/cache.md); installs, codegen freshness
-# and profile checks are never cached: they have effects or inputs outside the cache key
-CACHEABLE_KIND = Literal[
-    "vet",
-    "collect",
-    "typecheck",
-    "lint",
-    "unit",
-    "integration",
-    "buf-lint",
-    "buf-format",
-    "buf-breaking",
-    "contract",
-]
-
-
 class RemoteCacheSettings(_Strict):
     """`[cache.remote]`: a Turborepo remote-cache server (docs/cache.md)."""
 
@@ -116,11 +90,10 @@ class RemoteCacheSettings(_Strict):
 
 
 class CacheSettings(_Strict):
-    """`[cache]`: the task result cache (docs/cache.md)."""
+    """`[cache]`: the task result cache (docs/cache.md); `kinds` is typed per registry."""
 
     enabled: bool = True
     max_size_mb: int = Field(default=2048, ge=1)
-    kinds: list[CACHEABLE_KIND] | None = None
     env: list[str] = Field(default_factory=list)
     remote: RemoteCacheSettings = Field(default_factory=RemoteCacheSettings)
 
@@ -139,22 +112,56 @@ class RunSettings(_Strict):
     jobs: int | None = Field(default=None, ge=1)
 
 
-class AmeideConfigModel(_Strict):
-    toolchain: ToolchainPins = Field(default_factory=ToolchainPins)
+class _ConfigBase(_Strict):
+    """Every table but those whose keys the ecosystems decide ([toolchain], [cache] kinds)."""
+
     affected: AffectedSettings = Field(default_factory=AffectedSettings)
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
     run: RunSettings = Field(default_factory=RunSettings)
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
-    cache: CacheSettings = Field(default_factory=CacheSettings)
     forge: ForgeSettings = Field(default_factory=ForgeSettings)
     env: EnvSettings = Field(default_factory=EnvSettings)
+
+
+def config_model() -> type[BaseModel]:
+    """The ameide.toml model for the registered ecosystems: `[toolchain]` has a key per tool
+    they declare (and `sources` per tool they can install), `[cache] kinds` names their
+    cacheable task kinds. Built once per registry (a test may register a fake ecosystem)."""
+    from ameide.ecosystems import REGISTRY
+
+    return _model(REGISTRY.digest())
+
+
+@functools.lru_cache(maxsize=4)
+def _model(digest: str) -> type[BaseModel]:
+    from ameide.cache.settings import CORE_KINDS
+    from ameide.ecosystems import REGISTRY
+    from ameide.workspace.install import installable
+
+    tools: dict[str, Any] = {name: (str | None, None) for name in REGISTRY.tools()}
+    can: Any = Literal[tuple(installable())] if installable() else Literal[""]
+    pins = create_model(
+        "ToolchainPins",
+        __base__=_Strict,
+        **tools,
+        sources=(dict[can, ToolSource], Field(default_factory=dict)),
+    )
+    kinds = [*REGISTRY.cacheable_kinds(), *CORE_KINDS]  # in registry order
+    kind: Any = Literal[tuple(k for i, k in enumerate(kinds) if k not in kinds[:i])]
+    cache = create_model("CacheSettings", __base__=CacheSettings, kinds=(list[kind] | None, None))
+    return create_model(
+        "AmeideConfigModel",
+        __base__=_ConfigBase,
+        toolchain=(pins, Field(default_factory=pins)),
+        cache=(cache, Field(default_factory=cache)),
+    )
 
 
 def validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
     """(normalized data, []) when valid, else (None, [(key, message), ...])."""
     problems = [(key, "a NUL byte is not allowed here") for key in _nul_keys(data)]
     try:
-        model = AmeideConfigModel.model_validate(data)
+        model = config_model().model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
             key = _key(err["loc"])
@@ -196,4 +203,4 @@ def _nul_keys(value: Any, key: str = "") -> list[str]:
 
 
 def json_schema() -> dict[str, Any]:
-    return AmeideConfigModel.model_json_schema(by_alias=True)
+    return config_model().model_json_schema(by_alias=True)

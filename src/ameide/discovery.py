@@ -17,7 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ameide.config import Config
-from ameide.ecosystems import Context, load_all
+from ameide.ecosystems import REGISTRY, Context
 from ameide.errors import ConfigError
 from ameide.fsutil import atomic_write_bytes
 from ameide.model import ConfigRef, GlobalRule, Graph, LockfileRef, Target
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 CACHE_VERSION = "graph-v6"
-PRESENCE = ("uv.lock", "pnpm-lock.yaml", "go.work.sum")
 
 
 def cache_dir_for(git_dir: str) -> str:
@@ -54,8 +53,9 @@ def discover(
     With the index listing's identity (`token`) and the paths that differ from it
     (`touched`, with their listing blob), the scan of every path for the relevant ones is
     itself cached per listing: a warm run looks only at the touched paths."""
-    ecos = load_all()
-    by_eco = {e.NAME: e for e in ecos}
+    ecos = list(REGISTRY.all())
+    by_eco = {e.name: e for e in ecos}
+    presence = REGISTRY.presence_files()  # files whose presence alone changes the graph
     if touched is None:  # without the listing's identity: every dirty path is touched
         token, touched = None, {p: None for p, b in blobs.items() if b is None}
     # the listing's digest alone answers a warm run; the relevant files are read on a miss
@@ -66,7 +66,7 @@ def discover(
     facts: dict[str, dict[str, Any]] = {}
     # the key: the listing's digest, then every path that differs from it (by its parsed
     # facts for a relevant file, so editing a function body keeps the cache)
-    parts = [CACHE_VERSION, config.digest, index_digest]
+    parts = [CACHE_VERSION, REGISTRY.digest(), config.digest, index_digest]
     by_name: dict[str, Any] = {}
     for path in sorted(touched):
         if path not in blobs:
@@ -82,7 +82,7 @@ def discover(
             else:
                 token_ = "b:" + str(blobs[path])
             parts += (path, token_)
-        elif path.rpartition("/")[2] in PRESENCE:
+        elif path.rpartition("/")[2] in presence:
             parts += (path, "p")
         else:
             parts += (path, "-")
@@ -111,7 +111,7 @@ def discover(
         blob = blobs[path]
         if blob is None:
             continue
-        ck = f"{eco.NAME}:{path.rsplit('/', 1)[-1]}:{blob}"
+        ck = f"{eco.name}@{eco.version}:{path.rsplit('/', 1)[-1]}:{blob}"
         cached_facts = by_blob.get(ck)
         parsed = cached_facts if cached_facts is not None else _parse(eco, root, path)
         facts[path] = parsed
@@ -144,9 +144,15 @@ _LISTING = "listing.bin"
 _LISTING_DIGEST = "listing-digest.bin"
 
 
+def _keyed(token: str) -> str:
+    """A listing token of these plug-ins: another set of ecosystems reads other files."""
+    return f"{token}|{REGISTRY.digest()}"
+
+
 def _listing_digest(cache_dir: str | None, token: str | None) -> str | None:
     if not cache_dir or not token:
         return None
+    token = _keyed(token)
     cached = _load_cache(os.path.join(cache_dir, _LISTING_DIGEST))
     if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == token:
         return str(cached[1])
@@ -163,6 +169,7 @@ def _listing(
     """(relevant path -> ecosystem name, presence files, digest) of the index listing `blobs`
     starts from (the touched paths as the listing has them), cached per listing `token`."""
     path_ = os.path.join(cache_dir, _LISTING) if cache_dir and token else None
+    token = _keyed(token) if token else token
     if path_ is not None:
         cached = _load_cache(path_)
         if isinstance(cached, tuple) and len(cached) == 4 and cached[0] == token:
@@ -173,11 +180,12 @@ def _listing(
     by_name: dict[str, Any] = {}
     rel: dict[str, str] = {}
     presence: list[str] = []
+    present = REGISTRY.presence_files()
     for path in listed:
         eco = _relevance(path, ecos, by_name)
         if eco is not None:
-            rel[path] = eco.NAME
-        elif path.rpartition("/")[2] in PRESENCE:
+            rel[path] = eco.name
+        elif path.rpartition("/")[2] in present:
             presence.append(path)
     # one string hashed once: 13,000 small sha256 updates cost ~20 ms on the large bench repo
     parts: list[str] = []
@@ -236,7 +244,7 @@ def build_graph(
     extra: dict[str, set[str]] = {}
     warnings: list[str] = []
     errors: list[tuple[str, str, str]] = []
-    for eco in load_all():
+    for eco in REGISTRY.all():
         part = eco.build(ctx)
         for t in part.targets:
             if t.id in ctx.targets:
@@ -253,7 +261,7 @@ def build_graph(
         module_files.update(part.module_files)
         configs += part.configs
         if part.data:
-            data[eco.NAME] = part.data
+            data[eco.name] = part.data
         for k, v in part.extra_deps.items():
             extra.setdefault(k, set()).update(v)
         warnings += part.warnings
@@ -266,9 +274,10 @@ def build_graph(
         )
     targets = dict(ctx.targets)
     for tid, deps in extra.items():
-        t = targets.get(tid)
-        if t is not None:
-            targets[tid] = replace(t, deps=tuple(sorted(set(t.deps) | deps - {tid})))
+        consumer = targets.get(tid)
+        if consumer is not None:
+            new = tuple(sorted(set(consumer.deps) | deps - {tid}))
+            targets[tid] = replace(consumer, deps=new)
     globals_.append(GlobalRule("ameide.toml", "*", why="ameide configuration"))
     for g in config.affected_global:
         globals_.append(GlobalRule(g, "*", why="[affected] global in ameide.toml"))

@@ -15,12 +15,11 @@ from ameide.records import field, record
 if TYPE_CHECKING:
     from typing import Any
 
-ECOSYSTEMS = ("go", "pnpm", "uv", "buf")
-
 
 @record
 class Target:
-    """One testable unit with a stable id `<ecosystem>:<name>`."""
+    """One testable unit with a stable id `<ecosystem>:<name>` (ecosystem: a registered
+    plug-in's name, ecosystems/__init__.py REGISTRY)."""
 
     id: str
     ecosystem: str
@@ -77,7 +76,7 @@ class LockfileRef:
     """A lockfile whose change is resolved per importer/member closure."""
 
     path: str
-    kind: str  # "pnpm" | "uv"
+    kind: str  # the ecosystem whose lockfile it is
     workspace: str  # the workspace dir the lockfile serves
 
 

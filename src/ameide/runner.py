@@ -7,7 +7,6 @@ the log file) or as built-in checks. Failed tasks are data (TaskResult), never e
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
@@ -15,81 +14,30 @@ from typing import TYPE_CHECKING, Protocol
 import anyio
 
 from ameide import proc
-from ameide.evidence.junit import Case, gotest_json_to_cases, parse_junit, synthetic_case
+from ameide.evidence.junit import Case, parse_junit, synthetic_case
 from ameide.logspool import LogSpool
-from ameide.plan import JUNIT
-from ameide.records import replace
+from ameide.task import JUNIT
 from ameide.taskresult import TaskResult
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from ameide.cache.session import CacheSession
-    from ameide.plan import Task
+    from ameide.task import Task
 
 LOG_TAIL_BYTES = 64 * 1024
 
 
-_GO_POS = re.compile(r"^\s+([\w.-]+\.go):(\d+):", re.M)
+def _locator(task: Task) -> Callable[[Case, str, Task], Case]:
+    """The failure locator of the task's ecosystem (the generic one for the core's own)."""
+    from ameide.ecosystems import REGISTRY
 
+    eco = REGISTRY.get(task.ecosystem)
+    if eco is not None:
+        return eco.locate
+    from ameide.ecosystems.base import locate
 
-def locate_go(case: Case, task: Task) -> Case:
-    """File and line of a failed Go test, from its `file_test.go:12:` output."""
-    if case.status not in ("failed", "error") or case.file:
-        return case
-    m = _GO_POS.search(case.text)
-    if not m:
-        return case
-    pkg_dir = task.params.get("dirs", {}).get(case.classname)
-    if pkg_dir is None:
-        return case
-    path = m.group(1) if pkg_dir == "." else f"{pkg_dir}/{m.group(1)}"
-    return replace(case, file=path, line=int(m.group(2)))
-
-
-# a compiler or vet position, relative to where go ran: `strutil/strutil.go:15:9: cannot use`
-_GO_BUILD_POS = re.compile(r"^(?:vet: )?((?:\.\./)*[\w./-]+\.go):(\d+)(?::\d+)?: ", re.M)
-
-
-def locate_go_build(case: Case, root: str, task: Task) -> Case:
-    """File and line of a Go task that failed before reporting a test (a build or vet error),
-    or of a panic whose stack names a file under the root."""
-    if case.status not in ("failed", "error") or case.file:
-        return case
-    m = re.search(re.escape(root.rstrip("/")) + r"/([^\s:()'\"]+\.go):(\d+)", case.text)
-    if m:
-        return replace(case, file=m.group(1), line=int(m.group(2)))
-    m = _GO_BUILD_POS.search(case.text)
-    if m:
-        path = os.path.normpath(os.path.join(task.cwd, m.group(1)))
-        if not path.startswith("..") and os.path.isfile(os.path.join(root, path)):
-            return replace(case, file=path, line=int(m.group(2)))
-    return case
-
-
-def locate(case: Case, root: str, task: Task) -> Case:
-    """File and line of a failure from a stack trace naming a file under the root."""
-    if case.status not in ("failed", "error"):
-        return case
-    if case.file:
-        f = case.file
-        if os.path.isabs(f):
-            f = os.path.relpath(f, root)
-        elif task.cwd != ".":
-            f = os.path.normpath(os.path.join(task.cwd, f))
-        return replace(case, file=f)
-    m = re.search(re.escape(root.rstrip("/")) + r"/([^\s:()'\"]+):(\d+)", case.text)
-    if m:
-        return replace(case, file=m.group(1), line=int(m.group(2)))
-    # pytest names the failing line relative to where it ran: `tests/test_x.py:12: Error`
-    for m in _REL_POS.finditer(case.text):
-        f = os.path.normpath(os.path.join(task.cwd, m.group(1)))
-        if not f.startswith("..") and os.path.isfile(os.path.join(root, f)):
-            return replace(case, file=f, line=int(m.group(2)))
-    return case
-
-
-_REL_POS = re.compile(r"^([^\s:()'\"]+\.py):(\d+): ", re.M)
+    return locate
 
 
 def _lock(path: str) -> int:
@@ -283,8 +231,9 @@ class Runner:
                 fn_env = env or self.env
                 code, message = await fn(task, self.root, log, fn_env)  # type: ignore[operator]
                 res = proc.LoggedResult(code, time.perf_counter() - started)
-            elif task.report == "gotest-json":
-                # the JSON stream goes to the report file; the log gets the readable text
+            elif task.report not in ("none", "junit"):
+                # a native report on stdout (`go test -json`) goes to the report file; the
+                # log gets its readable text once converted
                 with open(log, "wb") as fh:
                     fh.write(header)
                 res = await proc.run_logged(
@@ -311,73 +260,22 @@ class Runner:
     def _result(
         self, task: Task, res: proc.LoggedResult, message: str, log: str, junit_file: str
     ) -> TaskResult:
-        cases: list[Case] = []
-        source = "synthetic"
         report = junit_file if task.report != "none" and os.path.exists(junit_file) else None
-        if task.report == "none":
-            pass
-        elif task.report == "gotest-json" and report:
-            cases, human = gotest_json_to_cases(junit_file, "")
-            cases = [locate_go_build(locate_go(c, task), self.root, task) for c in cases]
-            with open(log, "a", encoding="utf-8") as fh:
-                fh.write(human)
-            source = "converted"
-        elif task.report == "junit" and report:
-            try:
-                cases = [locate(c, self.root, task) for c in parse_junit(junit_file, task.id)]
-                source = "native"
-            except Exception as exc:  # a half-written report: fall back to synthetic
-                message = message or f"unreadable JUnit report ({type(exc).__name__})"
-                cases = []
+        locate = _locator(task)
+        cases, source, problem = self._reported(task, report, log, locate)
+        message = message or problem
         if res.cancelled:
+            tail = read_tail(log, 4096)
+            case = synthetic_case(task.id, task.id, "skipped", res.elapsed, "cancelled", tail)
             return TaskResult(
-                task,
-                "cancelled",
-                None,
-                res.elapsed,
-                log,
-                (
-                    synthetic_case(
-                        task.id, task.id, "skipped", res.elapsed, "cancelled", read_tail(log, 4096)
-                    ),
-                ),
-                "synthetic",
-                "cancelled",
+                task, "cancelled", None, res.elapsed, log, (case,), "synthetic", "cancelled"
             )
-        if res.timed_out:
-            status = "timeout"
-            message = f"timed out after {task.timeout:.0f}s (process group killed)"
-        elif res.missing:
-            status = "error"
-            message = f"{task.argv[0]}: command not found"
-        elif res.returncode in task.ok_codes:
-            status = "passed"
-            if res.returncode == 5 and task.ecosystem == "uv":
-                message = message or "no tests collected"
-        else:
-            status = "failed"
-            message = message or how_it_ended(res.returncode)
+        status, message = _verdict(task, res, message)
         if status != "passed" and not any(c.status in ("failed", "error") for c in cases):
-            # the tool crashed or failed before reporting a test: make the failure visible
-            tail = read_tail(log, 8 * 1024)
-            if res.timed_out:
-                ended = f"killed after the timeout ({task.timeout:.0f}s)"
-            elif res.missing:
-                ended = message
-            else:
-                ended = how_it_ended(res.returncode, sep=": ")
-            cases.append(
-                synthetic_case(
-                    task.id,
-                    task.id,
-                    "error" if status != "failed" else "failed",
-                    res.elapsed,
-                    message,
-                    f"$ {task.command(junit_file)}\n{ended}\n{tail}",
-                )
-            )
-            if task.ecosystem == "go":  # a build or vet error names its file and line
-                cases[-1] = locate_go_build(cases[-1], self.root, task)
+            # the tool crashed or failed before reporting a test: make the failure visible,
+            # located when a build error, a panic or a stack trace in the log names a file
+            case = _crash_case(task, res, status, message, log, junit_file)
+            cases.append(locate(case, self.root, task))
             if source == "synthetic" or not cases[:-1]:
                 source = "synthetic" if len(cases) == 1 else source
         elif not cases:
@@ -393,3 +291,60 @@ class Runner:
             message,
             report=report,
         )
+
+    def _reported(
+        self, task: Task, report: str | None, log: str, locate: Callable[[Case, str, Task], Case]
+    ) -> tuple[list[Case], str, str]:
+        """(cases, junit source, problem) from the tool's own report: JUnit as written, or a
+        native format on stdout converted by its ecosystem (its readable text to the log)."""
+        if report is None:
+            return [], "synthetic", ""
+        if task.report == "junit":
+            try:
+                cases = [locate(c, self.root, task) for c in parse_junit(report, task.id)]
+                return cases, "native", ""
+            except Exception as exc:  # a half-written report: fall back to synthetic
+                return [], "synthetic", f"unreadable JUnit report ({type(exc).__name__})"
+        from ameide.ecosystems import REGISTRY
+
+        fmt = REGISTRY.report_format(task.report)
+        if fmt is None:
+            return [], "synthetic", ""
+        converted, human = fmt.convert(report)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(human)
+        return [locate(c, self.root, task) for c in converted], "converted", ""
+
+
+def _verdict(task: Task, res: proc.LoggedResult, message: str) -> tuple[str, str]:
+    """The task's status and message from how its process ended."""
+    if res.timed_out:
+        return "timeout", f"timed out after {task.timeout:.0f}s (process group killed)"
+    if res.missing:
+        return "error", f"{task.argv[0]}: command not found"
+    if res.returncode in task.ok_codes:
+        note = dict(task.code_notes).get(res.returncode) if res.returncode else None
+        return "passed", message or note or ""
+    return "failed", message or how_it_ended(res.returncode)
+
+
+def _crash_case(
+    task: Task, res: proc.LoggedResult, status: str, message: str, log: str, junit_file: str
+) -> Case:
+    """The case of a task that failed before reporting a test: its command, how it ended,
+    the tail of its log."""
+    tail = read_tail(log, 8 * 1024)
+    if res.timed_out:
+        ended = f"killed after the timeout ({task.timeout:.0f}s)"
+    elif res.missing:
+        ended = message
+    else:
+        ended = how_it_ended(res.returncode, sep=": ")
+    return synthetic_case(
+        task.id,
+        task.id,
+        "error" if status != "failed" else "failed",
+        res.elapsed,
+        message,
+        f"$ {task.command(junit_file)}\n{ended}\n{tail}",
+    )

@@ -140,7 +140,8 @@ DENY: tuple[str, ...] = (
 )
 
 # What tools need to run at all: the only variables strict mode passes besides the ones that
-# enter cache keys and `[env] pass`. (A DENY entry among them still needs `pass`.)
+# enter cache keys, each ecosystem's own (Ecosystem.env_passthrough: GOPATH, PNPM_HOME,
+# UV_*, ...) and `[env] pass`. (A DENY entry among them still needs `pass`.)
 BASICS: tuple[str, ...] = (
     "PATH",
     "HOME",
@@ -173,33 +174,6 @@ BASICS: tuple[str, ...] = (
     "GIT_SSL_CAINFO",
     "*_CA_BUNDLE",
     "LD_LIBRARY_PATH",
-    # the toolchains' own
-    "GOPATH",
-    "GOROOT",
-    "GOBIN",
-    "GOCACHE",
-    "GOMODCACHE",
-    "GOENV",
-    "GOTMPDIR",
-    "GOPROXY",
-    "GOSUMDB",
-    "GONOSUMDB",
-    "GONOSUMCHECK",
-    "GOPRIVATE",
-    "GONOPROXY",
-    "GOINSECURE",
-    "GOVCS",
-    "GOTELEMETRY",
-    "NODE_EXTRA_CA_CERTS",
-    "COREPACK_*",
-    "PNPM_HOME",
-    "npm_config_*",
-    "pnpm_config_*",
-    "UV_*",
-    "VIRTUAL_ENV",
-    "PYTHON*",
-    "REQUESTS_CA_BUNDLE",
-    "BUF_CACHE_DIR",
 )
 
 

@@ -12,7 +12,7 @@ from ameide.records import record
 
 if TYPE_CHECKING:
     from ameide.evidence.junit import Case
-    from ameide.plan import Task
+    from ameide.task import Task
 
 
 @record

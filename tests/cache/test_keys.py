@@ -11,7 +11,7 @@ import pytest
 
 from ameide.affected import plan_context
 from ameide.cache.keys import KeyMaker, blob_id
-from ameide.plan import Task
+from ameide.task import Task
 from tests.conftest import git, write_files
 
 TOOLS = {"go": "1.25.5", "node": "22.11.0", "pnpm": "12.4.2", "uv": "0.9.26", "buf": "1.63.0"}

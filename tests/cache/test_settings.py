@@ -164,7 +164,7 @@ def test_bad_variables_are_usage_errors(env: dict[str, str], message: str) -> No
     ("text", "problem"),
     [
         ("[cache]\nenabled = 'yes please'\n", "cache.enabled: Input should be a valid boolean"),
-        ("[cache]\nkinds = ['install']\n", "cache.kinds.0: Input should be 'vet', 'collect'"),
+        ("[cache]\nkinds = ['install']\n", "cache.kinds.0: Input should be 'vet', 'typecheck'"),
         ("[cache]\nmax_size_mb = 0\n", "cache.max_size_mb: Input should be greater than"),
         ("[cache.remote]\nurl = 'cache.example.com'\n", "cache.remote.url: not an http(s) URL"),
         ("[cache.remote]\ntoken = 'x'\n", "cache.remote.token: unknown key"),

@@ -20,7 +20,8 @@ from ameide.cache.shard import (
     select,
 )
 from ameide.errors import UsageError
-from ameide.plan import Plan, Task
+from ameide.plan import Plan
+from ameide.task import Task
 from tests.cache.conftest import FakeGo, MakeGoRepo
 from tests.conftest import load_summary, write_files
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from ameide.config import Config
 from ameide.discovery import build_graph
-from ameide.ecosystems import load_all
+from ameide.ecosystems import REGISTRY
 
 if TYPE_CHECKING:
     from typing import Any
@@ -24,7 +24,7 @@ def text(content: str) -> bytes:
 
 def facts_of(files: dict[str, str | bytes]) -> dict[str, dict[str, Any]]:
     """Facts of every file some ecosystem finds relevant (the first one wins, as in discover)."""
-    ecos = load_all()
+    ecos = REGISTRY.all()
     facts: dict[str, dict[str, Any]] = {}
     for path in sorted(files):
         for eco in ecos:

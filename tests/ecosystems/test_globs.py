@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from ameide.ecosystems import (
+    REGISTRY,
     deepest_owner,
     glob_regex,
     in_skipped_dir,
     join,
-    load_all,
     match_globs,
     owner_dirs,
     parent,
@@ -237,7 +237,7 @@ def test_deepest_owner_picks_the_innermost_target_dir() -> None:
 
 
 def test_ecosystems_load_in_build_order() -> None:
-    assert [eco.NAME for eco in load_all()] == ["go", "pnpm", "uv", "buf"]
+    assert REGISTRY.names() == ("go", "pnpm", "uv", "buf")
 
 
 def test_parsed_lockfiles_are_cached_by_content(tmp_path: Path) -> None:

@@ -1,69 +1,17 @@
-"""JUnit evidence: go test -json conversion, native reports, synthetic cases, merging."""
+"""JUnit evidence: native reports, synthetic cases, merging."""
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ameide.evidence.junit import (
     Case,
-    gotest_json_to_cases,
     parse_junit,
     synthetic_case,
     write_phase_junit,
     xml_safe,
 )
-
-PKG = "example.com/m/lib"
-
-
-def events(*evs: dict[str, object]) -> str:
-    return "".join(json.dumps(e) + "\n" for e in evs)
-
-
-def test_go_json_becomes_cases_with_failure_text(tmp_path: Path) -> None:
-    stream = tmp_path / "t.jsonl"
-    stream.write_text(
-        events(
-            {"Action": "run", "Package": PKG, "Test": "TestA"},
-            {"Action": "output", "Package": PKG, "Test": "TestA", "Output": "=== RUN   TestA\n"},
-            {"Action": "pass", "Package": PKG, "Test": "TestA", "Elapsed": 0.01},
-            {
-                "Action": "output",
-                "Package": PKG,
-                "Test": "TestB",
-                "Output": "    b_test.go:7: bad\n",
-            },
-            {"Action": "fail", "Package": PKG, "Test": "TestB", "Elapsed": 0.2},
-            {"Action": "skip", "Package": PKG, "Test": "TestC", "Elapsed": 0},
-            {"Action": "fail", "Package": PKG, "Elapsed": 0.3},
-        )
-        + "not json: a build error line\n"
-    )
-    cases, human = gotest_json_to_cases(str(stream))
-    assert [(c.name, c.status, c.time) for c in cases] == [
-        ("TestA", "passed", 0.01),
-        ("TestB", "failed", 0.2),
-        ("TestC", "skipped", 0.0),
-    ]
-    assert cases[1].text == "    b_test.go:7: bad\n"
-    assert cases[1].suite == PKG and cases[1].classname == PKG
-    assert human == "=== RUN   TestA\n    b_test.go:7: bad\nnot json: a build error line\n"
-
-
-def test_go_package_failure_without_a_failing_test_is_an_error_case(tmp_path: Path) -> None:
-    stream = tmp_path / "t.jsonl"
-    stream.write_text(
-        events(
-            {"Action": "output", "Package": PKG, "Output": "panic: boom\n"},
-            {"Action": "fail", "Package": PKG, "Elapsed": 0.1},
-            {"Action": "pass", "Package": "example.com/m/ok", "Elapsed": 0.1},
-        )
-    )
-    cases, _ = gotest_json_to_cases(str(stream))
-    assert [(c.name, c.status, c.text) for c in cases] == [("(package)", "error", "panic: boom\n")]
-
 
 PYTEST_XML = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="2" failures="1">

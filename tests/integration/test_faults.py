@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ameide.workspace.toolchain import NODE_RELEASE
+from ameide.ecosystems.pnpm.tools import NODE_RELEASE
 from tests.conftest import EXAMPLE
 from tests.integration.conftest import (
     EVIDENCE,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 
 from ameide.model import Graph, Target
-from ameide.plan import TargetCommands, Task
+from ameide.plan import TargetCommands
 from ameide.report.console import make_console
 from ameide.report.human import TABLE_ROWS, render_targets
+from ameide.task import Task
 
 
 def graph_of(n: int) -> tuple[Graph, dict[str, TargetCommands]]:

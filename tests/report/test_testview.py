@@ -6,10 +6,10 @@ import io
 from typing import Any
 
 from ameide.evidence.junit import Case
-from ameide.plan import Task
 from ameide.report.console import make_console
 from ameide.report.testview import PlainListener, make_listener, render_closing
 from ameide.runner import TaskResult
+from ameide.task import Task
 
 
 def console() -> tuple[Any, io.StringIO]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ameide.plan import Task
+    from ameide.task import Task
 
 MAX_SCAN_BYTES = 2 * 1024 * 1024
 

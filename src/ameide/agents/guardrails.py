@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from ameide.agents.detect import Detected
     from ameide.agents.profiles import CheckSpec, Profile
-    from ameide.plan import Task
+    from ameide.task import Task
 
 ALLOWLIST = ".ameide/test-contract-allowlist.txt"
 CONFIG_FILES = (".ameide/agent-profile", ALLOWLIST)
@@ -247,7 +247,7 @@ def check_tasks(
 ) -> tuple[list[Task], list[str]]:
     """Phase-0 tasks for the profile's extra checks over the changed files they apply to,
     and notes for checks that have nothing to look at."""
-    from ameide.plan import Task
+    from ameide.task import Task
 
     present = sorted({path for path, status in changed if status != "deleted"})
     tasks: list[Task] = []

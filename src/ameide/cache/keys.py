@@ -27,44 +27,28 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ameide.ecosystems import glob_regex, owner_dirs, within
-from ameide.workspace.toolchain import ECOSYSTEM_TOOLS
+from ameide.ecosystems import REGISTRY, glob_regex, owner_dirs, within
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from ameide.config import Config
     from ameide.model import Graph
-    from ameide.plan import Task
+    from ameide.task import Task
 
 KEY_VERSION = "ameide-task-key-2"  # 2: artifacts carry the raw report (artifact.py format 2)
-# environment variables that change what a tool does; `[cache] env` adds more
-ENV_ALLOW: dict[str, tuple[str, ...]] = {
-    "*": ("TZ", "SOURCE_DATE_EPOCH"),
-    "go": (
-        "GOOS",
-        "GOARCH",
-        "GOAMD64",
-        "GOARM",
-        "GOARM64",
-        "GO386",
-        "CGO_ENABLED",
-        "GOFLAGS",
-        "GOEXPERIMENT",
-        "GODEBUG",
-        "GOWORK",
-        "GOTOOLCHAIN",
-        "CC",
-        "CXX",
-        "CGO_CFLAGS",
-        "CGO_CPPFLAGS",
-        "CGO_CXXFLAGS",
-        "CGO_LDFLAGS",
-    ),
-    "pnpm": ("NODE_OPTIONS", "NODE_ENV", "NODE_PATH", "BROWSERSLIST_ENV"),
-    "uv": ("PYTHONPATH", "PYTHONHASHSEED", "PYTHONOPTIMIZE", "PYTHONWARNINGS", "UV_PYTHON"),
-    "buf": (),
-}
+# environment variables that change what any tool does; each ecosystem adds its own
+# (Ecosystem.env_inputs: GOFLAGS, NODE_OPTIONS, PYTHONPATH, ...) and `[cache] env` more
+COMMON_ENV = ("TZ", "SOURCE_DATE_EPOCH")
+
+
+def env_inputs(ecosystem: str | None = None) -> tuple[str, ...]:
+    """The environment variables a task of `ecosystem` is keyed on (of every ecosystem when
+    None: what `[env] mode = "strict"` passes to tasks)."""
+    ecos = REGISTRY.all() if ecosystem is None else [REGISTRY.get(ecosystem)]
+    return COMMON_ENV + tuple(n for e in ecos if e is not None for n in e.env_inputs)
+
+
 _UNCACHED_PARAMS = ("lock", "stamp")  # machine-local paths of install tasks
 
 
@@ -211,10 +195,7 @@ class KeyMaker:
             if closures is None:  # unreadable lockfile: the whole file, conservatively
                 out.append(f"{lf.path}:file:{self.token(lf.path)}")
                 continue
-            if lf.kind == "pnpm":
-                name, shared = t.meta.get("importer") or ".", "."
-            else:
-                name, shared = t.name, "<header>"
+            name, shared = REGISTRY[lf.kind].lock_key(t)
             own = closures.get(name, "<absent>")
             out.append(f"{lf.path}:{name}:{own}:{shared}:{closures.get(shared, '<absent>')}")
         return out
@@ -257,11 +238,7 @@ class KeyMaker:
         try:
             with open(os.path.join(self.root, path), "rb") as fh:
                 data = fh.read()
-            if kind == "pnpm":
-                from ameide.ecosystems.pnpm import lock_closures
-            else:
-                from ameide.ecosystems.uv import lock_closures
-            return dict(lock_closures(data))
+            return dict(REGISTRY[kind].lock_closures(data))
         except Exception:  # any unreadable lockfile: key on the whole file instead
             return None
 
@@ -326,12 +303,13 @@ class KeyMaker:
     def inputs(self, task: Task) -> dict[str, Any] | None:
         """The key's inputs as a JSON-able document; None when a tool version is unknown."""
         tools = {}
-        for tool in ECOSYSTEM_TOOLS.get(task.ecosystem, ()):
-            version = self.tools.get(tool)
+        eco = REGISTRY.get(task.ecosystem)
+        for spec in eco.tools if eco is not None else ():
+            version = self.tools.get(spec.name)
             if not version:
                 return None
-            tools[tool] = version
-        names = set(ENV_ALLOW["*"]) | set(ENV_ALLOW.get(task.ecosystem, ()))
+            tools[spec.name] = version
+        names = set(env_inputs(task.ecosystem))
         env_doc: dict[str, str] = {}
         merged = {**self.env, **task.env}
         patterns = [n[:-1] for n in self.extra_env if n.endswith("*")]

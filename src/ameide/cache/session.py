@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ameide.cache.remote import RemoteCache
     from ameide.cache.settings import CacheSettings
     from ameide.cache.store import LocalStore
-    from ameide.plan import Task
+    from ameide.task import Task
     from ameide.taskresult import TaskResult
 
 

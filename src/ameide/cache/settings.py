@@ -17,22 +17,19 @@ if TYPE_CHECKING:
     from ameide.config import Config
     from ameide.taskenv import Own
 
-# what may be cached unless `[cache] kinds` says otherwise; see docs/cache.md for why installs,
-# codegen freshness, profile checks and guardrails never are
-DEFAULT_KINDS = frozenset(
-    {
-        "vet",
-        "collect",
-        "typecheck",
-        "lint",
-        "unit",
-        "integration",
-        "buf-lint",
-        "buf-format",
-        "buf-breaking",
-        "contract",  # a phase command replaced in ameide.toml
-    }
-)
+# what may be cached unless `[cache] kinds` says otherwise: the phase commands ameide.toml
+# names and the test kinds of every ecosystem, plus the kinds each ecosystem declares
+# (Ecosystem.cacheable_kinds: vet, typecheck, lint, collect, schema checks). docs/cache.md
+# says why installs, codegen freshness, profile checks and guardrails never are.
+CORE_KINDS = ("contract", "unit", "integration")
+
+
+def default_kinds() -> frozenset[str]:
+    from ameide.ecosystems import REGISTRY
+
+    return frozenset(CORE_KINDS + REGISTRY.cacheable_kinds())
+
+
 DEFAULT_MAX_MB = 2048
 DEFAULT_TIMEOUT = 2.0
 _TRUE = ("1", "true", "yes", "on")
@@ -131,7 +128,7 @@ def settings(config: Config, env: Mapping[str, str]) -> CacheSettings:
     c = config.cache or {}
     directory = user_cache_dir(env)
     max_bytes = int(c.get("max_size_mb") or DEFAULT_MAX_MB) * 1024 * 1024
-    kinds = frozenset(c["kinds"]) if c.get("kinds") is not None else DEFAULT_KINDS
+    kinds = frozenset(c["kinds"]) if c.get("kinds") is not None else default_kinds()
     extra_env = tuple(str(x) for x in c.get("env") or ())
     switch = _flag(env, "AMEIDE_CACHE")
     if switch is False:

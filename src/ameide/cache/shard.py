@@ -31,7 +31,8 @@ from ameide.records import record
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ameide.plan import Plan, Task
+    from ameide.plan import Plan
+    from ameide.task import Task
 
 MAX_SHARDS = 256  # GitHub Actions' matrix limit
 WEIGHTS_PREFIX = "w1:"
@@ -236,3 +237,40 @@ def summary_timings(root: str, limit: int = 50) -> dict[str, float]:
 def history(root: str, state_dir: str) -> dict[str, float]:
     """task id -> seconds of its latest real run: earlier summaries, then this clone's record."""
     return {**summary_timings(root), **load_timings(state_dir)}
+
+
+def matrix_doc(
+    tasks: list[Task],
+    total: int,
+    known: dict[str, float],
+    hits: set[str],
+    warnings: list[str],
+) -> dict[str, Any]:
+    """`ameide run --matrix N`'s document: the tasks weighed (`known` durations, a replay
+    for a cache hit, an estimate for the rest), split N ways, and the GitHub Actions matrix
+    whose entries give each shard AMEIDE_SHARD and the weights."""
+    weights = {t.id: known[t.id] for t in tasks if t.id in known}
+    weights.update({tid: HIT_WEIGHT for tid in hits})
+    owner = assign(tasks, total, weights)
+    encoded = encode_weights(weights) if weights else ""
+    shards = []
+    for k in range(1, total + 1):
+        mine = [t for t in tasks if owner.get(t.id) == k]
+        shards.append(
+            {
+                "shard": f"{k}/{total}",
+                "tasks": [t.id for t in mine],
+                "seconds": round(sum(weight(t, weights) for t in mine), 1),
+            }
+        )
+    partitioned = [t for t in tasks if t.id in owner]
+    return {
+        "matrix": {"include": [{"shard": s["shard"], "weights": encoded} for s in shards]},
+        "shards": shards,
+        "tasks": len(partitioned),
+        "known": sum(1 for t in partitioned if t.id in weights and t.id not in hits),
+        "hits": sorted(hits),
+        "estimated": sorted(t.id for t in partitioned if t.id not in weights),
+        "estimate_total": round(sum(estimate(t) for t in partitioned), 1),
+        "warnings": warnings,
+    }

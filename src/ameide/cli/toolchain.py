@@ -1,4 +1,4 @@
-"""`ameide toolchain check|install`: the pinned go, node, pnpm, uv and buf."""
+"""`ameide toolchain check|install`: the pinned tools of the repository's ecosystems."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ def check(
     json: Annotated[bool, typer.Option("--json", help=_JSON)] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help=_VERBOSE)] = False,
 ) -> None:
-    """Compare go, node, pnpm, uv and buf on PATH with the repository's pins: wanted, found,
-    path, status and the exact fix. Exits 0 when every tool the repository needs matches,
-    3 otherwise."""
+    """Compare the tools the repository's ecosystems need (go; node and pnpm; uv; buf) on
+    PATH with its pins: wanted, found, path, status and the exact fix. Exits 0 when every
+    one matches, 3 otherwise."""
     import os
     import sys
 
@@ -56,7 +56,9 @@ def install(
     ] = None,
     tool: Annotated[
         list[str] | None,
-        typer.Option("--tool", help="install only this tool: go, uv, pnpm, buf, node (repeatable)"),
+        typer.Option(
+            "--tool", help="install only this tool: go, node, pnpm, uv, buf, ... (repeatable)"
+        ),
     ] = None,
     json: Annotated[bool, typer.Option("--json", help=_JSON)] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help=_VERBOSE)] = False,
@@ -76,7 +78,12 @@ def install(
     env = os.environ
     rp = repo_pins(os.getcwd(), env)
     report = do_install(
-        rp.pins, prefix or default_prefix(env), env, tools=tuple(tool or ()), sources=rp.sources
+        rp.pins,
+        prefix or default_prefix(env),
+        env,
+        tools=tuple(tool or ()),
+        sources=rp.sources,
+        needed=rp.needed,
     )
     if json:
         from ameide.report.jsonout import dumps

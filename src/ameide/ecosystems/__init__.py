@@ -1,10 +1,9 @@
-"""Ecosystem plug-ins: each turns the files of a monorepo into targets, edges and rules.
+"""Ecosystem plug-ins: one folder each (`go/`, `pnpm/`, `uv/`, `buf/`), one registry.
 
-An ecosystem module provides:
-  NAME                       "go" | "pnpm" | "uv" | "buf"
-  relevant(path) -> bool     which files it needs to read (cheap name test)
-  parse(path, data) -> dict  JSON-able facts of one file (cached by git blob id)
-  build(ctx) -> Part         targets, global rules, lockfiles, module files, warnings
+Each folder's package holds an `ECOSYSTEM` object implementing `base.Ecosystem`: discovery,
+change impact, phase tasks, installs, tool pins, cache inputs and report converters of its
+ecosystem. REGISTRY (below) is the only list of them; the core asks it, never a name. This
+module also holds what the plug-ins share for discovery (Part, Context, globs, owners).
 See AGENTS.md, "Adding an ecosystem".
 """
 
@@ -23,6 +22,8 @@ from ameide.model import ConfigRef, GlobalRule, LockfileRef, Target
 
 if TYPE_CHECKING:
     from typing import Any
+
+    from ameide.ecosystems.base import Builtin, Ecosystem, ReportFormat, ToolSpec
 
 SKIP_DIRS = frozenset({"node_modules", ".git", ".venv", "__pycache__"})
 
@@ -212,7 +213,110 @@ class ParseCache:
 _PARSE_TAG = f"ameide-locks-2-py{sys.version_info[0]}.{sys.version_info[1]}"
 
 
-def load_all() -> list[Any]:
-    from ameide.ecosystems import buf, go, pnpm, uv
+class Registry:
+    """The ecosystems ameide knows, by name: the built-ins (loaded on first use) and any a
+    caller registers (a test's fake, a site plug-in). Iteration is in build order (then
+    registration order), so discovery and plans are deterministic. Names must be new and
+    lower-case; a plug-in without a name or a version is rejected when registered."""
 
-    return [go, pnpm, uv, buf]  # buf last: it links generated code to the others' targets
+    def __init__(self, builtin: tuple[str, ...]) -> None:
+        self._builtin = builtin  # module paths, each with an `ECOSYSTEM`
+        self._loaded: dict[str, Ecosystem] | None = None
+        self._extra: dict[str, Ecosystem] = {}
+        self._ordered: tuple[Ecosystem, ...] | None = None
+
+    def _base(self) -> dict[str, Ecosystem]:
+        if self._loaded is None:
+            import importlib
+
+            loaded: dict[str, Ecosystem] = {}
+            for mod in self._builtin:
+                eco: Ecosystem = importlib.import_module(mod).ECOSYSTEM
+                loaded[eco.name] = eco
+            self._loaded = loaded
+        return self._loaded
+
+    def all(self) -> tuple[Ecosystem, ...]:
+        if self._ordered is None:
+            ecos = [*self._base().values(), *self._extra.values()]
+            self._ordered = tuple(sorted(ecos, key=lambda e: e.build_order))  # stable
+        return self._ordered
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.all())
+
+    def get(self, name: str) -> Ecosystem | None:
+        return self._extra.get(name) or self._base().get(name)
+
+    def __getitem__(self, name: str) -> Ecosystem:
+        eco = self.get(name)
+        if eco is None:
+            raise KeyError(name)
+        return eco
+
+    def digest(self) -> str:
+        """Names and versions of every plug-in: part of the discovery cache key."""
+        return ",".join(f"{e.name}={e.version}" for e in self.all())
+
+    def register(self, eco: Ecosystem) -> None:
+        name = getattr(eco, "name", "")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", name):
+            raise ValueError(f"an ecosystem needs a lower-case name, not {name!r}")
+        if self.get(name) is not None:
+            raise ValueError(f"ecosystem {name!r} is registered already")
+        if not getattr(eco, "version", ""):
+            raise ValueError(f"ecosystem {name!r} has no version")
+        self._extra[name] = eco
+        self._ordered = None
+
+    def unregister(self, name: str) -> None:
+        self._extra.pop(name, None)
+        self._ordered = None
+
+    # ---- what the plug-ins declare, joined
+    def tools(self, names: Iterable[str] | None = None) -> dict[str, ToolSpec]:
+        """Tool name -> spec over the ecosystems `names` (all when None), in registry order;
+        the first ecosystem to declare a tool defines it."""
+        wanted = None if names is None else set(names)
+        out: dict[str, ToolSpec] = {}
+        for e in self.all():
+            if wanted is None or e.name in wanted:
+                for spec in e.tools:
+                    out.setdefault(spec.name, spec)
+        return out
+
+    def tool(self, name: str) -> ToolSpec | None:
+        return self.tools().get(name)
+
+    def report_format(self, name: str) -> ReportFormat | None:
+        for e in self.all():
+            fmt = e.report_formats.get(name)
+            if fmt is not None:
+                return fmt
+        return None
+
+    def builtins(self) -> dict[str, Builtin]:
+        out: dict[str, Builtin] = {}
+        for e in self.all():
+            out.update(e.builtins)
+        return out
+
+    def env_passthrough(self) -> tuple[str, ...]:
+        return tuple(n for e in self.all() for n in e.env_passthrough)
+
+    def presence_files(self) -> frozenset[str]:
+        return frozenset(f for e in self.all() for f in e.presence_files)
+
+    def cacheable_kinds(self) -> tuple[str, ...]:
+        return tuple(k for e in self.all() for k in e.cacheable_kinds)
+
+
+# the one registry (buf last: it links generated code to the others' targets)
+REGISTRY = Registry(
+    (
+        "ameide.ecosystems.go",
+        "ameide.ecosystems.pnpm",
+        "ameide.ecosystems.uv",
+        "ameide.ecosystems.buf",
+    )
+)

@@ -1,13 +1,12 @@
-"""JUnit XML: go test -json conversion, parsing the tools' own reports, synthetic entries for
-tasks that produced none, and one merged file per phase.
+"""JUnit XML: parsing the tools' own reports, synthetic entries for tasks that produced none,
+and one merged file per phase (ecosystems convert other native reports to Cases).
 
-Large outputs are streamed: `go test -json` is read line by line, and failure texts are
-capped, so a task that printed hundreds of megabytes does not balloon memory.
+Failure texts are capped, so a task that printed hundreds of megabytes does not balloon
+memory.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -52,83 +51,11 @@ def xml_safe(s: str) -> str:
     return _NOT_XML.sub("", s)
 
 
-def _cap(s: str) -> str:
+def cap_text(s: str) -> str:
+    """A failure text cut to MAX_TEXT characters (its head and its tail kept)."""
     if len(s) <= MAX_TEXT:
         return s
     return s[: MAX_TEXT // 2] + "\n... [truncated] ...\n" + s[-MAX_TEXT // 2 :]
-
-
-def gotest_json_to_cases(path: str, suite_prefix: str = "") -> tuple[list[Case], str]:
-    """Cases from a `go test -json` stream, plus the human-readable output (for the log)."""
-    outputs: dict[tuple[str, str], list[str]] = {}
-    results: dict[tuple[str, str], tuple[str, float]] = {}
-    order: list[tuple[str, str]] = []
-    human: list[str] = []
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                human.append(line + "\n")  # build errors are printed as plain text
-                continue
-            if not isinstance(ev, dict):
-                continue
-            pkg = str(ev.get("Package", ""))
-            test = str(ev.get("Test", ""))
-            key = (pkg, test)
-            action = ev.get("Action")
-            if action == "output":
-                out = str(ev.get("Output", ""))
-                human.append(out)
-                buf = outputs.setdefault(key, [])
-                if sum(len(x) for x in buf) < MAX_TEXT:
-                    buf.append(out)
-            elif action == "build-output":
-                human.append(str(ev.get("Output", "")))
-                outputs.setdefault((str(ev.get("ImportPath", "")).split(" ")[0], ""), []).append(
-                    str(ev.get("Output", ""))
-                )
-            elif action in ("pass", "fail", "skip"):
-                if key not in results:
-                    order.append(key)
-                results[key] = (str(action), float(ev.get("Elapsed", 0) or 0))
-    cases: list[Case] = []
-    for pkg, test in order:
-        action, elapsed = results[(pkg, test)]
-        if not test:
-            # a package-level result: only interesting when it failed without a failing test
-            failed_tests = any(p == pkg and t and results[(p, t)][0] == "fail" for p, t in order)
-            if action == "fail" and not failed_tests:
-                text = "".join(outputs.get((pkg, ""), []))
-                cases.append(
-                    Case(
-                        suite_prefix + pkg,
-                        pkg,
-                        "(package)",
-                        elapsed,
-                        "error",
-                        "package failed (build error or panic)",
-                        _cap(text),
-                    )
-                )
-            continue
-        status = {"pass": "passed", "fail": "failed", "skip": "skipped"}[action]
-        text = "".join(outputs.get((pkg, test), [])) if status != "passed" else ""
-        cases.append(
-            Case(
-                suite_prefix + pkg,
-                pkg,
-                test,
-                elapsed,
-                status,
-                f"{test} failed" if status == "failed" else "",
-                _cap(text),
-            )
-        )
-    return cases, "".join(human)
 
 
 def parse_junit(path: str, default_suite: str) -> list[Case]:
@@ -159,7 +86,7 @@ def _case(el: ET.Element, suite: str) -> Case:
         if sub is not None:
             status = st
             message = sub.get("message") or ""
-            text = _cap(sub.text or "")
+            text = cap_text(sub.text or "")
             break
     line = el.get("line")
     try:
@@ -182,7 +109,7 @@ def _case(el: ET.Element, suite: str) -> Case:
 def synthetic_case(
     suite: str, name: str, status: str, elapsed: float, message: str, text: str
 ) -> Case:
-    return Case(suite, f"ameide.{suite}", name, elapsed, status, message, _cap(text))
+    return Case(suite, f"ameide.{suite}", name, elapsed, status, message, cap_text(text))
 
 
 def write_phase_junit(

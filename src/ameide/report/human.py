@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ameide.model import ECOSYSTEMS, AffectedReport, Graph, Target
+from ameide.ecosystems import REGISTRY
+from ameide.model import AffectedReport, Graph, Target
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ameide.plan import TargetCommands, Task
+    from ameide.plan import TargetCommands
+    from ameide.task import Task
 
 
 def _short(sha: str | None) -> str:
@@ -57,7 +59,7 @@ def render_affected(report: AffectedReport, console: Any, *, explain: bool = Fal
     if not report.affected:
         console.print(Text("nothing affected", style="green"))
         return
-    for eco in ECOSYSTEMS:
+    for eco in REGISTRY.names():
         rows = [a for a in report.affected if a.target.ecosystem == eco]
         if not rows:
             continue
@@ -125,7 +127,7 @@ def render_targets(graph: Graph, console: Any, commands: Mapping[str, TargetComm
     for w in graph.warnings:
         console.print(Text(f"! {w}", style="yellow"))
     console.print(Text(f"{len(graph.targets)} targets in {graph.root}"))
-    for eco in ECOSYSTEMS:
+    for eco in REGISTRY.names():
         rows = [t for t in graph.targets.values() if t.ecosystem == eco]
         if not rows:
             continue

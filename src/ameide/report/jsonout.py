@@ -11,7 +11,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ameide.plan import TargetCommands, Task
+    from ameide.plan import TargetCommands
+    from ameide.task import Task
 
 SCHEMA = 1
 

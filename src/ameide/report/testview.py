@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ameide.plan import Task
+    from ameide.task import Task
     from ameide.taskresult import TaskResult
 
 MARK = {

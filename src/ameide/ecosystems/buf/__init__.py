@@ -13,15 +13,21 @@ target(s) its output lands in (gen.py) and their dependents.
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ameide.ecosystems import Context, Part, in_skipped_dir, join, parent, within
+from ameide.ecosystems.base import EcosystemBase, ToolSpec
 from ameide.model import ConfigRef, GlobalRule, Impact, Target
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any
 
+    from ameide.ecosystems.base import PlanContext
     from ameide.model import Graph
+    from ameide.task import Task
+    from ameide.taskresult import TaskResult
 
 NAME = "buf"
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
@@ -270,3 +276,81 @@ def impact(
 def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
     """A deleted module is covered by its workspace config (dropping it is a config change)."""
     return {}
+
+
+# ------------------------------------------------------------------------------ the plug-in
+
+
+async def _codegen(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
+    from ameide.ecosystems.buf.fresh import check_fresh
+
+    return await check_fresh(task, root, log, env)
+
+
+class Buf(EcosystemBase):
+    """buf modules and workspaces (buf.yaml, buf.work.yaml, buf.gen*.yaml, `.proto` files):
+    lint, format and breaking checks, and the freshness of committed generated code."""
+
+    name = NAME
+    version = "1"
+    build_order = 1  # after the targets its generated code lands in
+    tools = (
+        ToolSpec(
+            NAME,
+            default="1.63.0",
+            source={"kind": "npm", "package": "@bufbuild/buf"},
+            alternative="`npm i -g @bufbuild/buf@{v}`",
+        ),
+    )
+    env_passthrough = ("BUF_CACHE_DIR",)
+    cacheable_kinds = (f"{NAME}-lint", f"{NAME}-format", f"{NAME}-breaking")
+    builtins = MappingProxyType({"codegen": _codegen})
+
+    def relevant(self, path: str) -> bool:
+        return relevant(path)
+
+    def parse(self, path: str, data: bytes) -> dict[str, Any]:
+        return parse(path, data)
+
+    def build(self, ctx: Context) -> Part:
+        return build(ctx)
+
+    def owners(self, graph: Graph) -> Owners:
+        return Owners(graph)
+
+    def impact(
+        self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
+    ) -> list[Impact]:
+        return impact(graph, changed)
+
+    def tasks(self, ctx: PlanContext, targets: Sequence[Target]) -> list[Task]:
+        from ameide.ecosystems.buf.tasks import tasks
+
+        return tasks(ctx, targets)
+
+    def cache_view(self, task: Task, base_tree: Callable[[str], str | None]) -> Task:
+        """`buf breaking` compares with the workspace as it was at the base: keyed on that
+        tree, not on the commit, so other branches with the same base protos hit too."""
+        if task.kind != f"{NAME}-breaking":
+            return task
+        against = task.argv[-1]
+        ref = against.split("#ref=", 1)[-1].split(",", 1)[0] if "#ref=" in against else None
+        tree = base_tree(task.cwd) if ref else None
+        if not tree:
+            return task
+        from ameide.records import replace
+
+        argv = (*task.argv[:-1], against.replace(f"#ref={ref}", f"#tree={tree}"))
+        return replace(task, argv=argv)
+
+    def excerpt(self, result: TaskResult, tail: list[str]) -> list[str] | None:
+        """The freshness gate writes its verdict after buf's own chatter: start there."""
+        from ameide.ecosystems.buf.fresh import STALE_VERDICT
+
+        for i, ln in enumerate(tail):
+            if ln.startswith(STALE_VERDICT):
+                return tail[i:]
+        return None
+
+
+ECOSYSTEM = Buf()

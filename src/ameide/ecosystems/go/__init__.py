@@ -13,17 +13,24 @@ config: a change affects what its changed directives affect (impact()).
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ameide.ecosystems import Context, Part, join, parent, within
+from ameide.ecosystems.base import EcosystemBase, ReportFormat
 from ameide.ecosystems.go import constraints, gomod
+from ameide.ecosystems.go import tools as tools_mod
 from ameide.model import ConfigRef, Impact, Target
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from typing import Any
 
+    from ameide.config import Config
+    from ameide.ecosystems.base import Pin, PlanContext
+    from ameide.evidence.junit import Case
     from ameide.model import Graph
+    from ameide.task import Task
 
 NAME = "go"
 
@@ -770,3 +777,101 @@ def _package_id(d: str, known: dict[str, str | None], reader: Any) -> str | None
                 return None
             return "go:" + module + ("/" + rel if rel else "")
     return None
+
+
+# ------------------------------------------------------------------------------ the plug-in
+
+
+def _gotest_json(path: str) -> tuple[list[Case], str]:
+    from ameide.ecosystems.go.report import gotest_json_to_cases
+
+    return gotest_json_to_cases(path)
+
+
+class Go(EcosystemBase):
+    """Go modules and packages (go.mod, go.work, `.go` files): `go vet` and `go test` per
+    module, `go test -json` converted to JUnit."""
+
+    name = NAME
+    version = "1"
+    tools = (tools_mod.GO,)
+    env_inputs = (
+        "GOOS",
+        "GOARCH",
+        "GOAMD64",
+        "GOARM",
+        "GOARM64",
+        "GO386",
+        "CGO_ENABLED",
+        "GOFLAGS",
+        "GOEXPERIMENT",
+        "GODEBUG",
+        "GOWORK",
+        "GOTOOLCHAIN",
+        "CC",
+        "CXX",
+        "CGO_CFLAGS",
+        "CGO_CPPFLAGS",
+        "CGO_CXXFLAGS",
+        "CGO_LDFLAGS",
+    )
+    env_passthrough = (
+        "GOPATH",
+        "GOROOT",
+        "GOBIN",
+        "GOCACHE",
+        "GOMODCACHE",
+        "GOENV",
+        "GOTMPDIR",
+        "GOPROXY",
+        "GOSUMDB",
+        "GONOSUMDB",
+        "GONOSUMCHECK",
+        "GOPRIVATE",
+        "GONOPROXY",
+        "GOINSECURE",
+        "GOVCS",
+        "GOTELEMETRY",
+    )
+    presence_files = ("go.work.sum",)
+    cacheable_kinds = ("vet",)
+
+    report_formats = MappingProxyType(
+        {"gotest-json": ReportFormat("gotest-json", ".jsonl", _gotest_json)}
+    )
+
+    def relevant(self, path: str) -> bool:
+        return relevant(path)
+
+    def parse(self, path: str, data: bytes) -> dict[str, Any]:
+        return parse(path, data)
+
+    def build(self, ctx: Context) -> Part:
+        return build(ctx)
+
+    def owners(self, graph: Graph) -> Owners:
+        return Owners(graph)
+
+    def impact(
+        self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
+    ) -> list[Impact]:
+        return impact(graph, changed)
+
+    def former_ids(self, graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
+        return former_ids(graph, deleted, reader)
+
+    def tasks(self, ctx: PlanContext, targets: Sequence[Target]) -> list[Task]:
+        from ameide.ecosystems.go.tasks import tasks
+
+        return tasks(ctx, targets)
+
+    def pins(self, root: str, config: Config, graph: Graph | None) -> dict[str, Pin]:
+        return tools_mod.pins(root, config, graph)
+
+    def locate(self, case: Case, root: str, task: Task) -> Case:
+        from ameide.ecosystems.go.report import locate_case
+
+        return locate_case(case, root, task)
+
+
+ECOSYSTEM = Go()

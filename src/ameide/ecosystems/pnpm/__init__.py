@@ -13,6 +13,7 @@ ids `pnpm:<name>@<dir>`. The workspace root project owns the files no other targ
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 from ameide.ecosystems import (
@@ -26,12 +27,19 @@ from ameide.ecosystems import (
     parent,
     within,
 )
+from ameide.ecosystems.base import EcosystemBase
+from ameide.ecosystems.pnpm import tools as pnpm_tools
 from ameide.model import ConfigRef, Impact, LockfileRef, Target
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
+    from ameide.config import Config
+    from ameide.ecosystems.base import InstallSpec, Pin, PlanContext
+    from ameide.evidence.junit import Case
     from ameide.model import Graph
+    from ameide.task import Task
 
 NAME = "pnpm"
 DEP_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
@@ -641,3 +649,87 @@ def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
         if isinstance(name, str) and name:
             out[parent(path)] = f"pnpm:{name}"
     return out
+
+
+# ------------------------------------------------------------------------------ the plug-in
+
+
+class Pnpm(EcosystemBase):
+    """pnpm workspaces (pnpm-workspace.yaml, package.json, pnpm-lock.yaml): package scripts
+    under node, one frozen install per workspace, node's JUnit reporter."""
+
+    name = NAME
+    version = "1"
+    tools = (pnpm_tools.NODE_TOOL, pnpm_tools.PNPM_TOOL)
+    env_inputs = ("NODE_OPTIONS", "NODE_ENV", "NODE_PATH", "BROWSERSLIST_ENV")
+    env_passthrough = (
+        "NODE_EXTRA_CA_CERTS",
+        "COREPACK_*",
+        "PNPM_HOME",
+        "npm_config_*",
+        "pnpm_config_*",
+    )
+    presence_files = ("pnpm-lock.yaml",)
+    cacheable_kinds = ("typecheck", "lint")
+
+    def relevant(self, path: str) -> bool:
+        return relevant(path)
+
+    def parse(self, path: str, data: bytes) -> dict[str, Any]:
+        return parse(path, data)
+
+    def build(self, ctx: Context) -> Part:
+        return build(ctx)
+
+    def owners(self, graph: Graph) -> Owners:
+        return Owners(graph)
+
+    def impact(
+        self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
+    ) -> list[Impact]:
+        return impact(graph, changed)
+
+    def lock_impact(
+        self,
+        graph: Graph,
+        lf: LockfileRef,
+        before: bytes | None,
+        after: bytes | None,
+        cache: ParseCache,
+    ) -> tuple[list[Impact], str | None]:
+        return lock_impact(graph, lf, before, after, cache)
+
+    def former_ids(self, graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
+        return former_ids(graph, deleted, reader)
+
+    def tasks(self, ctx: PlanContext, targets: Sequence[Target]) -> list[Task]:
+        from ameide.ecosystems.pnpm.tasks import tasks
+
+        return tasks(ctx, targets)
+
+    def installs(self, ctx: PlanContext, targets: Sequence[Target]) -> list[InstallSpec]:
+        from ameide.ecosystems.pnpm.tasks import installs
+
+        return installs(ctx, targets)
+
+    def pins(self, root: str, config: Config, graph: Graph | None) -> dict[str, Pin]:
+        return pnpm_tools.pins(root, config, graph)
+
+    def lock_closures(self, data: bytes) -> dict[str, str]:
+        return lock_closures(data)
+
+    def lock_key(self, target: Target) -> tuple[str, str]:
+        """An importer's own closure, and the lockfile-wide part (settings, overrides)."""
+        return target.meta.get("importer") or ".", "."
+
+    def case_lines(self, case: Case) -> list[str]:
+        """Without the stack frames of node's own machinery (`at Test.run
+        (node:internal/test_runner/test:1047)`): never where the fix goes, and they push
+        the assertion's details out of the excerpt."""
+        return [ln for ln in super().case_lines(case) if not _RUNTIME_FRAME.match(ln)]
+
+
+_RUNTIME_FRAME = re.compile(r"^\s*at (?:.*\()?(?:node:|internal/)")
+
+
+ECOSYSTEM = Pnpm()

@@ -19,12 +19,18 @@ from ameide.ecosystems import (
     parent,
     within,
 )
+from ameide.ecosystems.base import EcosystemBase
+from ameide.ecosystems.uv import tools as uv_tools
 from ameide.model import ConfigRef, Impact, LockfileRef, Target
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
+    from ameide.config import Config
+    from ameide.ecosystems.base import InstallSpec, Pin, PlanContext
     from ameide.model import Graph
+    from ameide.task import Task
 
 NAME = "uv"
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -427,3 +433,71 @@ def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
         if isinstance(name, str) and name:
             out[parent(path)] = f"uv:{name}"
     return out
+
+
+# ------------------------------------------------------------------------------ the plug-in
+
+
+class Uv(EcosystemBase):
+    """uv projects and workspaces (pyproject.toml, uv.lock): pytest through `uv run`, one
+    `uv sync` per workspace."""
+
+    name = NAME
+    version = "1"
+    tools = (uv_tools.UV,)
+    env_inputs = ("PYTHONPATH", "PYTHONHASHSEED", "PYTHONOPTIMIZE", "PYTHONWARNINGS", "UV_PYTHON")
+    env_passthrough = ("UV_*", "VIRTUAL_ENV", "PYTHON*", "REQUESTS_CA_BUNDLE")
+    presence_files = ("uv.lock",)
+    cacheable_kinds = ("collect",)
+
+    def relevant(self, path: str) -> bool:
+        return relevant(path)
+
+    def parse(self, path: str, data: bytes) -> dict[str, Any]:
+        return parse(path, data)
+
+    def build(self, ctx: Context) -> Part:
+        return build(ctx)
+
+    def owners(self, graph: Graph) -> Owners:
+        return Owners(graph)
+
+    def impact(
+        self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
+    ) -> list[Impact]:
+        return impact(graph, changed)
+
+    def lock_impact(
+        self,
+        graph: Graph,
+        lf: LockfileRef,
+        before: bytes | None,
+        after: bytes | None,
+        cache: ParseCache,
+    ) -> tuple[list[Impact], str | None]:
+        return lock_impact(graph, lf, before, after, cache)
+
+    def former_ids(self, graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
+        return former_ids(graph, deleted, reader)
+
+    def tasks(self, ctx: PlanContext, targets: Sequence[Target]) -> list[Task]:
+        from ameide.ecosystems.uv.tasks import tasks
+
+        return tasks(ctx, targets)
+
+    def installs(self, ctx: PlanContext, targets: Sequence[Target]) -> list[InstallSpec]:
+        from ameide.ecosystems.uv.tasks import installs
+
+        return installs(ctx, targets)
+
+    def pins(self, root: str, config: Config, graph: Graph | None) -> dict[str, Pin]:
+        return uv_tools.pins(root, config, graph)
+
+    def lock_closures(self, data: bytes) -> dict[str, str]:
+        return lock_closures(data)
+
+    def lock_key(self, target: Target) -> tuple[str, str]:
+        return target.name, "<header>"
+
+
+ECOSYSTEM = Uv()

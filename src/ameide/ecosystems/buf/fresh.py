@@ -1,5 +1,5 @@
-"""Generated-code freshness: `buf generate` into a temporary directory, compared with what
-is checked in. A stale, missing or orphaned file fails phase 0 and is named."""
+"""buf's built-in `codegen` check: `buf generate` into a temporary directory, compared with
+what is checked in. A stale, missing or orphaned file fails phase 0 and is named."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ameide import proc
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from ameide.plan import Task
+    from ameide.task import Task
 
 # the line that opens the verdict in the task log (the closing block starts its excerpt there)
 STALE_VERDICT = "generated code is not fresh"

@@ -1,0 +1,295 @@
+"""summary.json of a run: phases and tasks, the first failure with its excerpt, totals,
+targets, warnings (the pydantic models in summary.py define the document)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+from ameide.records import record
+
+if TYPE_CHECKING:
+    from ameide.evidence.junit import Case
+    from ameide.task import Task
+    from ameide.taskresult import TaskResult
+
+PHASE_NAMES = ("contract", "unit", "integration-local")
+_ERROR_LINE = re.compile(
+    r"(FAIL|Error|ERROR|error[:\[]|panic:|assert|Assertion|Traceback|✖|not ok|expected|"
+    r"undefined:|cannot |failed)",
+    re.I,
+)
+
+
+@record
+class PhaseRecord:
+    """What the phases came to: results, durations and statuses by phase number."""
+
+    results: dict[int, list[TaskResult]]
+    times: dict[int, float]
+    status: dict[int, str]
+
+
+def excerpt(
+    result: TaskResult, max_lines: int = 25
+) -> tuple[str | None, str, str | None, int | None]:
+    """(test name, relevant lines, file, line) of a failed task: its first failed case, else
+    where its ecosystem says the log's verdict starts, else the first error-looking line."""
+    from ameide.ecosystems import REGISTRY
+    from ameide.ecosystems.base import EcosystemBase
+
+    eco = REGISTRY.get(result.task.ecosystem)
+    for c in result.cases:
+        if c.status in ("failed", "error") and c.name != result.task.id:
+            kept = (eco or EcosystemBase()).case_lines(c)
+            return c.name, "\n".join(_dedupe(kept)[:max_lines]), c.file, c.line
+    from ameide.runner import read_tail
+
+    tail = read_tail(result.log, 32 * 1024).splitlines()
+    lines: list[str] | None = eco.excerpt(result, tail) if eco is not None else None
+    if lines is None:
+        picked = [i for i, ln in enumerate(tail) if _ERROR_LINE.search(ln)]
+        first = max(0, picked[0] - 2) if picked else max(0, len(tail) - max_lines)
+        lines = tail[first:]
+    return None, "\n".join(ln.rstrip() for ln in lines[:max_lines]), None, None
+
+
+def _dedupe(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for ln in lines:
+        if not out or out[-1] != ln:
+            out.append(ln)
+    return out
+
+
+def iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def counts(cases: tuple[Case, ...]) -> dict[str, int]:
+    c = {"total": 0, "failed": 0, "errors": 0, "skipped": 0}
+    for case in cases:
+        c["total"] += 1
+        if case.status == "failed":
+            c["failed"] += 1
+        elif case.status == "error":
+            c["errors"] += 1
+        elif case.status == "skipped":
+            c["skipped"] += 1
+    return c
+
+
+def ran(task: Task, run_dir: str) -> tuple[str, ...]:
+    """The argv that ran (or, for a replayed task, would have): `{junit}` made this run's
+    report path. Cache keys are computed from the plan's argv, which keeps the placeholder."""
+    from ameide.task import JUNIT
+
+    if any(JUNIT in a for a in task.argv):
+        return task.resolved(task.report_file(run_dir))
+    return task.argv
+
+
+def task_doc(
+    r: TaskResult, n: int, run_dir: str, junit: str | None, key: str | None
+) -> dict[str, Any]:
+    return {
+        "id": r.task.id,
+        "phase": n,
+        "kind": r.task.kind,
+        "ecosystem": r.task.ecosystem,
+        "targets": list(r.task.targets),
+        "command": list(ran(r.task, run_dir)),
+        "cwd": r.task.cwd,
+        "status": r.status,
+        "exit_code": r.exit_code,
+        "duration": round(r.duration, 3),
+        "cached": r.cached,
+        "cache_key": key,
+        "cache_source": r.cache_source,
+        "original_duration": r.original_duration,
+        "log": os.path.relpath(r.log, run_dir) if r.log else None,
+        "junit": junit or "",
+        "junit_source": r.junit_source,
+        "tests": counts(r.cases),
+        "message": r.message,
+    }
+
+
+def failure_doc(r: TaskResult, n: int, run_dir: str) -> dict[str, Any]:
+    """`first_failure`: the task, its command, the failing test and the lines that matter."""
+    test, text, file, line = excerpt(r)
+    if r.task.kind == "toolchain":
+        # the case says what is wrong and the fix; the command shows it again
+        test, command = None, "ameide toolchain check"
+    else:
+        command = r.task.command(r.task.report_file(run_dir))
+        if r.status in ("timeout", "error") and r.message not in text:
+            # what happened to the task comes before what its log says
+            text = f"{r.message}\n{text}".rstrip()
+    return {
+        "task": r.task.id,
+        "phase": n,
+        "targets": list(r.task.targets),
+        "command": command,
+        "cwd": r.task.cwd,
+        "test": test,
+        "excerpt": text,
+        "file": file,
+        "line": line,
+    }
+
+
+def phases_doc(
+    phases: tuple[int, ...], rec: PhaseRecord, run_dir: str, keys: dict[str, str | None]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, int], dict[str, float]]:
+    """(phases, first failure, totals, durations of the tasks that really ran), writing
+    each phase's merged JUnit file."""
+    from ameide.evidence.junit import write_phase_junit
+
+    docs: list[dict[str, Any]] = []
+    first: dict[str, Any] | None = None
+    totals = {"tasks": 0, "passed": 0, "failed": 0, "tests": 0, "test_failures": 0, "cached": 0}
+    durations: dict[str, float] = {}
+    for n in phases:
+        results = rec.results.get(n, [])
+        junit = None
+        if results:
+            junit = f"phase{n}/junit.xml"
+            write_phase_junit(
+                os.path.join(run_dir, junit),
+                f"phase{n}-{PHASE_NAMES[n]}",
+                [(r.task.id, list(r.cases)) for r in results],
+            )
+        for r in results:
+            _add(totals, r)
+            if not r.cached and r.status in ("passed", "failed") and r.task.builtin is None:
+                durations[r.task.id] = r.duration
+            if first is None and r.status in ("failed", "timeout", "error"):
+                first = failure_doc(r, n, run_dir)
+        docs.append(
+            {
+                "phase": n,
+                "name": PHASE_NAMES[n],
+                "status": rec.status.get(n, "not-run"),
+                "duration": round(rec.times.get(n, 0.0), 3),
+                "junit": junit,
+                "tasks": [task_doc(r, n, run_dir, junit, keys.get(r.task.id)) for r in results],
+            }
+        )
+    return docs, first, totals, durations
+
+
+def _add(totals: dict[str, int], r: TaskResult) -> None:
+    c = counts(r.cases)
+    totals["tasks"] += 1
+    totals["passed"] += r.ok
+    totals["failed"] += not r.ok and r.status != "cancelled"
+    totals["tests"] += c["total"]
+    totals["test_failures"] += c["failed"] + c["errors"]
+    totals["cached"] += r.cached
+
+
+@record
+class RunFacts:
+    """What the summary says besides the phases: who ran, what was planned, how it ended."""
+
+    run_id: str
+    mode: str
+    started: float
+    ids: list[str]  # the target ids planned for
+    notes: tuple[str, ...]
+    interrupted: bool
+    env_error: bool
+    shard: dict[str, Any] | None
+    cache: dict[str, Any] | None
+    warnings: list[str]
+
+
+def result_of(facts: RunFacts, phases: list[dict[str, Any]]) -> tuple[str, int]:
+    from ameide.errors import ExitCode
+
+    if facts.interrupted:
+        return "interrupted", int(ExitCode.INTERRUPTED)
+    if facts.env_error:
+        return "error", int(ExitCode.ENVIRONMENT)
+    if any(p["status"] == "failed" for p in phases):
+        return "failed", int(ExitCode.CHECKS_FAILED)
+    return "passed", int(ExitCode.OK)
+
+
+def summary(
+    facts: RunFacts,
+    ctx: Any,  # affected.Planning
+    phases: list[dict[str, Any]],
+    first: dict[str, Any] | None,
+    totals: dict[str, int],
+) -> dict[str, Any]:
+    """The summary.json document (without the task environment and guardrails parts)."""
+    from ameide import vcs
+
+    result, code = result_of(facts, phases)
+    rep = ctx.report
+    ch = rep.changes
+    finished = time.time()
+    return {
+        "schema": 1,
+        "run_id": facts.run_id,
+        "mode": facts.mode,
+        "root": ctx.repo.root,
+        "started_at": iso(facts.started),
+        "finished_at": iso(finished),
+        "base": {"ref": ch.base.ref, "commit": ch.base.commit, "source": ch.base.source},
+        "head": ch.head,
+        "branch": ch.branch,
+        # dirty at the start stays dirty; a clean start is checked again (a task may have
+        # left files behind), which on a big repo costs a second `git status`
+        "dirty": (ctx.index is not None and ctx.index.dirty) or vcs.is_dirty(ctx.repo),
+        "everything": ch.everything,
+        "changed_files": [
+            {"path": f.path, "status": f.status, "kind": f.kind, "owners": list(f.owners)}
+            for f in rep.files
+        ],
+        "targets": targets_doc(ctx, facts.ids),
+        "notes": list(facts.notes),
+        "phases": phases,
+        "result": result,
+        "exit_code": code,
+        "first_failure": first,
+        "totals": {**totals, "duration": round(finished - facts.started, 3)},
+        "shard": facts.shard,
+        "cache": facts.cache,
+        "warnings": list(rep.warnings) + facts.warnings,
+    }
+
+
+def targets_doc(ctx: Any, ids: list[str]) -> list[dict[str, Any]]:
+    """The targets planned for: the affected ones with why, then those `ameide run` chose."""
+    rep = ctx.report
+    wanted = set(ids)
+    affected = {a.target.id for a in rep.affected}
+    out = [
+        {
+            "id": a.target.id,
+            "ecosystem": a.target.ecosystem,
+            "path": a.target.path,
+            "direct": a.direct,
+            "reason": a.reason.explain(),
+        }
+        for a in rep.affected
+        if a.target.id in wanted
+    ]
+    for t in ids:
+        if t not in affected:
+            target = ctx.graph.targets[t]
+            out.append(
+                {
+                    "id": t,
+                    "ecosystem": target.ecosystem,
+                    "path": target.path,
+                    "direct": True,
+                    "reason": "chosen with ameide run",
+                }
+            )
+    return out
