@@ -212,6 +212,7 @@ class Engine:
         evidence without starting the runner and its event loop (whose imports alone cost
         ~75 ms); None when anything has to run, and the runner takes over (reusing the
         toolchain check and the keys computed here)."""
+        from ameide.steps.guard import guard_result
         from ameide.steps.tools import ecosystems_in
 
         if not plan.tasks:
@@ -227,7 +228,7 @@ class Engine:
             return None
         run_id, run_dir = self._new_run(ctx)
         self.signals.started()
-        guarded = [self._guard_result(guard, run_dir)] if guard is not None else []
+        guarded = [guard_result(guard, run_dir)] if guard is not None else []
         rec = self._phases(plan, guard).replay(self.cache, found, run_dir, guarded)
         self.cache_doc = self.cache.finish()
         return self._finish(ctx, plan, ids, run_id, run_dir, started, rec, [], guard)
@@ -244,11 +245,13 @@ class Engine:
 
         import anyio
 
+        from ameide.steps.guard import guard_result
+        from ameide.steps.phases import make_runner
         from ameide.steps.tools import ecosystems_in, tool_result
 
         self._loop = asyncio.get_running_loop()
         run_id, run_dir = self._new_run(ctx)
-        runner = self._runner(ctx, run_dir)
+        runner = make_runner(ctx, run_dir, self.req, self.env, self.tenv, self.listener)
         phases = self._phases(plan, guard)
         env_error: list[ToolStatus] = []
         async with anyio.create_task_group() as tg:
@@ -264,7 +267,7 @@ class Engine:
                 env_error = [s for s in tools if not s.ok]
                 # the guardrails check is phase 0's first case whenever phase 0 runs, passed
                 # or failed (summary.json `guardrails` has the details)
-                guarded = [self._guard_result(guard, run_dir)] if guard is not None else []
+                guarded = [guard_result(guard, run_dir)] if guard is not None else []
                 if not env_error and self.cache is None:
                     self.cache = await anyio.to_thread.run_sync(self.open_cache, ctx, plan, tools)
                 runner.cache = self.cache
@@ -278,22 +281,6 @@ class Engine:
             phases.interrupted()
         return self._finish(ctx, plan, ids, run_id, run_dir, started, phases.rec, env_error, guard)
 
-    def _runner(self, ctx: Planning, run_dir: str) -> Any:
-        from ameide.agents.checks import run_builtin
-        from ameide.ecosystems import REGISTRY
-        from ameide.runner import Runner
-
-        jobs = self.req.jobs or jobs_from_env(self.env, ctx.config.run.get("jobs"))
-        builtins: dict[str, object] = {**REGISTRY.builtins(), "profile-check": run_builtin}
-        return Runner(
-            ctx.repo.root,
-            run_dir,
-            jobs=jobs,
-            env=dict(self.tenv.env),
-            listener=self.listener,
-            builtins=builtins,
-        )
-
     async def _close_cache(self) -> None:
         import anyio
 
@@ -303,11 +290,6 @@ class Engine:
             self.cache_doc = await anyio.to_thread.run_sync(
                 lambda: cache.finish(interrupted=interrupted)
             )
-
-    def _guard_result(self, report: GuardrailReport, run_dir: str) -> TaskResult:
-        from ameide.steps.guard import guard_result
-
-        return guard_result(report, run_dir)
 
     async def _post_install(self, ctx: Planning, results: list[TaskResult]) -> None:
         """Stamp successful installs with their inputs' hash so the next run skips them."""
@@ -330,9 +312,21 @@ class Engine:
         env_error: list[ToolStatus],
         guard: GuardrailReport | None = None,
     ) -> Outcome:
+        from ameide.evidence.runsummary import RunFacts
         from ameide.steps.evidence import write_evidence
 
-        facts = self._facts(run_id, started, ids, plan, bool(env_error))
+        facts = RunFacts(
+            run_id,
+            self.req.mode,
+            started,
+            ids,
+            plan.notes,
+            self.interrupted,
+            bool(env_error),
+            self.shard_doc,
+            self.cache_doc,
+            list(self.extra_warnings),
+        )
         doc = write_evidence(
             ctx, facts, self.req.phases, rec, run_dir, self.cache, self.tenv, guard
         )
@@ -344,24 +338,6 @@ class Engine:
             for r in rs
         )
         return Outcome(doc["exit_code"], doc, run_dir, not plan.tasks and quiet)
-
-    def _facts(
-        self, run_id: str, started: float, ids: list[str], plan: Plan, env_error: bool
-    ) -> Any:
-        from ameide.evidence.runsummary import RunFacts
-
-        return RunFacts(
-            run_id,
-            self.req.mode,
-            started,
-            ids,
-            plan.notes,
-            self.interrupted,
-            env_error,
-            self.shard_doc,
-            self.cache_doc,
-            list(self.extra_warnings),
-        )
 
 
 def run_tests(

@@ -233,7 +233,9 @@ def test_affected_human_output(run_cli: RunCli, make_repo: MakeRepo) -> None:
         (["affected", "--json=1"], None),
         (["affected", "--help"], None),
         (["affected", "extra"], None),
-        (["run"], None),
+        (["run"], ("run", {})),
+        (["run", "--phase", "1", "--phase", "2", "--all"], ("run", {"phase": ["1", "2"], "all": True})),
+        (["pr"], None),
         ([], None),
     ],
 )

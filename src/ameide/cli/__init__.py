@@ -1,6 +1,7 @@
 """Command-line entry: `main(argv) -> exit code`, the error handler, and the fast lane.
 
-The fast lane answers `--version`, `affected`, `targets` and `gate` without importing typer,
+The fast lane answers `--version`, `affected`, `targets`, `run`, `gate` and the front doors
+without importing typer,
 rich or pydantic (about 200 ms here), because agents call them dozens of times an hour (the
 gate at every stop). Their
 options are declared once in `ameide.cli.options` and shared with the typer commands.
@@ -120,11 +121,37 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
         from ameide.cli.actions import do_targets
 
         return lambda: do_targets(as_json=bool(opts.get("json")))
+    if command == "run":
+        return _fast_run(opts)
     if command == "gate":
         from ameide.cli.actions import do_gate
 
         return lambda: do_gate(agent=opts.get("agent"), as_json=bool(opts.get("json")))
     return None
+
+
+def _fast_run(opts: dict[str, object]) -> Callable[[], int] | None:
+    """`ameide run` without typer; a value typer would reject (`--phase 3`) goes to typer,
+    which says what is wrong."""
+    phases, matrix = opts.get("phase") or [], opts.get("matrix")
+    assert isinstance(phases, list)
+    if not all(p in ("0", "1", "2") for p in phases):
+        return None
+    if matrix is not None and not (isinstance(matrix, str) and matrix.lstrip("-").isdigit()):
+        return None
+    from ameide.cli.actions import do_run
+
+    targets = opts.get("target") or []
+    assert isinstance(targets, list)
+    return lambda: do_run(
+        phases=[int(p) for p in phases],
+        targets=[str(t) for t in targets],
+        all_targets=bool(opts.get("all")),
+        base=str(opts["base"]) if opts.get("base") is not None else None,
+        no_cache=bool(opts.get("no_cache")),
+        matrix=int(str(matrix)) if matrix is not None else None,
+        as_json=bool(opts.get("json")),
+    )
 
 
 def _typer_main(args: list[str]) -> int:

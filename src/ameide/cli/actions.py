@@ -80,14 +80,50 @@ def do_test(
     )
     outcome = run_tests(req, listener)
     if as_json:
-        import json
+        from ameide.report.jsonout import dumps
 
-        sys.stdout.write(json.dumps(outcome.summary, indent=2) + "\n")
+        sys.stdout.write(dumps(outcome.summary, depth=4))
     elif outcome.nothing:
         render_nothing(outcome.summary, console, os.getcwd())
     else:
         render_closing(outcome.summary, console, os.getcwd())
     return outcome.exit_code
+
+
+def do_run(
+    *,
+    phases: list[int],
+    targets: list[str],
+    all_targets: bool,
+    base: str | None,
+    no_cache: bool,
+    matrix: int | None,
+    as_json: bool,
+) -> int:
+    """`ameide run`: the test engine on chosen phases and targets, or `--matrix N`."""
+    from ameide.errors import UsageError
+
+    if all_targets and targets:
+        raise UsageError(
+            "--all and --target exclude each other",
+            hint="use --all for every target or --target ID for some",
+        )
+    if matrix is not None:
+        if phases or targets or all_targets:
+            raise UsageError(
+                "--matrix plans what `ameide test ci` runs: every phase of the affected targets",
+                hint="drop --phase/--target/--all (use --base or AMEIDE_BASE for the base)",
+            )
+        return do_matrix(total=matrix, base=base, as_json=as_json)
+    return do_test(
+        mode="run",
+        base=base,
+        phases=tuple(sorted(set(phases or [0, 1, 2]))),
+        targets=tuple(targets),
+        all_targets=all_targets,
+        as_json=as_json,
+        cache=not no_cache,
+    )
 
 
 def do_matrix(*, total: int, base: str | None, as_json: bool) -> int:

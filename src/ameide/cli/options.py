@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-# command -> option -> (dest, takes_value, help)
+# command -> option -> (dest, takes_value, help); REPEATABLE options collect a list
 FAST: dict[str, dict[str, tuple[str, bool, str]]] = {
     "affected": {
         "--base": ("base", True, "compare with this ref instead of the resolved base"),
@@ -31,7 +31,28 @@ FAST: dict[str, dict[str, tuple[str, bool, str]]] = {
         "-v": ("verbose", False, "show tracebacks on errors"),
         "--verbose": ("verbose", False, "show tracebacks on errors"),
     },
+    "run": {
+        "--phase": ("phase", True, "run only phase N: 0, 1 or 2 (repeatable; default all three)"),
+        "--target": (
+            "target",
+            True,
+            "run target ID instead of the affected set (repeatable; ids: ameide targets)",
+        ),
+        "--all": ("all", False, "run every target"),
+        "--base": ("base", True, "compare with this ref"),
+        "--no-cache": ("no_cache", False, "run every task; do not use or fill the result cache"),
+        "--matrix": (
+            "matrix",
+            True,
+            "run nothing: split what `ameide test ci` would run into N shards and print them "
+            "(with --json: a GitHub Actions matrix, one line; docs/ci.md)",
+        ),
+        "--json": ("json", False, "print summary.json to stdout"),
+        "-v": ("verbose", False, "tracebacks on errors"),
+        "--verbose": ("verbose", False, "tracebacks on errors"),
+    },
 }
+REPEATABLE = frozenset({"phase", "target"})
 
 
 def parse_fast(args: list[str]) -> tuple[str, dict[str, Any]] | None:
@@ -53,7 +74,10 @@ def parse_fast(args: list[str]) -> tuple[str, dict[str, Any]] | None:
                 if nxt is None:
                     return None
                 value = nxt
-            opts[dest] = value
+            if dest in REPEATABLE:
+                opts.setdefault(dest, []).append(value)
+            else:
+                opts[dest] = value
         elif eq:
             return None
         else:

@@ -6,6 +6,10 @@ from typing import Annotated
 
 import typer
 
+from ameide.cli.options import FAST
+
+_O = FAST["run"]
+
 
 def run(
     phase: Annotated[
@@ -15,7 +19,7 @@ def run(
             min=0,
             max=2,
             metavar="N",
-            help="run only phase N: 0, 1 or 2 (repeatable; default all three)",
+            help=_O["--phase"][2],
         ),
     ] = None,
     target: Annotated[
@@ -23,55 +27,38 @@ def run(
         typer.Option(
             "--target",
             metavar="ID",
-            help="run target ID instead of the affected set (repeatable; ids: ameide targets)",
+            help=_O["--target"][2],
         ),
     ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="run every target")] = False,
-    base: Annotated[
-        str | None, typer.Option("--base", metavar="REF", help="compare with this ref")
-    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help=_O["--all"][2])] = False,
+    base: Annotated[str | None, typer.Option("--base", metavar="REF", help=_O["--base"][2])] = None,
     no_cache: Annotated[
         bool,
-        typer.Option("--no-cache", help="run every task; do not use or fill the result cache"),
+        typer.Option("--no-cache", help=_O["--no-cache"][2]),
     ] = False,
     matrix: Annotated[
         int | None,
         typer.Option(
             "--matrix",
             metavar="N",
-            help="run nothing: split what `ameide test ci` would run into N shards and print "
-            "them (with --json: a GitHub Actions matrix, one line; docs/ci.md)",
+            help=_O["--matrix"][2],
         ),
     ] = None,
-    json: Annotated[bool, typer.Option("--json", help="print summary.json to stdout")] = False,
-    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="tracebacks on errors")] = False,
+    json: Annotated[bool, typer.Option("--json", help=_O["--json"][2])] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help=_O["-v"][2])] = False,
 ) -> None:
     """Run the test engine on chosen phases and targets (default: the affected ones)."""
     from ameide.cli import set_exit_code
-    from ameide.cli.actions import do_matrix, do_test
-    from ameide.errors import UsageError
+    from ameide.cli.actions import do_run
 
-    if all_ and target:
-        raise UsageError(
-            "--all and --target exclude each other",
-            hint="use --all for every target or --target ID for some",
-        )
-    if matrix is not None:
-        if phase or target or all_:
-            raise UsageError(
-                "--matrix plans what `ameide test ci` runs: every phase of the affected targets",
-                hint="drop --phase/--target/--all (use --base or AMEIDE_BASE for the base)",
-            )
-        set_exit_code(do_matrix(total=matrix, base=base, as_json=json))
-        return
     set_exit_code(
-        do_test(
-            mode="run",
-            base=base,
-            phases=tuple(sorted(set(phase or [0, 1, 2]))),
-            targets=tuple(target or ()),
+        do_run(
+            phases=list(phase or []),
+            targets=list(target or []),
             all_targets=all_,
+            base=base,
+            no_cache=no_cache,
+            matrix=matrix,
             as_json=json,
-            cache=not no_cache,
         )
     )

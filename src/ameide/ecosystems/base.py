@@ -301,12 +301,22 @@ class Owners(Protocol):
         ...
 
 
-class NoOwners:
+class DirOwners:
+    """The default ownership: a file belongs to the ecosystem's targets in the deepest
+    directory that holds it (a project owns everything under it, nested projects excepted)."""
+
+    def __init__(self, graph: Graph, ecosystem: str) -> None:
+        from ameide.ecosystems import owner_dirs
+
+        self.by_dir = owner_dirs(t for t in graph.targets.values() if t.ecosystem == ecosystem)
+
     def claims(self, path: str) -> bool:
         return False
 
     def owners(self, path: str) -> list[tuple[str, bool]]:
-        return []
+        from ameide.ecosystems import deepest_owner
+
+        return [(tid, False) for tid in deepest_owner(path, self.by_dir)] if self.by_dir else []
 
 
 class EcosystemBase:
@@ -336,7 +346,7 @@ class EcosystemBase:
         return Part()
 
     def owners(self, graph: Graph) -> Owners:
-        return NoOwners()
+        return DirOwners(graph, self.name)
 
     def impact(
         self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]

@@ -10,12 +10,39 @@ from typing import TYPE_CHECKING, Any
 from ameide.evidence.runsummary import PhaseRecord
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ameide.affected import Planning
     from ameide.agents.guardrails import GuardrailReport
     from ameide.cache.session import CacheSession
     from ameide.plan import Plan
     from ameide.runner import Listener, Runner
     from ameide.task import Task
+    from ameide.taskenv import TaskEnv
     from ameide.taskresult import TaskResult
+    from ameide.testrun import TestRequest
+
+
+def make_runner(
+    ctx: Planning,
+    run_dir: str,
+    req: TestRequest,
+    env: Mapping[str, str],
+    tenv: TaskEnv,
+    listener: Listener,
+) -> Runner:
+    """The runner of one run: `--jobs`, AMEIDE_JOBS or `[run] jobs`; the tasks'
+    environment; the built-in checks of every ecosystem and the profiles'."""
+    from ameide.agents.checks import run_builtin
+    from ameide.ecosystems import REGISTRY
+    from ameide.runner import Runner
+    from ameide.testrun import jobs_from_env
+
+    jobs = req.jobs or jobs_from_env(env, ctx.config.run.get("jobs"))
+    builtins: dict[str, object] = {**REGISTRY.builtins(), "profile-check": run_builtin}
+    return Runner(
+        ctx.repo.root, run_dir, jobs=jobs, env=dict(tenv.env), listener=listener, builtins=builtins
+    )
 
 
 def new_record() -> PhaseRecord:
