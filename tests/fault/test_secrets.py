@@ -279,3 +279,26 @@ def test_the_deny_list_and_the_basics_are_documented() -> None:
 
     passed = set(BASICS) | set(REGISTRY.env_passthrough())
     assert passed <= listed, sorted(passed - listed)
+
+
+@pytest.mark.parametrize(
+    ("name", "denied"),
+    [
+        ("GITHUB_TOKEN", True),
+        ("github_token", True),  # credentials are matched without regard to case
+        ("UV_INDEX_PRIVATE_PASSWORD", True),  # a wildcard in the middle
+        ("uv_index_x_password", True),
+        ("UV_INDEX_URL", False),
+        ("MY_SERVICE_API_TOKEN", True),  # *_API_TOKEN
+        ("NPM_CONFIG_//REGISTRY/:_AUTHTOKEN", True),  # a prefix with slashes
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("TOKENIZER_PATH", False),
+        ("PATH", False),
+        ("HOME", False),
+    ],
+)
+def test_the_credential_names_match_every_pattern_shape(name: str, denied: bool) -> None:
+    """Plain names, `X_*`, `*_X` and wildcards in the middle: one matcher, each shape."""
+    from ameide import taskenv
+
+    assert taskenv.denied(name) is denied

@@ -245,3 +245,45 @@ def test_help_lists_the_workspace_commands(run_cli: RunCli, tmp_path: Path) -> N
         assert cmd in out
     code, out, _ = run_cli(["toolchain", "--help"], tmp_path)
     assert code == 0 and "check" in out and "install" in out
+
+
+def test_a_native_binarys_version_is_remembered_by_its_identity(tmp_path: Path) -> None:
+    """`go version` is asked once per binary: the answer is kept by the file's identity, and
+    a changed file (an upgrade in place) is asked again. Scripts are always asked."""
+    from ameide.workspace.toolchain import _identity, version_of
+
+    env = {"PATH": os.environ["PATH"], "AMEIDE_CACHE_DIR": str(tmp_path / "cache")}
+    native = tmp_path / "go"
+    shutil.copy2(shutil.which("true") or "/bin/true", native)  # an ELF that prints nothing
+    key = _identity(str(native), "go", env)
+    assert key is not None and str(native) in key
+    memo = tmp_path / "cache" / "tool-versions.json"
+    memo.parent.mkdir()
+    memo.write_text(json.dumps({key: "1.99.0"}))
+    # the remembered answer, without running the binary (which would say nothing)
+    assert version_of(str(native), "go", str(tmp_path), env) == "1.99.0"
+    os.utime(native, ns=(1, 1))  # the file changed: asked again (and `true` says nothing)
+    assert version_of(str(native), "go", str(tmp_path), env) is None
+
+    script = tmp_path / "pnpm"
+    script.write_text("#!/bin/sh\necho 9.0.0\n")
+    script.chmod(0o755)
+    assert _identity(str(script), "pnpm", env) is None
+    assert version_of(str(script), "pnpm", str(tmp_path), env) == "9.0.0"
+    script.write_text("#!/bin/sh\necho 9.1.0\n")  # a shim's answer may change: never kept
+    assert version_of(str(script), "pnpm", str(tmp_path), env) == "9.1.0"
+    assert json.loads(memo.read_text()) == {key: "1.99.0"}
+
+
+def test_a_real_go_version_is_asked_once_then_remembered(tmp_path: Path) -> None:
+    from ameide.workspace.toolchain import _identity, version_of
+
+    go = shutil.which("go", path=str(TOOLS_BIN))
+    if go is None:
+        pytest.skip("no pinned go installed (scripts/setup installs it)")
+    env = {**tool_env(), "AMEIDE_CACHE_DIR": str(tmp_path / "cache")}
+    first = version_of(go, "go", str(tmp_path), env)
+    assert first and first[0].isdigit()
+    memo = json.loads((tmp_path / "cache" / "tool-versions.json").read_text())
+    assert memo == {_identity(go, "go", env): first}
+    assert version_of(go, "go", str(tmp_path), env) == first
