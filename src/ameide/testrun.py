@@ -130,6 +130,8 @@ class Engine:
         self.cache: CacheSession | None = None
         self._tools: list[ToolStatus] | None = None
         self.extra_warnings: list[str] = []
+        # task id -> (wall-clock start, worker lane): report.html's timeline
+        self.timing: dict[str, tuple[float, int]] = {}
 
     # ------------------------------------------------------------------ planning
     def plan(self) -> tuple[Planning, Plan, list[str]]:
@@ -363,6 +365,7 @@ class Engine:
                 self.listener.task_finished(r)
             for t in tasks:
                 self.listener.task_started(t)
+                self.timing[t.id] = (time.time(), 0)  # one replay after another: one lane
                 log = os.path.join(logs, t.slug + ".log")
                 r = self.cache.replay(t, found[t.id], "local", log, t.report_file(run_dir))
                 self.listener.task_finished(r)
@@ -404,6 +407,7 @@ class Engine:
             listener=self.listener,
             builtins={"codegen": check_fresh, "profile-check": run_builtin},
         )
+        self.timing = runner.started
         phase_results: dict[int, list[TaskResult]] = {}
         phase_times: dict[int, float] = {}
         status: dict[int, str] = {}
@@ -680,6 +684,7 @@ class Engine:
                         "cache_key": keys.get(r.task.id),
                         "cache_source": r.cache_source,
                         "original_duration": r.original_duration,
+                        **_when(self.timing.get(r.task.id), started),
                         "log": os.path.relpath(r.log, run_dir) if r.log else None,
                         "junit": junit_rel or "",
                         "junit_source": r.junit_source,
@@ -796,8 +801,10 @@ class Engine:
         # cost ~200 ms of imports on every run, a third of a no-op `ameide test`.
         import json
 
+        from ameide.evidence.html import write_report
         from ameide.fsutil import atomic_write_text
 
+        doc["warnings"] += write_report(run_dir, doc)  # report.html (a problem is a warning)
         atomic_write_text(os.path.join(run_dir, "summary.json"), json.dumps(doc, indent=2) + "\n")
         update_latest(ctx.repo.root, run_id)
         # nothing ran: no task planned and no built-in check reported anything but a clean
@@ -818,6 +825,13 @@ def _ran(task: Task, run_dir: str) -> tuple[str, ...]:
     if any(JUNIT in a for a in task.argv):
         return task.resolved(task.report_file(run_dir))
     return task.argv
+
+
+def _when(timing: tuple[float, int] | None, started: float) -> dict[str, Any]:
+    """summary.json `start` (seconds after the run started) and `worker` (lane) of a task."""
+    if timing is None:
+        return {"start": None, "worker": None}
+    return {"start": round(max(0.0, timing[0] - started), 3), "worker": timing[1]}
 
 
 def _counts(cases: tuple[Case, ...]) -> dict[str, int]:

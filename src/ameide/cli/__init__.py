@@ -82,7 +82,10 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
         from ameide.cli.actions import do_affected
 
         return lambda: do_affected(
-            base=opts.get("base"), explain=bool(opts.get("explain")), as_json=bool(opts.get("json"))
+            base=opts.get("base"),
+            explain=bool(opts.get("explain")),
+            as_json=bool(opts.get("json")),
+            graph=opts.get("graph"),
         )
     if command == "targets":
         from ameide.cli.actions import do_targets
