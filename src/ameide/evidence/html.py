@@ -10,6 +10,7 @@ and cleared of credential values. docs/test.md describes it.
 
 from __future__ import annotations
 
+import math
 import os
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -66,6 +67,8 @@ class _Text:
 
 def _dur(seconds: object) -> str:
     s = float(seconds) if isinstance(seconds, int | float) else 0.0
+    if s < 1:
+        return f"{s * 1000:.0f}ms"
     if s < 10:
         return f"{s:.2f}s"
     if s < 60:
@@ -212,14 +215,10 @@ def _phases(doc: Mapping[str, Any], t: Callable[[object], str]) -> str:
 
 
 def _nice_step(span: float) -> float:
+    """A tick step of 1, 2 or 5 times a power of ten: about eight ticks over `span`."""
     raw = span / 8
-    mag = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1.0
-    while mag > raw:
-        mag /= 10
-    for m in (1, 2, 5, 10):
-        if m * mag >= raw:
-            return m * mag
-    return 10 * mag
+    mag = 10.0 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
 
 
 def _timeline(doc: Mapping[str, Any], t: Callable[[object], str]) -> str:
@@ -228,58 +227,60 @@ def _timeline(doc: Mapping[str, Any], t: Callable[[object], str]) -> str:
     if not drawn:
         return head + "<p>No task ran on a worker in this run.</p></section>"
     lanes = 1 + max(int(x.get("worker") or 0) for _, x in drawn)
-    end = max(float(x["start"]) + float(x.get("duration") or 0) for _, x in drawn)
-    span = max(end, 0.001)
-    left, width, lane_h, top = 64.0, 1000.0, 24.0, 34.0
-    plot = width - left - 8
-    height = top + lanes * lane_h + 8
-
-    def px(sec: float) -> float:
-        return left + plot * sec / span
-
-    out = [
-        f'<svg class="timeline" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
-        f'aria-label="timeline of {len(drawn)} tasks on {lanes} workers">',
-        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" class="cached-bg"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" class="cached-line"/></pattern></defs>',
-    ]
     # phases as bands behind the bars
     spans: dict[int, list[float]] = {}
     for _, x in drawn:
         s, e = float(x["start"]), float(x["start"]) + float(x.get("duration") or 0)
         b = spans.setdefault(int(x["phase"]), [s, e])
         b[0], b[1] = min(b[0], s), max(b[1], e)
+    # the axis counts from the run's start; the view begins with the first task (planning
+    # and the toolchain check before it are said in words, not drawn as empty space)
+    t0 = min(b[0] for b in spans.values())
+    end = max(b[1] for b in spans.values())
+    span = max(end - t0, 0.001)
+    left, width, lane_h, top = 64.0, 1000.0, 24.0, 34.0
+    plot = width - left - 8
+    height = top + lanes * lane_h + 8
+
+    def px(sec: float) -> float:
+        return left + plot * (sec - t0) / span
+
+    out = [
+        f"<p>The first task started {_dur(t0)} after the run (planning and the toolchain "
+        f"check came first); {plural(len(drawn), 'task')} on "
+        f"{plural(lanes, 'worker')}, seconds since the run started.</p>",
+        f'<svg class="timeline" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'aria-label="timeline of {len(drawn)} tasks on {lanes} workers">',
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" class="cached-bg"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" class="cached-line"/></pattern></defs>',
+    ]
     names = {p.get("phase"): p.get("name") for p in doc.get("phases") or []}
-    first_start = min(b[0] for b in spans.values())
-    room = px(first_start) - left
-    if room >= 2:  # planning and the toolchain check came before any task
+    for n, (s, e) in sorted(spans.items()):
+        x0, x1 = px(s), max(px(e), px(s) + 2)
+        name = f"phase {n} {names.get(n, '')}".strip()
+        # a label only where it fits; the band's tooltip always names it
+        fits = (x1 - x0) >= len(name) * _LABEL_CH + 4
         out.append(
-            f"<g><title>planning and the toolchain check: {_dur(first_start)}</title>"
-            f'<rect class="band plan" x="{left:.1f}" y="{top - 4:.0f}" width="{room:.1f}" '
+            f"<g><title>{t(name)}: {_dur(e - s)}</title>"
+            f'<rect class="band p{n % 3}" x="{x0:.1f}" y="{top - 4:.0f}" width="{x1 - x0:.1f}" '
             f'height="{height - top:.0f}"/>'
             + (
-                f'<text class="band-label" x="{left + 2:.1f}" y="{top - 8:.0f}">planning</text>'
-                if room >= 56
+                f'<text class="band-label" x="{x0 + 2:.1f}" y="{top - 8:.0f}">{t(name)}</text>'
+                if fits
                 else ""
             )
             + "</g>"
         )
-    for n, (s, e) in sorted(spans.items()):
-        x0, x1 = px(s), max(px(e), px(s) + 2)
-        out.append(
-            f'<rect class="band p{n % 3}" x="{x0:.1f}" y="{top - 4:.0f}" width="{x1 - x0:.1f}" '
-            f'height="{height - top:.0f}"/><text class="band-label" x="{x0 + 2:.1f}" '
-            f'y="{top - 8:.0f}">phase {n} {t(names.get(n, ""))}</text>'
-        )
     step = _nice_step(span)
-    k = 0
-    while k * step <= span + 1e-9:
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    k = math.ceil(t0 / step - 1e-9)
+    while k * step <= end + 1e-9:
         tx = px(k * step)
         out.append(
             f'<line class="tick" x1="{tx:.1f}" y1="{top - 4:.0f}" x2="{tx:.1f}" '
             f'y2="{height - 4:.0f}"/>'
-            f'<text class="axis" x="{tx:.1f}" y="{height:.0f}">{k * step:g}s</text>'
+            f'<text class="axis" x="{tx:.1f}" y="{height:.0f}">{k * step:.{decimals}f}s</text>'
         )
         k += 1
     for lane in range(lanes):
@@ -295,7 +296,7 @@ def _timeline(doc: Mapping[str, Any], t: Callable[[object], str]) -> str:
         tip = (
             f"{x['id']}\n{status}"
             + (" (replayed from the cache)" if x.get("cached") else "")
-            + f" · {_dur(d)} · started +{_dur(s)} · worker {int(x.get('worker') or 0) + 1}"
+            + f" · {_dur(d)} · started at {_dur(s)} · worker {int(x.get('worker') or 0) + 1}"
         )
         label = ""
         room = int((w - 6) / _LABEL_CH)
@@ -564,7 +565,7 @@ color:var(--fail)}.st.cancelled,.st.skipped,.st.not-run,.st.empty{color:var(--mu
 padding:0 5px;font-size:12px}.arrow{color:var(--muted)}.cause{font-style:italic}
 tr.direct td:first-child code{font-weight:600}
 svg.timeline{width:100%;height:auto;display:block}svg text{font:11px system-ui,sans-serif;
-fill:var(--fg)}.band.p0,.band.plan{fill:var(--band0)}.band.plan{opacity:.5}.band.p1{fill:var(--band1)}.band.p2{fill:var(--band2)}
+fill:var(--fg)}.band.p0{fill:var(--band0)}.band.p1{fill:var(--band1)}.band.p2{fill:var(--band2)}
 .band-label,.axis,.lane{fill:var(--muted)}.axis{text-anchor:middle}.tick{stroke:var(--line)}
 .bar rect{fill:var(--pass);stroke:rgba(0,0,0,.25)}.bar.cached rect{fill:url(#hatch)}
 .cached-bg{fill:var(--cache)}.cached-line{stroke:var(--pass);stroke-width:2}
