@@ -92,7 +92,15 @@ DOC: dict[str, Any] = {
             "name": "contract",
             "status": "passed",
             "duration": 1.0,
-            "tasks": [{"id": "go vet example.com/m", "status": "passed", "log": "l0"}],
+            "tasks": [
+                {
+                    "id": "go vet example.com/m",
+                    "kind": "vet",
+                    "status": "passed",
+                    "log": "l0",
+                    "tests": {"total": 1},
+                }
+            ],
         },
         {
             "phase": 1,
@@ -102,8 +110,10 @@ DOC: dict[str, Any] = {
             "tasks": [
                 {
                     "id": "go test example.com/m",
+                    "kind": "unit",
                     "status": "failed",
                     "log": "phase1/logs/go_test.log",
+                    "tests": {"total": 6, "failed": 1},
                 }
             ],
         },
@@ -133,7 +143,7 @@ def test_closing_block_names_the_first_actionable_error() -> None:
         "  phase 0 contract           passed         1.0s  (1 task)",
         "  phase 1 unit               failed         2.5s  (1 task, 1 failed)",
         "  phase 2 integration-local  not-run",
-        "  total 3.5s, 1 target, 2 tasks, 7 test cases",
+        "  total 3.5s, 1 target, 2 tasks, 1 check, 6 test cases",
         "  evidence: artifacts/agent-ci/RID/",
         "",
         "first failure: go test example.com/m (phase 1)",

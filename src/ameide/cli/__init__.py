@@ -73,6 +73,8 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
 
         mode = "ci" if len(door) == 2 else "test"
         return lambda: do_test(mode=mode)
+    if door[:1] == ["test"] and not {"--help", "-h"} & set(door):
+        return lambda: _front_door_flags(door)
 
     parsed = parse_fast(args)
     if parsed is None:
@@ -96,6 +98,20 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
 
         return lambda: do_gate(agent=opts.get("agent"), as_json=bool(opts.get("json")))
     return None
+
+
+def _front_door_flags(door: list[str]) -> int:
+    """`ameide test --all`: the front doors take no flags; say where the choices are."""
+    from ameide.errors import UsageError
+
+    name = "ameide test ci" if door[1:2] == ["ci"] else "ameide test"
+    extra = door[2:] if name.endswith("ci") else door[1:]
+    raise UsageError(
+        f"`{name}` takes no flags or arguments (got {' '.join(extra)}): it tests what your "
+        "change affects, configured by the repo, ameide.toml and the environment",
+        hint="to choose: ameide run --all | --phase N | --target ID | --base REF "
+        "(ameide run --help); the base alone: AMEIDE_BASE=REF ameide test",
+    )
 
 
 def _typer_main(args: list[str]) -> int:

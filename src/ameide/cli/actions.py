@@ -100,6 +100,10 @@ def do_test(
         cache=cache,
     )
     outcome = run_tests(req, listener)
+    if ci:  # the job's summary page under GitHub Actions
+        from ameide.report.stepsummary import append
+
+        append(outcome.summary, env, lambda w: sys.stderr.write(f"ameide: warning: {w}\n"))
     if as_json:
         import json
 

@@ -67,14 +67,15 @@ def from_summary(doc: Mapping[str, Any]) -> Picture:
     reason chain as `ameide affected --explain` prints it)."""
     nodes = []
     for t in doc.get("targets") or []:
+        eco = str(t.get("ecosystem") or str(t["id"]).split(":", 1)[0])
         parts = _HOP.split(str(t.get("reason") or ""))
         # split() interleaves the captured `test-` marker: ids at 0, 2, ...; markers between
         segs, marks = parts[0::2], parts[1::2]
         if len(segs) < 2:  # `chosen with ameide run`: no chain
-            nodes.append(Node(t["id"], t["ecosystem"], None, False, segs[0] if segs else ""))
+            nodes.append(Node(t["id"], eco, None, False, segs[0] if segs else ""))
             continue
         parent = segs[1] if len(segs) > 2 else None
-        nodes.append(Node(t["id"], t["ecosystem"], parent, bool(parent and marks[0]), segs[-1]))
+        nodes.append(Node(t["id"], eco, parent, bool(parent and marks[0]), segs[-1]))
     base = doc.get("base") or {}
     picture = tuple(sorted(nodes, key=lambda n: n.id))
     return Picture(
@@ -98,23 +99,27 @@ def _title(ref: str | None, commit: str | None, nodes: Iterable[Node]) -> str:
 class _Layout:
     """What to draw: node keys and labels, grouped by ecosystem, and the edges."""
 
-    causes: list[tuple[str, str]]  # (key, label)
+    causes: list[tuple[str, str]]  # (key, label): what changed
     groups: list[tuple[str, list[tuple[str, str, bool]]]]  # eco -> (key, label, direct)
+    counts: list[tuple[str, str]]  # (key, label): targets left out, counted per ecosystem
     edges: list[tuple[str, str, bool]]  # (from key, to key, test edge)
     note: str | None  # what was left out
 
 
+def node_count(p: Picture) -> int:
+    """Nodes of the full picture: every target and every distinct cause."""
+    return len(p.nodes) + len({n.cause for n in p.nodes if n.parent is None})
+
+
 def _layout(p: Picture, max_nodes: int | None, keyed: bool) -> _Layout:
-    """`keyed`: short keys (Mermaid ids must be simple); else the target ids themselves."""
+    """Every target and cause; above `max_nodes` nodes, the directly affected targets and a
+    node per ecosystem counting the targets affected through them (an edge from each changed
+    target to the counts it contributes to). `keyed`: short keys (Mermaid ids must be simple);
+    else the target ids themselves (DOT)."""
     nodes = list(p.nodes)
-    note = None
-    if max_nodes is not None and len(nodes) + len({n.cause for n in nodes if not n.parent}) > (
-        max_nodes
-    ):
-        nodes, note = _shrink(nodes, max_nodes)
-    key: dict[str, str] = {}
-    for i, n in enumerate(nodes):
-        key[n.id] = f"n{i}" if keyed else n.id
+    if max_nodes is not None and node_count(p) > max_nodes:
+        return _shrunk(nodes, max_nodes, keyed)
+    key = {n.id: f"n{i}" if keyed else n.id for i, n in enumerate(nodes)}
     causes: dict[str, str] = {}
     edges: list[tuple[str, str, bool]] = []
     extra: dict[str, str] = {}  # parents outside the picture (never with a full summary)
@@ -127,40 +132,62 @@ def _layout(p: Picture, max_nodes: int | None, keyed: bool) -> _Layout:
             if n.parent not in key and n.parent not in extra:
                 extra[n.parent] = f"x{len(extra)}" if keyed else n.parent
             edges.append((key.get(n.parent) or extra[n.parent], key[n.id], n.test))
+    groups = _groups(nodes, key)
+    if extra:
+        groups.append(("other", [(k, tid, False) for tid, k in extra.items()]))
+    return _Layout([(k, _clip(c)) for c, k in causes.items()], groups, [], edges, None)
+
+
+def _groups(
+    nodes: list[Node], key: dict[str, str]
+) -> list[tuple[str, list[tuple[str, str, bool]]]]:
     groups = []
     for eco in (*ECOSYSTEMS, *sorted({n.ecosystem for n in nodes} - set(ECOSYSTEMS))):
         members = [(key[n.id], n.id, n.parent is None) for n in nodes if n.ecosystem == eco]
         if members:
             groups.append((eco, members))
-    if extra:
-        groups.append(("other", [(k, tid, False) for tid, k in extra.items()]))
-    cause_nodes = [(k, _clip(c)) for c, k in causes.items()]
-    return _Layout(cause_nodes, groups, edges, note)
+    return groups
 
 
-def _shrink(nodes: list[Node], max_nodes: int) -> tuple[list[Node], str]:
-    """The directly affected targets and what changed them, plus a count per ecosystem of
-    the targets affected through them, within `max_nodes` nodes."""
+def _shrunk(nodes: list[Node], max_nodes: int, keyed: bool) -> _Layout:
+    by_id = {n.id: n for n in nodes}
+
+    def root(n: Node) -> str:
+        seen = set()
+        while n.parent is not None and n.parent in by_id and n.id not in seen:
+            seen.add(n.id)
+            n = by_id[n.parent]
+        return n.id
+
     direct = [n for n in nodes if n.parent is None]
     rest: dict[str, int] = {}
+    reach: set[tuple[str, str]] = set()  # (changed target, ecosystem it reaches)
     for n in nodes:
         if n.parent is not None:
             rest[n.ecosystem] = rest.get(n.ecosystem, 0) + 1
-    kept: list[Node] = []
-    causes: set[str] = set()
-    for n in direct:
-        cost = 1 + (n.cause not in causes)
-        if len(kept) + len(causes) + cost > max_nodes:
-            break
-        kept.append(n)
-        causes.add(n.cause)
-    counts = ", ".join(f"{eco} {k}" for eco, k in sorted(rest.items()))
-    note = f"{len(nodes)} targets affected; shown: the {len(kept)} changed"
+            reach.add((root(n), n.ecosystem))
+    room = max_nodes - len(rest)
+    kept = direct if len(direct) <= room else direct[: max(room - 1, 1)]
+    key = {n.id: f"n{i}" if keyed else n.id for i, n in enumerate(kept)}
+    counts = [
+        (f"more_{eco}", f"+{k} {eco} target{'s' if k != 1 else ''} affected through these")
+        for eco, k in sorted(rest.items())
+    ]
+    edges = [(key[tid], f"more_{eco}", False) for tid, eco in sorted(reach) if tid in key]
+    causes: dict[str, str] = {}
+    if len(kept) == len(direct) and len(kept) + len(counts) + len({n.cause for n in kept}) <= (
+        max_nodes
+    ):  # what changed them still fits
+        for n in kept:
+            causes.setdefault(n.cause, f"c{len(causes)}")
+        edges = [(causes[n.cause], key[n.id], False) for n in kept] + edges
+    note = f"{len(nodes)} targets affected: the {len(direct)} changed ones"
     if len(kept) < len(direct):
-        note = f"{len(nodes)} targets affected; shown: {len(kept)} of the {len(direct)} changed"
-    if rest:
-        note += f"; affected through their dependencies: {counts}"
-    return kept, note
+        counts.append(("more_changed", f"+{len(direct) - len(kept)} more changed targets"))
+        note = f"{len(nodes)} targets affected: {len(kept)} of the {len(direct)} changed ones"
+    note += ", and counts of the others per ecosystem (summary.json lists them all)"
+    cause_nodes = [(k, _clip(c)) for c, k in causes.items()]
+    return _Layout(cause_nodes, _groups(kept, key), counts, edges, note)
 
 
 def _clip(text: str) -> str:
@@ -171,10 +198,14 @@ def _clip(text: str) -> str:
 
 
 def _mm(text: str) -> str:
-    """A Mermaid label: entity codes for the characters its parser or HTML would read."""
-    for ch, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;")):
-        text = text.replace(ch, code)
-    return text
+    """A label for a quoted Mermaid string. Mermaid's `#quot;` entity codes do not survive
+    every renderer (Mermaid 12 shows them raw), so the few characters that would end the
+    string or open an HTML tag are swapped for look-alikes."""
+    text = text.replace('"', "'").replace("`", "'").replace("<", "\u2039")
+    return _ENTITY.sub("#\u2060", text)  # `#name;` is Mermaid's entity syntax
+
+
+_ENTITY = re.compile(r"#(?=\w+;)")
 
 
 def mermaid(p: Picture, max_nodes: int | None = None) -> str:
@@ -192,8 +223,10 @@ def mermaid(p: Picture, max_nodes: int | None = None) -> str:
         for k, label, direct in members:
             out.append(f'    {k}["{_mm(label)}"]' + (":::changed" if direct else ""))
         out.append("  end")
+    for k, label in lay.counts:
+        out.append(f'  {k}(["{_mm(label)}"]):::note')
     if lay.note:
-        out.append(f'  more["{_mm(lay.note)}"]:::note')
+        out.insert(2, f"  %% {lay.note}")
     for a, b, test in lay.edges:
         out.append(f"  {a} -. test .-> {b}" if test else f"  {a} --> {b}")
     out += [
@@ -218,6 +251,7 @@ def dot(p: Picture, max_nodes: int | None = None) -> str:
         "digraph affected {",
         f"  label={_q('ameide affected: ' + p.title)};",
         '  labelloc="t";',
+        '  fontname="Helvetica";',
         "  rankdir=LR;",
         '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
     ]
@@ -232,8 +266,10 @@ def dot(p: Picture, max_nodes: int | None = None) -> str:
         for k, _label, direct in members:
             out.append(f"    {_q(k)}" + (f" [fillcolor={_q('#ffd8a8')}];" if direct else ";"))
         out.append("  }")
+    for k, label in lay.counts:
+        out.append(f"  {k} [label={_q(label)}, shape=oval, fillcolor={_q('#f1f3f5')}];")
     if lay.note:
-        out.append(f"  more [label={_q(lay.note)}, shape=plaintext, style=none];")
+        out.insert(1, f"  // {lay.note}")
     for a, b, test in lay.edges:
         out.append(f"  {_q(a)} -> {_q(b)}" + (' [style=dashed, label="test"];' if test else ";"))
     out.append("}")

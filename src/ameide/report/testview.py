@@ -190,12 +190,14 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     run_dir = os.path.join(doc["root"], "artifacts", "agent-ci", doc["run_id"])
     rel = os.path.relpath(run_dir, cwd)
     cached = t.get("cached") or 0
-    n_targets, n_tests = len(doc["targets"]), t["tests"]
+    n_targets = len(doc["targets"])
+    from ameide.report.runfacts import counts_phrase
+
     line(
         f"  total {t['duration']:.1f}s, {n_targets} target{'s' if n_targets != 1 else ''}, "
         f"{t['tasks']} task{'s' if t['tasks'] != 1 else ''}"
         + (f" ({cached} cached)" if cached else "")
-        + f", {n_tests} test case{'s' if n_tests != 1 else ''}"
+        + f", {counts_phrase(doc)}"
     )
     shard = doc.get("shard")
     if shard:
