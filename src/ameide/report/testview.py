@@ -142,7 +142,12 @@ class LiveListener(PlainListener):
 
 
 def make_listener(console: Any, env: Mapping[str, str], *, ci: bool) -> PlainListener:
-    if not ci and console.is_terminal and env.get("CI") in (None, "", "false", "0"):
+    """The live view only on an interactive terminal (a TTY, not TERM=dumb) outside CI: never
+    into a pipe, even when FORCE_COLOR makes the console styled."""
+    from ameide.report.console import interactive
+
+    live = interactive(getattr(console, "file", None), env)
+    if not ci and live and env.get("CI") in (None, "", "false", "0"):
         return LiveListener(console, env)
     return PlainListener(console, env)
 
