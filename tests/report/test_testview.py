@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from ameide.evidence.junit import Case
@@ -154,6 +155,17 @@ def test_closing_block_names_the_first_actionable_error() -> None:
         "  | a_test.go:3: got 1, want 2",
         "  full log: artifacts/agent-ci/RID/phase1/logs/go_test.log",
     ]
+
+
+def test_closing_block_points_at_report_html(tmp_path: Path) -> None:
+    run = tmp_path / "artifacts" / "agent-ci" / "RID"
+    run.mkdir(parents=True)
+    (run / "report.html").write_text("<!doctype html>")
+    c, buf = console()
+    render_closing({**DOC, "root": str(tmp_path)}, c, str(tmp_path))
+    lines = buf.getvalue().splitlines()
+    i = lines.index("  evidence: artifacts/agent-ci/RID/")
+    assert lines[i + 1] == "  report:   artifacts/agent-ci/RID/report.html  (open it in a browser)"
 
 
 def test_closing_block_header_names_the_command_and_aligns_interrupted() -> None:

@@ -210,7 +210,10 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
             f"  shard {shard['index']}/{shard['total']}: {shard['tasks']} of {shard['of']} tasks"
             + (f" (+{len(shard['replicated'])} installs)" if shard["replicated"] else "")
         )
-    line(f"  evidence: {rel if not rel.startswith('../..') else run_dir}/")
+    where = rel if not rel.startswith("../..") else run_dir
+    line(f"  evidence: {where}/")
+    if os.path.exists(os.path.join(run_dir, "report.html")):
+        line(f"  report:   {where}/report.html  (open it in a browser)")
     ff = doc.get("first_failure")
     if ff:
         line()
