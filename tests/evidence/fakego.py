@@ -89,3 +89,11 @@ def two_package_repo(root: Path) -> Path:
     git(root, "commit", "-q", "-m", "initial")
     git(root, "checkout", "-q", "-b", "feature")
     return root
+
+
+def failing_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fake go installed, and two_package_repo with a changed `a` whose test fails."""
+    install_fake_go(tmp_path / "fakebin", monkeypatch)
+    repo = two_package_repo(tmp_path / "repo")
+    write_files(repo, {"a/a.go": "package a\n\nfunc A() int { return 2 }\n", "a/testdata/FAIL": ""})
+    return repo

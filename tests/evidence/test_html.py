@@ -15,6 +15,7 @@ import pytest
 
 from ameide.evidence.html import render
 from tests.conftest import git, load_summary, write_files
+from tests.evidence import fakego
 from tests.evidence.fakego import SENTINEL, go_module, install_fake_go, two_package_repo
 
 RunCli = Callable[..., tuple[int, str, str]]
@@ -61,10 +62,7 @@ def run_dir(repo: Path) -> Path:
 
 @pytest.fixture
 def failing_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    install_fake_go(tmp_path / "fakebin", monkeypatch)
-    repo = two_package_repo(tmp_path / "repo")
-    write_files(repo, {"a/a.go": "package a\n\nfunc A() int { return 2 }\n", "a/testdata/FAIL": ""})
-    return repo
+    return fakego.failing_repo(tmp_path, monkeypatch)
 
 
 def test_a_run_writes_report_html_beside_the_summary(

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import CHROMIUM, NO_CHROMIUM, chromium, png_size, probe
-from tests.conftest import write_files
-from tests.evidence.fakego import SENTINEL, install_fake_go, two_package_repo
+from tests.evidence.fakego import SENTINEL, failing_repo
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 
@@ -46,9 +45,7 @@ window.probe = {
 def test_a_person_opening_report_html_sees_the_run(
     run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    install_fake_go(tmp_path / "fakebin", monkeypatch)
-    repo = two_package_repo(tmp_path / "repo")
-    write_files(repo, {"a/a.go": "package a\n\nfunc A() int { return 2 }\n", "a/testdata/FAIL": ""})
+    repo = failing_repo(tmp_path, monkeypatch)
     code, out, _ = run_cli(["test", "ci"], repo)
     assert code == 1, out
     report = (repo / "artifacts" / "agent-ci" / "latest" / "report.html").resolve()

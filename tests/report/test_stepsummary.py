@@ -8,18 +8,15 @@ from pathlib import Path
 import pytest
 
 from ameide.report.stepsummary import markdown
-from tests.conftest import git, load_summary, write_files
-from tests.evidence.fakego import SENTINEL, install_fake_go, two_package_repo
+from tests.conftest import git, load_summary
+from tests.evidence.fakego import SENTINEL, failing_repo
 
 RunCli = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
 def failing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    install_fake_go(tmp_path / "fakebin", monkeypatch)
-    repo = two_package_repo(tmp_path / "repo")
-    write_files(repo, {"a/a.go": "package a\n\nfunc A() int { return 2 }\n", "a/testdata/FAIL": ""})
-    return repo
+    return failing_repo(tmp_path, monkeypatch)
 
 
 def test_test_ci_appends_the_job_summary(

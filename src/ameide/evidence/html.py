@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 import os
-from html import escape
+import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ameide.report.runfacts import (
     FAILED,
@@ -62,7 +61,7 @@ class _Text:
         self._clean = xml_safe  # drops ANSI sequences and control characters
 
     def __call__(self, value: object) -> str:
-        return escape(self._redact(self._clean(str(value))), quote=True)
+        return escape(self._redact(self._clean(str(value))))
 
 
 def _dur(seconds: object) -> str:
@@ -76,8 +75,19 @@ def _dur(seconds: object) -> str:
     return f"{int(s // 60)}m{int(s % 60):02d}s"
 
 
+# html.escape and urllib.parse.quote, without their imports (~15 ms on every run's page)
+_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
+_UNSAFE = re.compile(r"[^A-Za-z0-9/._~-]")
+
+
+def escape(text: str) -> str:
+    """Text made safe in HTML content and in quoted attributes."""
+    return text.translate(_ESC)
+
+
 def _href(rel: str) -> str:
-    return escape(quote(rel, safe="/._-~"), quote=True)
+    """A relative link: every byte outside the unreserved set percent-encoded."""
+    return _UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), rel)
 
 
 def render(
@@ -451,8 +461,6 @@ def _task_table(doc: Mapping[str, Any], t: Callable[[object], str]) -> str:
 
 def _chain(reason: str, t: Callable[[object], str]) -> str:
     """A reason chain with its arrows set apart (ids in code)."""
-    import re
-
     parts = re.split(r"( <-(?:test-)? )", reason)
     out = []
     for k, part in enumerate(parts):

@@ -20,6 +20,12 @@ TEST_KINDS = frozenset(("unit", "integration"))
 FAILED = frozenset(("failed", "timeout", "error"))
 
 
+def dur(seconds: object) -> str:
+    """`1.2s`, `1m17s` (the PR body, the CI job summary)."""
+    s = float(seconds) if isinstance(seconds, int | float) else 0.0
+    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
+
+
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 

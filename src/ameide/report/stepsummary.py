@@ -14,6 +14,7 @@ from ameide.report.runfacts import (
     FAILED,
     Redactor,
     counts_phrase,
+    dur,
     plural,
     ran_phrase,
     task_log,
@@ -23,11 +24,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
 EXCERPT_LINES = 25
-
-
-def _dur(seconds: object) -> str:
-    s = float(seconds) if isinstance(seconds, int | float) else 0.0
-    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
 
 
 def _code(text: str) -> str:
@@ -68,7 +64,7 @@ def markdown(doc: Mapping[str, Any], env: Mapping[str, str]) -> str:
     out.append("")
     out.append(
         f"**{plural(int(totals.get('tasks') or 0), 'task')}: {ran_phrase(doc)}**; "
-        f"{counts_phrase(doc)}; {_dur(totals.get('duration'))}."
+        f"{counts_phrase(doc)}; {dur(totals.get('duration'))}."
     )
     shard = doc.get("shard")
     if shard:
@@ -84,7 +80,7 @@ def markdown(doc: Mapping[str, Any], env: Mapping[str, str]) -> str:
         ts = p.get("tasks") or []
         out.append(
             f"| {p.get('phase')} {p.get('name')} | {p.get('status')} | "
-            f"{_dur(p.get('duration'))} | {len(ts)} | "
+            f"{dur(p.get('duration'))} | {len(ts)} | "
             f"{sum(1 for t in ts if t.get('cached'))} | "
             f"{sum(1 for t in ts if t.get('status') in FAILED)} |"
         )

@@ -72,8 +72,9 @@ def judge(doc: dict[str, Any], head: str) -> str | None:
 
 
 def _dur(seconds: object) -> str:
-    s = float(seconds) if isinstance(seconds, int | float) else 0.0
-    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
+    from ameide.report.runfacts import dur
+
+    return dur(seconds)
 
 
 def _md(text: str) -> str:
