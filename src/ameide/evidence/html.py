@@ -212,7 +212,8 @@ def _phases(doc: Mapping[str, Any], t: Callable[[object], str]) -> str:
             f'<tr class="{t(p.get("status"))}"><td>{t(p.get("phase"))}</td>'
             f"<td>{t(p.get('name'))}</td>"
             f'<td><span class="st {t(p.get("status"))}">{t(p.get("status"))}</span></td>'
-            f'<td class="num">{_dur(p.get("duration"))}</td><td class="num">{len(ts)}</td>'
+            f'<td class="num">{"-" if not ts else _dur(p.get("duration"))}</td>'
+            f'<td class="num">{len(ts)}</td>'
             f'<td class="num">{cached}</td><td class="num">{failed}</td>'
             + (f'<td><a href="{_href(junit)}">{t(junit)}</a></td>' if junit else "<td>-</td>")
             + "</tr>"
