@@ -262,3 +262,23 @@ def test_the_page_of_a_run_without_tasks() -> None:
     page = Page(render(_summary()))
     assert "PASSED ameide test exit 0" in page.visible
     assert "No target was affected." in page.visible
+
+
+def test_a_report_that_cannot_be_written_is_a_warning_not_a_failure(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ameide.evidence.html as page
+
+    def broken(*_a: object, **_k: object) -> str:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(page, "render", broken)
+    install_fake_go(tmp_path / "fakebin", monkeypatch)
+    repo = two_package_repo(tmp_path / "repo")
+    write_files(repo, {"b/b.go": "package b\n\nfunc B() int { return 2 }\n"})
+    code, out, _ = run_cli(["test"], repo)
+    assert code == 0, out
+    doc = load_summary(repo)
+    assert doc["warnings"] == ["report.html could not be written: ValueError: boom"]
+    assert not (run_dir(repo) / "report.html").exists()
+    assert "! report.html could not be written: ValueError: boom" in out
