@@ -282,3 +282,16 @@ def test_a_report_that_cannot_be_written_is_a_warning_not_a_failure(
     assert doc["warnings"] == ["report.html could not be written: ValueError: boom"]
     assert not (run_dir(repo) / "report.html").exists()
     assert "! report.html could not be written: ValueError: boom" in out
+
+
+def test_text_from_a_task_loses_its_control_sequences() -> None:
+    from ameide.evidence.html import _Text
+
+    t = _Text({"API_TOKEN": "s3cr3t-value-123"})
+    raw = (
+        "\x1b[1;31mred\x1b[0m \x1b]8;;http://x\x07link\x1b]8;;\x07 bell\x07 nul\x00 "
+        "<b>&\"'</b> s3cr3t-value-123 ünïcode\ud800"
+    )
+    assert t(raw) == (
+        "red link bell nul &lt;b&gt;&amp;&quot;&#x27;&lt;/b&gt; [redacted] ünïcode\ud800"
+    )

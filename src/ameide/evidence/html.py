@@ -43,25 +43,31 @@ def write_report(
     must never fail a run)."""
     try:
         page = render(doc, run_dir, env)
-        from ameide.fsutil import atomic_write_text
+        from ameide.fsutil import atomic_write_bytes
 
-        atomic_write_text(os.path.join(run_dir, REPORT), page)
+        # "replace": a lone surrogate from a task's output must not cost the page
+        atomic_write_bytes(os.path.join(run_dir, REPORT), page.encode("utf-8", "replace"))
     except Exception as exc:
         return [f"report.html could not be written: {type(exc).__name__}: {exc}"]
     return []
 
 
+# terminal control sequences (CSI, OSC) and the C0/C1 control characters a page cannot show
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+
+
 class _Text:
-    """Text from tasks and the repository, made safe for the page."""
+    """Text from tasks and the repository, made safe for the page: control sequences
+    dropped, credential values redacted, HTML-escaped."""
 
     def __init__(self, env: Mapping[str, str] | None) -> None:
-        from ameide.evidence.junit import xml_safe
-
         self._redact = Redactor(env)
-        self._clean = xml_safe  # drops ANSI sequences and control characters
 
     def __call__(self, value: object) -> str:
-        return escape(self._redact(self._clean(str(value))))
+        return escape(self._redact(_CONTROL.sub("", str(value))))
 
 
 def _dur(seconds: object) -> str:
