@@ -83,7 +83,7 @@ def test_a_summary_that_cannot_be_written_is_a_warning(
     )
 
 
-def test_an_excerpt_with_backticks_keeps_its_fence() -> None:
+def test_an_excerpt_keeps_its_fence_and_loses_terminal_codes() -> None:
     doc = {
         "result": "failed",
         "mode": "ci",
@@ -96,9 +96,9 @@ def test_an_excerpt_with_backticks_keeps_its_fence() -> None:
             "phase": 1,
             "targets": [],
             "command": "x",
-            "excerpt": "```\nnot the end\n```",
+            "excerpt": "```\nnot the end\n```\n\x1b[31mred\x1b[0m",
         },
     }
     lines = markdown(doc, {}).splitlines()
     i = lines.index("````text")
-    assert lines[i : i + 5] == ["````text", "```", "not the end", "```", "````"]
+    assert lines[i : i + 6] == ["````text", "```", "not the end", "```", "red", "````"]

@@ -21,6 +21,7 @@ from ameide.report.runfacts import (
     case_counts,
     plural,
     ran_cached,
+    strip_controls,
     tasks,
 )
 
@@ -52,13 +53,6 @@ def write_report(
     return []
 
 
-# terminal control sequences (CSI, OSC) and the C0/C1 control characters a page cannot show
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]"
-    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-)
-
-
 class _Text:
     """Text from tasks and the repository, made safe for the page: control sequences
     dropped, credential values redacted, HTML-escaped."""
@@ -67,7 +61,7 @@ class _Text:
         self._redact = Redactor(env)
 
     def __call__(self, value: object) -> str:
-        return escape(self._redact(_CONTROL.sub("", str(value))))
+        return escape(self._redact(strip_controls(str(value))))
 
 
 def _dur(seconds: object) -> str:

@@ -79,6 +79,18 @@ def run_dir(doc: Mapping[str, Any]) -> str:
     return os.path.join(str(doc["root"]), "artifacts", "agent-ci", str(doc["run_id"]))
 
 
+# terminal control sequences (CSI, OSC, other escapes) and the C0/C1 control characters
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+
+
+def strip_controls(text: str) -> str:
+    """Text from a task's output without what only a terminal would interpret."""
+    return _CONTROL.sub("", text)
+
+
 # variables whose values are credentials: never shown, even when a task printed one
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|SIGNATURE_KEY|API_KEY)")
 

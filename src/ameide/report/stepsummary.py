@@ -17,6 +17,7 @@ from ameide.report.runfacts import (
     dur,
     plural,
     ran_phrase,
+    strip_controls,
     task_log,
 )
 
@@ -102,7 +103,8 @@ def markdown(doc: Mapping[str, Any], env: Mapping[str, str]) -> str:
         log = task_log(doc, str(ff["task"]))
         if log:
             out.append(f"- log: {_code(log)} in the run directory")
-        excerpt = "\n".join(redact(str(ff.get("excerpt", ""))).splitlines()[:EXCERPT_LINES])
+        text = redact(strip_controls(str(ff.get("excerpt", ""))))
+        excerpt = "\n".join(text.splitlines()[:EXCERPT_LINES])
         out += ["", *_fence(excerpt)]
     if targets:
         from ameide.report.graph import PR_MAX_NODES, from_summary, mermaid
