@@ -295,3 +295,18 @@ def test_text_from_a_task_loses_its_control_sequences() -> None:
     assert t(raw) == (
         "red link bell nul &lt;b&gt;&amp;&quot;&#x27;&lt;/b&gt; [redacted] ünïcode\ud800"
     )
+
+
+def test_a_missing_toolchain_still_gets_a_page(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = two_package_repo(tmp_path / "repo")
+    write_files(repo, {"b/b.go": "package b\n\nfunc B() int { return 2 }\n"})
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # git, but no go
+    code, _, _ = run_cli(["test"], repo)
+    assert code == 3
+    text = Page((run_dir(repo) / "report.html").read_text()).visible
+    assert "ERROR ameide test exit 3" in text
+    assert "First failure: toolchain go (phase 0)" in text
+    assert "command: ameide toolchain check" in text
+    assert "No task ran on a worker in this run." in text
