@@ -138,7 +138,10 @@ def run_cli(
 
 def copy_example(dest: Path) -> Path:
     """A copy of examples/monorepo committed on `main` in its own git repo."""
-    ignore = shutil.ignore_patterns("node_modules", ".venv", "__pycache__", ".pytest_cache")
+    # `artifacts`: the evidence of a manual `ameide test` in the example is not the copy's
+    ignore = shutil.ignore_patterns(
+        "node_modules", ".venv", "__pycache__", ".pytest_cache", "artifacts"
+    )
     shutil.copytree(EXAMPLE, dest, ignore=ignore)
     git(dest, "init", "-q", "-b", "main")
     git(dest, "add", "-A")

@@ -16,10 +16,39 @@ if TYPE_CHECKING:
     from typing import Any
 
 FILE = "ameide.toml"
+SCHEMA_VERSION = 2  # bump when validation gets stricter (cached results are by version)
 _KEYS_HELP = (
-    'known tables: [toolchain], [affected], [targets."<id>"], [run], [workspace], [cache], '
-    "[forge]; see docs/config.md"
+    'known tables: [toolchain], [affected], [targets."<id>"], [run], [env], [workspace], '
+    "[cache], [forge]; see docs/config.md"
 )
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with an http(s) URL from the configuration or the environment (None
+    when it is usable): checked up front, so a typo is an error naming its source, not a
+    traceback from deep inside an HTTP client."""
+    from urllib.parse import urlsplit
+
+    if not url.lower().startswith(("http://", "https://")):
+        return "not an http(s) URL"
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return "a URL cannot contain spaces or control characters"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "an unclosed [ in the host" if "[" in url else "not a valid URL"
+    try:
+        port = parts.port
+    except ValueError:
+        raw = parts.netloc.rsplit("@", 1)[-1].rsplit("]", 1)[-1].partition(":")[2]
+        if raw.isdigit():
+            return f"port {raw} is out of range (1-65535)"
+        return f"port {raw!r} is not a number"
+    if port == 0:
+        return "port 0 is out of range (1-65535)"
+    if not parts.hostname:
+        return "no host"
+    return None
 
 
 @record
@@ -35,6 +64,7 @@ class Config:
     workspace: dict[str, Any] = field(default_factory=dict)
     forge: dict[str, Any] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # [cache] (docs/cache.md)
+    env: dict[str, Any] = field(default_factory=dict)  # [env]: what tasks see
 
     @classmethod
     def from_data(cls, path: str | None, digest: str, d: dict[str, Any]) -> Config:
@@ -50,6 +80,7 @@ class Config:
             workspace=dict(d.get("workspace") or {}),
             forge=dict(d.get("forge") or {}),
             cache=dict(d.get("cache") or {}),
+            env=dict(d.get("env") or {}),
         )
 
 
@@ -119,7 +150,10 @@ def load(root: str, cache_dir: str | None = None) -> Config:
     except FileNotFoundError:
         return Config.from_data(None, "", {})
     digest = hashlib.sha256(raw).hexdigest()[:20]
-    cache_file = os.path.join(cache_dir, f"config-{digest}.json") if cache_dir else None
+    # the schema's version is in the name: a file validated by an older, laxer ameide is
+    # validated again
+    name = f"config-{SCHEMA_VERSION}-{digest}.json"
+    cache_file = os.path.join(cache_dir, name) if cache_dir else None
     normalized = validated_toml(
         path,
         raw,

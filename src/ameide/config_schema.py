@@ -3,9 +3,35 @@ results are cached by content hash (see config.py), keeping start-up fast."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import json
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+
+def _url(value: str) -> str:
+    from ameide.config import url_problem
+
+    problem = url_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _command(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError(
+            "an empty command: remove the key to run the default command, set skip = true "
+            'to skip the target, or give a command that does nothing (["true"])'
+        )
+    if not value[0]:
+        raise ValueError("the program (the first element) is empty")
+    return value
+
+
+Url = Annotated[str, AfterValidator(_url)]
+Command = Annotated[list[str], AfterValidator(_command)]
 
 
 class _Strict(BaseModel):
@@ -35,7 +61,7 @@ class ToolchainPins(_Strict):
 
 
 class WorkspaceSettings(_Strict):
-    code_server_url: str | None = None
+    code_server_url: Url | None = None
     codex_secrets_dir: str | None = None
 
 
@@ -45,7 +71,7 @@ class ForgeSettings(_Strict):
     kind: Literal["github"] | None = None
     remote: str = Field(default="origin", min_length=1)
     repo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-    api_url: str | None = Field(default=None, pattern=r"^https?://")
+    api_url: Url | None = None
 
 
 class AffectedSettings(_Strict):
@@ -54,9 +80,9 @@ class AffectedSettings(_Strict):
 
 
 class TargetOverride(_Strict):
-    contract: list[str] | None = None
-    unit: list[str] | None = None
-    integration: list[str] | None = None
+    contract: Command | None = None
+    unit: Command | None = None
+    integration: Command | None = None
     skip: bool = False
     timeout: float | None = Field(default=None, gt=0)
     cache: bool = True
@@ -82,7 +108,7 @@ class RemoteCacheSettings(_Strict):
     """`[cache.remote]`: a Turborepo remote-cache server (docs/cache.md)."""
 
     enabled: bool = True
-    url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
+    url: Url | None = None
     team: str | None = None
     read_only: bool = False
     signature_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -99,6 +125,15 @@ class CacheSettings(_Strict):
     remote: RemoteCacheSettings = Field(default_factory=RemoteCacheSettings)
 
 
+class EnvSettings(_Strict):
+    """`[env]`: what tasks see of ameide's environment (docs/config.md)."""
+
+    mode: Literal["inherit", "strict"] = "inherit"
+    pass_: list[Annotated[str, Field(pattern=r"^[^=\s\x00]+$")]] = Field(
+        default_factory=list, alias="pass"
+    )
+
+
 class RunSettings(_Strict):
     timeout: float = Field(default=900.0, gt=0)
     jobs: int | None = Field(default=None, ge=1)
@@ -112,22 +147,52 @@ class AmeideConfigModel(_Strict):
     workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
     cache: CacheSettings = Field(default_factory=CacheSettings)
     forge: ForgeSettings = Field(default_factory=ForgeSettings)
+    env: EnvSettings = Field(default_factory=EnvSettings)
 
 
 def validate(data: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[str, str]]]:
     """(normalized data, []) when valid, else (None, [(key, message), ...])."""
+    problems = [(key, "a NUL byte is not allowed here") for key in _nul_keys(data)]
     try:
         model = AmeideConfigModel.model_validate(data)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
-            key = ".".join(str(p) for p in err["loc"])
+            key = _key(err["loc"])
             if err["type"] == "extra_forbidden":
                 problems.append((key, "unknown key"))
+            elif err["type"] == "value_error":
+                problems.append((key, str(err["msg"]).removeprefix("Value error, ")))
             else:
                 problems.append((key, err["msg"]))
+    if problems:
         return None, problems
     return model.model_dump(by_alias=True), []
+
+
+def _key(parts: tuple[int | str, ...]) -> str:
+    """A dotted key as TOML writes it: `targets."go:example.com/x".unit`."""
+    return ".".join(
+        p
+        if isinstance(p, str) and re.fullmatch(r"[A-Za-z0-9_-]+", p)
+        else (str(p) if isinstance(p, int) else json.dumps(p))
+        for p in parts
+    )
+
+
+def _nul_keys(value: Any, key: str = "") -> list[str]:
+    """Keys whose string (or table key) holds a NUL byte: no command, path or name the
+    operating system is handed can contain one."""
+    if isinstance(value, str):
+        return [key] if "\0" in value else []
+    if isinstance(value, dict):
+        out = []
+        for k, v in value.items():
+            sub = f"{key}.{_key((k,))}" if key else _key((k,))
+            out += [sub] if "\0" in str(k) else _nul_keys(v, sub)
+        return out
+    if isinstance(value, list):
+        return [k for i, v in enumerate(value) for k in _nul_keys(v, f"{key}.{i}")]
+    return []
 
 
 def json_schema() -> dict[str, Any]:

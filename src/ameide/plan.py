@@ -50,12 +50,15 @@ class Task:
     params: dict[str, Any] = field(default_factory=dict)
     ok_codes: tuple[int, ...] = (0,)
 
+    file: str = ""  # its file name in the evidence when its id alone would collide (unique_files)
+
     @property
     def slug(self) -> str:
         """The task's file name in the evidence (`phaseN/logs/<slug>.log`): no separator
-        runs, no `..`, nothing dangling at either end (`pnpm install .` -> `pnpm_install`)."""
-        s = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", self.id))
-        return s.strip("._-")[:120].rstrip("._-") or "task"
+        runs, no `..`, nothing dangling at either end (`pnpm install .` -> `pnpm_install`).
+        A name cut at MAX_SLUG characters ends in a hash of the whole id, and two ids that
+        read alike get one each from unique_files(): no two tasks share a file."""
+        return self.file or readable_name(self.id)
 
     def report_file(self, run_dir: str) -> str:
         """Where the tool writes its own report in a run directory (the `{junit}` path)."""
@@ -74,6 +77,41 @@ class Task:
         if self.builtin:
             return f"(ameide built-in: {self.builtin})"
         return shlex.join(self.argv if report_file is None else self.resolved(report_file))
+
+
+MAX_SLUG = 120
+
+
+def readable_name(task_id: str) -> str:
+    s = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", task_id)).strip("._-")
+    if len(s) > MAX_SLUG:
+        return hashed_name(task_id, s)
+    return s or "task"
+
+
+def hashed_name(task_id: str, name: str) -> str:
+    digest = hashlib.sha256(task_id.encode()).hexdigest()[:12]
+    return f"{name[: MAX_SLUG - 13].rstrip('._-')}-{digest}"
+
+
+def unique_files(tasks: Iterable[Task]) -> tuple[Task, ...]:
+    """The tasks, each with an evidence file name no other has: ids that read alike
+    (`go:a/b_c` and `go:a/b/c` both read `go_a_b_c`) get a hash of the id each."""
+    from ameide.records import replace
+
+    tasks = tuple(tasks)
+    names: dict[str, list[str]] = {}
+    for t in tasks:
+        names.setdefault(readable_name(t.id), []).append(t.id)
+    clashes = {n for n, ids in names.items() if len(set(ids)) > 1}
+    if not clashes:
+        return tasks
+    return tuple(
+        replace(t, file=hashed_name(t.id, readable_name(t.id)))
+        if readable_name(t.id) in clashes
+        else t
+        for t in tasks
+    )
 
 
 @record
@@ -102,20 +140,46 @@ def stamp_path(state_dir: str, kind: str, workspace: str) -> str:
     return os.path.join(state_dir, "stamps", f"{kind}-{digest}")
 
 
-def install_stamp(root: str, kind: str, workspace: str) -> str:
-    lock = "pnpm-lock.yaml" if kind == "pnpm" else "uv.lock"
-    manifest = "package.json" if kind == "pnpm" else "pyproject.toml"
+# besides the lockfile and the workspace's manifest, what decides what an install installs
+_INSTALL_INPUTS = {
+    "pnpm": ("pnpm-lock.yaml", "package.json", "pnpm-workspace.yaml", ".npmrc", ".pnpmfile.cjs"),
+    "uv": ("uv.lock", "pyproject.toml", ".python-version"),
+}
+
+
+def install_stamp(
+    root: str, kind: str, workspace: str, members: tuple[str, ...] | list[str] = ()
+) -> str:
+    """A hash of what an install depends on: the lockfile, the workspace's own files and
+    every member's manifest (`members`: the members' directories). A member's manifest can
+    change without the lockfile (a new dependency not locked yet): the install must run then,
+    and `--frozen-lockfile` says in phase 0 that the lockfile is out of date."""
     rel = "" if workspace == "." else workspace + "/"
-    return _sha(root, rel + lock, rel + manifest)
+    manifest = "package.json" if kind == "pnpm" else "pyproject.toml"
+    files = [rel + f for f in _INSTALL_INPUTS[kind]]
+    files += sorted(f"{m}/{manifest}" for m in members if m not in (workspace, "") and m != ".")
+    return _sha(root, *files)
 
 
-def _needs_install(root: str, state_dir: str, kind: str, workspace: str) -> bool:
+def install_members(graph: Graph, kind: str, workspace: str) -> tuple[str, ...]:
+    """The directories of every member of a pnpm or uv workspace (all of them, affected or
+    not: the lockfile covers them all)."""
+    return tuple(
+        sorted(
+            t.path for t in graph.targets.values() if t.ecosystem == kind and t.group == workspace
+        )
+    )
+
+
+def _needs_install(
+    root: str, state_dir: str, kind: str, workspace: str, members: tuple[str, ...]
+) -> bool:
     marker = "node_modules" if kind == "pnpm" else ".venv"
     if not os.path.isdir(os.path.join(root, workspace, marker)):
         return True
     try:
         with open(stamp_path(state_dir, kind, workspace), encoding="utf-8") as fh:
-            return fh.read().strip() != install_stamp(root, kind, workspace)
+            return fh.read().strip() != install_stamp(root, kind, workspace, members)
     except OSError:
         return True
 
@@ -259,7 +323,8 @@ def build_plan(
         }
     )
     for ws in pnpm_ws:
-        if _needs_install(root, state_dir, "pnpm", ws):
+        members = install_members(graph, "pnpm", ws)
+        if _needs_install(root, state_dir, "pnpm", ws, members):
             tasks.append(
                 Task(
                     f"pnpm install {ws}",
@@ -271,13 +336,15 @@ def build_plan(
                     ("pnpm", "install", "--frozen-lockfile"),
                     ws,
                     params={
-                        "stamp": ("pnpm", ws),
+                        "stamp": ("pnpm", ws, members),
                         "lock": stamp_path(state_dir, "pnpm", ws) + ".lock",
                     },
                 )
             )
         else:
-            notes.append(f"pnpm install ({ws}): skipped, lockfile unchanged since last install")
+            notes.append(
+                f"pnpm install ({ws}): skipped, lockfile and manifests unchanged since last install"
+            )
 
     def script(t: Target, name: str, phase: int, kind: str, *, junit: bool = False) -> Task:
         """`pnpm run <name>` in the package; test runners report through node's JUnit."""
@@ -331,7 +398,8 @@ def build_plan(
     uv_ws = sorted({t.group for t in regular if t.ecosystem == "uv"})
     for ws in uv_ws:
         frozen = os.path.isfile(os.path.join(root, ws, "uv.lock"))
-        if _needs_install(root, state_dir, "uv", ws):
+        members = install_members(graph, "uv", ws)
+        if _needs_install(root, state_dir, "uv", ws, members):
             argv = (
                 ("uv", "sync", "--all-packages", "--frozen")
                 if frozen
@@ -348,7 +416,7 @@ def build_plan(
                     argv,
                     ws,
                     params={
-                        "stamp": ("uv", ws),
+                        "stamp": ("uv", ws, members),
                         "lock": stamp_path(state_dir, "uv", ws) + ".lock",
                     },
                 )
@@ -356,7 +424,9 @@ def build_plan(
             if not frozen:
                 notes.append(f"uv ({ws}): no uv.lock; syncing without --frozen")
         else:
-            notes.append(f"uv sync ({ws}): skipped, uv.lock unchanged since last sync")
+            notes.append(
+                f"uv sync ({ws}): skipped, uv.lock and manifests unchanged since last sync"
+            )
     py_env = {"PYTHONDONTWRITEBYTECODE": "1"}
     pytest = ("uv", "run", "--frozen", "--no-sync", "pytest", "-p", "no:cacheprovider")
     for t in regular:
@@ -511,7 +581,7 @@ def build_plan(
     ids = [task.id for task in tasks]
     if len(ids) != len(set(ids)):
         raise AssertionError(f"duplicate task ids in plan: {ids}")
-    return Plan(tuple(tasks), tuple(sorted(notes)), tuple(t.id for t in chosen))
+    return Plan(unique_files(tasks), tuple(sorted(notes)), tuple(t.id for t in chosen))
 
 
 def _select_phases(

@@ -11,9 +11,11 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from ameide.records import record
 
@@ -58,24 +60,31 @@ def run(
     started = time.perf_counter()
     cwd_s = os.fspath(cwd)
     try:
-        cp = subprocess.run(
-            list(argv),
+        p = _popen(
+            argv,
             cwd=cwd_s,
             env=dict(env) if env is not None else None,
-            input=input,
-            capture_output=True,
-            timeout=timeout,
-            start_new_session=True,
-            check=False,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
     except FileNotFoundError:
         return _missing(argv, cwd_s, started)
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout if isinstance(exc.stdout, bytes) else b""
+    try:
+        out, err = p.communicate(input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_now(p)
+        try:  # what it wrote before; a daemon it left may hold the pipe open: not forever
+            out, _ = p.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            out = b""
         return ProcResult(tuple(argv), cwd_s, 124, out, b"timed out", time.perf_counter() - started)
-    return ProcResult(
-        tuple(argv), cwd_s, cp.returncode, cp.stdout, cp.stderr, time.perf_counter() - started
-    )
+    except BaseException:  # an interrupt: the child goes with us
+        _kill_now(p)
+        raise
+    finally:
+        _disown(p)
+    return ProcResult(tuple(argv), cwd_s, p.returncode, out, err, time.perf_counter() - started)
 
 
 def run_many(
@@ -92,39 +101,86 @@ def run_many(
     env_d = dict(env) if env is not None else None
     started = time.perf_counter()
     procs: list[subprocess.Popen[bytes] | ProcResult] = []
-    for argv in commands:
-        try:
-            procs.append(
-                subprocess.Popen(
-                    list(argv),
-                    cwd=cwd_s,
-                    env=env_d,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    start_new_session=True,
+    try:
+        for argv in commands:
+            try:
+                procs.append(
+                    _popen(
+                        argv,
+                        cwd=cwd_s,
+                        env=env_d,
+                        stdin=subprocess.DEVNULL,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                    )
+                )
+            except FileNotFoundError:
+                procs.append(_missing(argv, cwd_s, started))
+        results: list[ProcResult] = []
+        for argv, p in zip(commands, procs, strict=True):
+            if isinstance(p, ProcResult):
+                results.append(p)
+                continue
+            out, err = p.communicate()
+            results.append(
+                ProcResult(
+                    tuple(argv), cwd_s, p.returncode, out, err, time.perf_counter() - started
                 )
             )
-        except FileNotFoundError:
-            procs.append(_missing(argv, cwd_s, started))
-    results: list[ProcResult] = []
-    for argv, p in zip(commands, procs, strict=True):
-        if isinstance(p, ProcResult):
-            results.append(p)
-            continue
-        out, err = p.communicate()
-        results.append(
-            ProcResult(tuple(argv), cwd_s, p.returncode, out, err, time.perf_counter() - started)
-        )
-    return results
+        return results
+    except BaseException:  # an interrupt: the children go with us
+        for p in procs:
+            if not isinstance(p, ProcResult):
+                _kill_now(p)
+        raise
+    finally:
+        for p in procs:
+            if not isinstance(p, ProcResult):
+                _disown(p)
+
+
+# ----------------------------------------------------------------- what we started
+
+_REAL_POPEN = subprocess.Popen  # captured before any test double patches the module
+_OWN: set[int] = set()  # pids of the children started here (not yet reaped)
+_SPAWN_LOCK = threading.RLock()  # a child is registered before anyone can see it unowned
+
+
+def _popen(argv: Sequence[str], **kw: Any) -> subprocess.Popen[bytes]:
+    """Start a child in a session (and process group) of its own, registered as ours."""
+    with _SPAWN_LOCK:
+        p = subprocess.Popen(list(argv), start_new_session=True, **kw)
+        if isinstance(p, _REAL_POPEN):
+            _OWN.add(p.pid)
+    return p
+
+
+def _disown(p: subprocess.Popen[bytes]) -> None:
+    """The child has been waited for: its pid is no longer ours."""
+    if isinstance(p, _REAL_POPEN) and p.returncode is not None:
+        with _SPAWN_LOCK:
+            _OWN.discard(p.pid)
+
+
+def _kill_now(p: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a short command's whole group and reap it."""
+    if isinstance(p, _REAL_POPEN) and p.pid > 1:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(p.pid, signal.SIGKILL)
+    else:
+        with contextlib.suppress(OSError):
+            p.kill()
+    with contextlib.suppress(Exception):
+        p.wait(timeout=5)
 
 
 # ----------------------------------------------------------------- long-running, logged tasks
 
-_REAL_POPEN = subprocess.Popen  # captured before any test double patches the module
 _LIVE: set[int] = set()  # process-group ids of running children
-_LIVE_LOCK = threading.Lock()
-KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
+_LIVE_LOCK = threading.RLock()  # a signal handler may take it on the main thread
+KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL (a timeout, a cancelled task)
+INTERRUPT_GRACE = 1.5  # the same after a signal: all gone within 3 s (docs/test.md)
+_HURRY = threading.Event()  # a second signal: SIGKILL now, no more grace
 
 
 def _register(pgid: int) -> None:
@@ -139,20 +195,40 @@ def _unregister(pgid: int) -> None:
         _LIVE.discard(pgid)
 
 
+def hurry(on: bool = True) -> None:
+    """Cut every grace period short: whatever is still running is SIGKILLed now. (`False`
+    when a run is over: the next one gets its graces again.)"""
+    if on:
+        _HURRY.set()
+    else:
+        _HURRY.clear()
+
+
+def _wait_gone(groups: set[int], pids: set[int], deadline: float, reap: bool = False) -> None:
+    """Until no group in `groups` has a live member, or the deadline (or hurry())."""
+    while time.monotonic() < deadline and not _HURRY.is_set():
+        if reap:
+            _reap(pids)
+        if not (groups & _live_groups()):
+            return
+        time.sleep(0.02)
+
+
 def kill_group(
     pgid: int, grace: float = KILL_GRACE, leader: subprocess.Popen[bytes] | None = None
 ) -> None:
-    """SIGTERM the group, then SIGKILL whatever is still there after `grace` seconds.
+    """SIGTERM the group, then SIGKILL whatever is still there after `grace` seconds (at
+    once after hurry()).
 
     `leader` (our child) is reaped while waiting: a zombie leader keeps the group alive."""
-    if pgid <= 1:  # 0 would signal our own group, 1 init: never
+    if pgid <= 1 or pgid == os.getpgrp():  # 0 would be our own group, 1 init: never
         return
     try:
         os.killpg(pgid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         return
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not _HURRY.is_set():
         if leader is not None:
             leader.poll()
         if not group_alive(pgid):
@@ -162,21 +238,12 @@ def kill_group(
         os.killpg(pgid, signal.SIGKILL)
 
 
-def group_alive(pgid: int) -> bool:
-    """Does the group still have a member that is not a zombie?
-
-    Zombies count for killpg(pgid, 0) until their new parent reaps them, which a container's
-    PID 1 may do late; they hold no resources, so they do not count here."""
+def _stats() -> Iterator[tuple[int, int, int, bool]]:
+    """(pid, parent pid, process group, zombie) of every process /proc shows."""
     try:
         entries = os.listdir("/proc")
     except OSError:
-        entries = []
-    if not entries:
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
+        return
     for e in entries:
         if not e.isdigit():
             continue
@@ -186,9 +253,26 @@ def group_alive(pgid: int) -> bool:
         except OSError:
             continue
         fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != b"Z":
-            return True
-    return False
+        if len(fields) > 2:
+            yield int(e), int(fields[1]), int(fields[2]), fields[0] == b"Z"
+
+
+def _live_groups() -> set[int]:
+    return {pgid for _, _, pgid, zombie in _stats() if not zombie}
+
+
+def group_alive(pgid: int) -> bool:
+    """Does the group still have a member that is not a zombie?
+
+    Zombies count for killpg(pgid, 0) until their new parent reaps them, which a container's
+    PID 1 may do late; they hold no resources, so they do not count here."""
+    if not os.path.isdir("/proc/self"):
+        try:
+            os.killpg(pgid, 0)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+    return pgid in _live_groups()
 
 
 def kill_all() -> int:
@@ -199,6 +283,149 @@ def kill_all() -> int:
     for g in groups:
         kill_group(g, grace=0.5)
     return len(groups)
+
+
+# ----------------------------------------------------------------- containment
+#
+# A task's process group goes with it, but a process can leave its group: `setsid`, a
+# double-forked daemon. While a run lasts, ameide is the "child subreaper" of its tasks
+# (Linux prctl PR_SET_CHILD_SUBREAPER): an orphan of a task tree is re-parented to ameide
+# instead of init, so it shows up as a child we never started. kill_orphans() kills those
+# (and their groups) and reaps exactly them: never waitpid(-1), which would steal the exit
+# status of children the runner or asyncio is waiting for.
+
+_PR_SET_CHILD_SUBREAPER = 36
+_PR_GET_CHILD_SUBREAPER = 37
+_CONTAIN: dict[str, Any] = {"on": False, "before": frozenset()}  # pids not ours to reap
+
+
+def _prctl(option: int, arg: Any) -> bool:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(option, arg, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _is_subreaper() -> bool:
+    import ctypes
+
+    flag = ctypes.c_int(0)
+    return _prctl(_PR_GET_CHILD_SUBREAPER, ctypes.byref(flag)) and bool(flag.value)
+
+
+def _children() -> set[int]:
+    """The pids of this process's children (every thread's)."""
+    kids: set[int] = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+        for tid in tasks:
+            with open(f"/proc/self/task/{tid}/children", "rb") as fh:
+                kids.update(int(p) for p in fh.read().split())
+        return kids
+    except OSError:  # no CONFIG_PROC_CHILDREN: scan every process
+        me = os.getpid()
+        return {pid for pid, ppid, _, _ in _stats() if ppid == me}
+
+
+def adopted() -> set[int]:
+    """Children we did not start: orphans of our tasks, adopted while containment is on."""
+    if not _CONTAIN["on"]:
+        return set()
+    before: frozenset[int] = _CONTAIN["before"]
+    with _SPAWN_LOCK:
+        return _children() - _OWN - before
+
+
+def _reap(pids: Iterable[int]) -> None:
+    """waitpid the given adopted children that have exited (never anyone else)."""
+    for pid in pids:
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def reap_orphans() -> None:
+    """Reap adopted orphans that have exited (their zombies would pile up otherwise)."""
+    _reap(adopted())
+
+
+def _signal_all(groups: set[int], pids: set[int], sig: int) -> None:
+    mine = os.getpgrp()
+    for g in groups:
+        if g > 1 and g != mine:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(g, sig)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
+def kill_orphans(grace: float = 0.5) -> int:
+    """SIGTERM every adopted orphan and its group, SIGKILL what is left after `grace`, and
+    reap them; orphans of orphans are adopted in turn and go the same way. Returns how many
+    there were."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + grace
+    while True:
+        pids = adopted()
+        _reap(pids)
+        pids = adopted()
+        if not pids:
+            return len(seen)
+        groups = {pgid for pid, _, pgid, _ in _stats() if pid in pids}
+        new = pids - seen
+        seen |= pids
+        late = time.monotonic() >= deadline or _HURRY.is_set()
+        _signal_all(groups, pids if late else new, signal.SIGKILL if late else signal.SIGTERM)
+        if late:
+            for pid in pids:
+                with contextlib.suppress(ChildProcessError, OSError):
+                    os.waitpid(pid, 0)
+            if time.monotonic() > deadline + 2:  # something keeps coming back
+                return len(seen)
+        else:
+            _wait_gone(groups, pids, deadline, reap=True)
+
+
+@contextlib.contextmanager
+def contained(grace: float = 0.5) -> Iterator[bool]:
+    """For the length of a run, adopt every orphan the tasks leave (Linux), and kill them
+    all when it ends. Yields whether containment works here (docs/test.md says what a
+    platform without it leaves)."""
+    was = _is_subreaper() if sys.platform.startswith("linux") else False
+    on = was or (sys.platform.startswith("linux") and _prctl(_PR_SET_CHILD_SUBREAPER, 1))
+    previous = dict(_CONTAIN)
+    _CONTAIN.update(on=on, before=frozenset(_children()) if on else frozenset())
+    try:
+        yield on
+    finally:
+        try:
+            kill_orphans(grace)
+        finally:
+            _CONTAIN.update(previous)
+            if on and not was:
+                _prctl(_PR_SET_CHILD_SUBREAPER, 0)
+
+
+def terminate_all(grace: float = INTERRUPT_GRACE) -> None:
+    """An interrupt: SIGTERM every task group, every short command we started and every
+    adopted orphan at once; SIGKILL whatever is left after `grace` seconds (or at once after
+    hurry())."""
+    with _LIVE_LOCK:
+        groups = set(_LIVE)
+    with _SPAWN_LOCK:
+        groups |= _OWN  # our children lead their own sessions: pid == process group
+    orphans = adopted()
+    groups |= {pgid for pid, _, pgid, _ in _stats() if pid in orphans}
+    _signal_all(groups, orphans, signal.SIGTERM)
+    _wait_gone(groups, orphans, time.monotonic() + grace, reap=True)
+    hurry()  # the grace is spent: what is orphaned from now on is killed without one
+    orphans = adopted()
+    groups |= {pgid for pid, _, pgid, _ in _stats() if pid in orphans}
+    _signal_all(groups, orphans, signal.SIGKILL)
+    reap_orphans()
 
 
 @record
@@ -265,21 +492,20 @@ def _spawn(
             log.write(header)
             log.flush()
         try:
-            p = subprocess.Popen(
-                list(argv),
+            p = _popen(
+                argv,
                 executable=_executable(argv[0], env),
                 cwd=cwd,
                 env=dict(env) if env is not None else None,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
             )
         except FileNotFoundError:
             _WHICH.clear()  # a tool removed mid-run: search again next time
             log.write(f"ameide: {argv[0]}: command not found\n".encode())
             return LoggedResult(127, time.perf_counter() - started, missing=True)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # not executable, a NUL in an argument, ...
             log.write(f"ameide: cannot start {argv[0]}: {exc}\n".encode())
             return LoggedResult(126, time.perf_counter() - started, missing=True)
     # a test double (pytest-subprocess) hands out made-up pids: never signal those
@@ -319,6 +545,9 @@ async def run_logged(
     try:
         with anyio.move_on_after(timeout):
             code = await _wait(p)
+            if pgid > 1 and _has_members(pgid):
+                # the task is done: whatever it left in its group (`cmd &`) goes with it
+                await anyio.to_thread.run_sync(kill_group, pgid, 0.5)
             return LoggedResult(code, time.perf_counter() - started)
         await anyio.to_thread.run_sync(stop)
         with anyio.CancelScope(shield=True):
@@ -333,3 +562,13 @@ async def run_logged(
         raise
     finally:
         _unregister(pgid)
+        _disown(p)
+
+
+def _has_members(pgid: int) -> bool:
+    """Is anything (a zombie included) left in the group? One cheap syscall."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True

@@ -206,6 +206,7 @@ class Runner:
                             tg.start_soon(self._worker, queue, tg.cancel_scope, fail_fast, lane)
                 finally:
                     self._spool.close()
+                    proc.reap_orphans()  # daemons the stage's tasks left that have exited
                 failed = any(not r.ok for r in results.values())
         finally:
             self.finish(tasks, "cancelled: another task failed" if failed else "interrupted")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +26,7 @@ if TYPE_CHECKING:
     from ameide.evidence.junit import Case
     from ameide.plan import Plan, Task
     from ameide.runner import Listener
+    from ameide.taskenv import TaskEnv
     from ameide.taskresult import TaskResult
     from ameide.workspace.toolchain import ToolStatus
 
@@ -198,6 +198,26 @@ class Engine:
             s = replace(s, enabled=False, reason="ameide run --no-cache")
         return s
 
+    def _task_env(self, ctx: Planning) -> TaskEnv:
+        """The environment every task (and toolchain check) starts from (docs/config.md)."""
+        from ameide.cache.settings import own_credentials
+        from ameide.taskenv import task_env
+
+        e = ctx.config.env
+        mode = str(e.get("mode") or "inherit")
+        key_names: list[str] = list(self.cache_settings.env)
+        if mode == "strict":
+            from ameide.cache.keys import ENV_ALLOW
+
+            key_names += [n for names in ENV_ALLOW.values() for n in names]
+        return task_env(
+            self.env,
+            mode=mode,
+            passed=e.get("pass") or (),
+            key_names=key_names,
+            own=own_credentials(self.cache_settings.remote, self.env),
+        )
+
     def _open_cache(
         self, ctx: Planning, plan: Plan, tool_results: list[ToolStatus]
     ) -> CacheSession | None:
@@ -229,8 +249,9 @@ class Engine:
         if any(t.ecosystem == "pnpm" for t in plan.tasks) and "node" not in tools:
             from ameide.workspace.toolchain import version_of, which
 
-            node = which("node", self.env)
-            tools["node"] = version_of(node, "node", ctx.repo.root, self.env) if node else None
+            env = self.tenv.env
+            node = which("node", env)
+            tools["node"] = version_of(node, "node", ctx.repo.root, env) if node else None
         blobs = ctx.index.blobs if ctx.index is not None else {}
         maker = KeyMaker(
             ctx.repo.root,
@@ -238,7 +259,7 @@ class Engine:
             blobs,
             ctx.config,
             tools,
-            self.env,
+            self.tenv.env,  # what a task cannot see cannot change its result
             extra_env=s.env,
             state_dir=ctx.cache_dir,
         )
@@ -287,21 +308,50 @@ class Engine:
         from ameide.cache.remote import RemoteCache
 
         remote = RemoteCache(s.remote, ci=True)
-        with ThreadPoolExecutor(max_workers=8) as ex:
+        ex = ThreadPoolExecutor(max_workers=8)
+        try:
             found = dict(zip(rest, ex.map(lambda k: remote.head(k)[0], rest.values()), strict=True))
-        remote.close()
+        except BaseException:  # Ctrl-C: end the requests in flight instead of waiting for them
+            remote.abort()
+            raise
+        finally:
+            ex.shutdown(wait=True, cancel_futures=True)
+            remote.close()
         hits |= {tid for tid, ok in found.items() if ok}
         w = remote.warning()
         return hits, [w] if w else []
 
     # ------------------------------------------------------------------ running
     def run(self) -> Outcome:
+        from ameide.interrupt import Interrupts
+
+        with Interrupts() as self.signals:
+            self.signals.on_interrupt(self._interrupted)
+            return self._run_all()
+
+    def _interrupted(self) -> None:
+        """The first signal once the run directory exists (interrupt.py): stop scheduling,
+        end remote transfers, kill everything ameide started; the evidence still follows."""
+        import threading
+
+        from ameide import proc
+
+        self.interrupted = True
+        if self.cache is not None and self.cache.remote is not None:
+            self.cache.remote.abort()
+        threading.Thread(target=proc.terminate_all, name="ameide-stop", daemon=True).start()
+        loop, scope = getattr(self, "_loop", None), getattr(self, "_run_scope", None)
+        if loop is not None and scope is not None:
+            loop.call_soon_threadsafe(scope.cancel)
+
+    def _run_all(self) -> Outcome:
         from ameide import proc
 
         started = time.time()
         shard = self._shard_from_env()
         ctx, plan, ids = self.plan()
         self.cache_settings = self._cache_settings(ctx)
+        self.tenv = self._task_env(ctx)
         guard, plan = self._guardrails(ctx, plan)
         if shard is not None:
             from ameide.cache.shard import select
@@ -310,12 +360,17 @@ class Engine:
         replayed = self._replay_all(ctx, plan, ids, started, guard)
         if replayed is not None:
             return replayed
+        import contextlib
+
         import anyio
 
-        try:
-            return anyio.run(self._run, ctx, plan, ids, started, guard)
-        finally:
-            proc.kill_all()  # belt and braces: no child outlives ameide
+        # nothing a task starts outlives the run: its group goes with it, and orphans that
+        # left the group (setsid, daemons) are adopted and killed (proc.contained)
+        with proc.contained() if plan.tasks else contextlib.nullcontext():
+            try:
+                return anyio.run(self._run, ctx, plan, ids, started, guard)
+            finally:
+                proc.kill_all()  # belt and braces: no child outlives ameide
 
     def _replay_all(
         self,
@@ -345,10 +400,14 @@ class Engine:
 
         sd = self.shard_doc
         run_id, run_dir = new_run(ctx.repo.root, f"-s{sd['index']}of{sd['total']}" if sd else "")
+        self.signals.started()
         phase_results: dict[int, list[TaskResult]] = {}
         phase_times: dict[int, float] = {}
         status: dict[int, str] = {}
         for n in self.req.phases:
+            if self.interrupted:
+                status[n] = "not-run"
+                continue
             tasks = plan.phase(n)
             pre = [self._guard_result(guard, run_dir)] if guard is not None and n == 0 else []
             if not tasks and not pre:
@@ -364,6 +423,8 @@ class Engine:
             for r in pre:
                 self.listener.task_finished(r)
             for t in tasks:
+                if self.interrupted:
+                    break
                 self.listener.task_started(t)
                 self.timing[t.id] = (time.time(), 0)  # one replay after another: one lane
                 log = os.path.join(logs, t.slug + ".log")
@@ -371,10 +432,10 @@ class Engine:
                 self.listener.task_finished(r)
                 res.append(r)
             phase_times[n] = time.perf_counter() - t0
-            phase_results[n], status[n] = res, "passed"
+            phase_results[n], status[n] = res, "interrupted" if self.interrupted else "passed"
             hook2 = getattr(self.listener, "phase_finished", None)
             if hook2:
-                hook2(n, res, "passed", phase_times[n])
+                hook2(n, res, status[n], phase_times[n])
         self.cache_doc = self.cache.finish()
         return self._finish(
             ctx, plan, ids, run_id, run_dir, started, phase_results, phase_times, status, [], guard
@@ -388,6 +449,8 @@ class Engine:
         started: float,
         guard: GuardrailReport | None = None,
     ) -> Outcome:
+        import asyncio
+
         import anyio
 
         from ameide.agents.checks import run_builtin
@@ -395,10 +458,11 @@ class Engine:
         from ameide.evidence.rundir import new_run
         from ameide.runner import Runner
 
+        self._loop = asyncio.get_running_loop()
         sd = self.shard_doc
         run_id, run_dir = new_run(ctx.repo.root, f"-s{sd['index']}of{sd['total']}" if sd else "")
-        env = dict(self.env)
-        jobs = self.req.jobs or jobs_from_env(env, ctx.config.run.get("jobs"))
+        env = dict(self.tenv.env)
+        jobs = self.req.jobs or jobs_from_env(self.env, ctx.config.run.get("jobs"))
         runner = Runner(
             ctx.repo.root,
             run_dir,
@@ -414,9 +478,12 @@ class Engine:
         env_error: list[ToolStatus] = []
 
         async with anyio.create_task_group() as tg:
-            tg.start_soon(self._watch_signals, tg.cancel_scope)
+            tg.start_soon(self.signals.watch)
             with anyio.CancelScope() as run_scope:
                 self._run_scope = run_scope
+                self.signals.started()
+                if self.interrupted:
+                    run_scope.cancel()
                 ecos = sorted({ctx.graph.targets[t].ecosystem for t in plan.targets})
                 if self._tools is not None:  # checked already (_replay_all)
                     tool_results = self._tools
@@ -505,17 +572,6 @@ class Engine:
             guard,
         )
 
-    async def _watch_signals(self, scope: Any) -> None:
-        import anyio
-
-        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-            async for _ in signals:
-                self.interrupted = True
-                run_scope = getattr(self, "_run_scope", None)
-                if run_scope is not None:
-                    run_scope.cancel()
-                return
-
     def _check_tools(self, ctx: Planning, ecos: list[str]) -> list[ToolStatus]:
         """The tools of the ecosystems in play against their pins (pnpm brings node: its
         scripts and tests run under it), each `--version` in its own thread."""
@@ -533,7 +589,8 @@ class Engine:
         if not wanted:
             return []
         with ThreadPoolExecutor(max_workers=len(wanted)) as ex:
-            return list(ex.map(lambda pin: check(pin, ctx.repo.root, self.env), wanted))
+            env = self.tenv.env  # `pnpm --version` may already run the repository's code
+            return list(ex.map(lambda pin: check(pin, ctx.repo.root, env), wanted))
 
     def _guardrails(self, ctx: Planning, plan: Plan) -> tuple[GuardrailReport | None, Plan]:
         """The profile's path guardrails over the changed files, and its extra phase-0 checks
@@ -542,7 +599,7 @@ class Engine:
             return None, plan
         from ameide.agents.detect import Roots, detect
         from ameide.agents.guardrails import check_tasks, evaluate, load_allowlist
-        from ameide.plan import Plan
+        from ameide.plan import Plan, unique_files
 
         roots = Roots(os.path.realpath(self.req.cwd), ctx.repo.git_root, ctx.repo.root)
         detected = detect(roots, self.env, cache_dir=ctx.cache_dir)
@@ -551,7 +608,8 @@ class Engine:
         tasks, notes = check_tasks(detected.profile, changed)
         if tasks or notes:
             merged = sorted((*plan.tasks, *tasks), key=lambda t: t.phase)  # stable
-            plan = Plan(tuple(merged), tuple(sorted((*plan.notes, *notes))), plan.targets)
+            all_notes = tuple(sorted((*plan.notes, *notes)))
+            plan = Plan(unique_files(merged), all_notes, plan.targets)
         return report, plan
 
     def _guard_result(self, report: GuardrailReport, run_dir: str) -> TaskResult:
@@ -585,7 +643,7 @@ class Engine:
             return TaskResult(task, "passed", 0, 0.0, log, (case,), "synthetic", msg)
         v = report.violations[0]
         more = f" (+{len(report.violations) - 1} more)" if len(report.violations) > 1 else ""
-        msg = f"{v.path}: {v.explain(report.profile)}{more}"
+        msg = f"{v.shown}: {v.explain(report.profile)}{more}"
         case = synthetic_case("guardrails", "guardrails", "failed", 0.0, msg, text)
         return TaskResult(task, "failed", 1, 0.0, log, (case,), "synthetic", msg)
 
@@ -618,9 +676,10 @@ class Engine:
         for r in results:
             stamp = r.task.params.get("stamp")
             if r.task.kind == "install" and r.status == "passed" and stamp:
-                kind, ws = stamp
+                kind, ws, members = stamp
                 atomic_write_text(
-                    stamp_path(ctx.cache_dir, kind, ws), install_stamp(ctx.repo.root, kind, ws)
+                    stamp_path(ctx.cache_dir, kind, ws),
+                    install_stamp(ctx.repo.root, kind, ws, members),
                 )
 
     # ------------------------------------------------------------------ evidence
@@ -790,6 +849,13 @@ class Engine:
             from ameide.cache.shard import record_timings
 
             record_timings(ctx.cache_dir, ran)
+        tenv = self.tenv
+        doc["task_env"] = {
+            "mode": tenv.mode,
+            "withheld": list(tenv.withheld),
+            "passed": list(tenv.passed),
+        }
+        doc["warnings"] += tenv.warnings
         doc["guardrails"] = None
         if guard is not None:
             from ameide.agents.guardrails import summary_doc, warnings
@@ -884,6 +950,7 @@ def plan_matrix(
     engine = Engine(req, _Quiet(), env)
     ctx, plan, _ = engine.plan()
     engine.cache_settings = engine._cache_settings(ctx)
+    engine.tenv = engine._task_env(ctx)
     _, plan = engine._guardrails(ctx, plan)
     known = history(ctx.repo.root, ctx.cache_dir)
     weights = {t.id: known[t.id] for t in plan.tasks if t.id in known}

@@ -258,6 +258,7 @@ def _damaged(damage: str, data: bytes, key: str) -> bytes:
     return b""
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "older-format", "report-size"])
 def test_damaged_entries_are_misses_and_get_rewritten(
     damage: str, run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo
@@ -300,6 +301,7 @@ def test_entries_of_another_key_version_are_plain_misses(
 _RUN = "import sys; from ameide.cli import main; sys.exit(main(['test']))"
 
 
+@pytest.mark.fault
 def test_concurrent_runs_share_the_store_safely(
     fake_go: FakeGo, go_repo: MakeGoRepo, tmp_path: Path
 ) -> None:
@@ -333,6 +335,7 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.fault
 def test_an_unreachable_remote_costs_one_warning_not_the_build(
     run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,7 @@ from tests.cache.conftest import FakeGo, MakeGoRepo, as_format_1, reports
 from tests.conftest import load_summary, write_files
 from tests.turbo_server import TurboServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 RunCli = Callable[..., tuple[int, str, str]]
 TEAM = "team_ameide"

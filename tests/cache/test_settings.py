@@ -141,7 +141,10 @@ def test_signature_key_from_the_named_variable() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"AMEIDE_REMOTE_CACHE_URL": "ftp://x"}, "is not an http(s) URL"),
+        (
+            {"AMEIDE_REMOTE_CACHE_URL": "ftp://x"},
+            "AMEIDE_REMOTE_CACHE_URL=.ftp://x.: not an http(s) URL",
+        ),
         (
             {"AMEIDE_REMOTE_CACHE_URL": "http://x", "AMEIDE_REMOTE_CACHE_TIMEOUT": "soon"},
             "AMEIDE_REMOTE_CACHE_TIMEOUT='soon' is not a number of seconds",
@@ -163,7 +166,7 @@ def test_bad_variables_are_usage_errors(env: dict[str, str], message: str) -> No
         ("[cache]\nenabled = 'yes please'\n", "cache.enabled: Input should be a valid boolean"),
         ("[cache]\nkinds = ['install']\n", "cache.kinds.0: Input should be 'vet', 'collect'"),
         ("[cache]\nmax_size_mb = 0\n", "cache.max_size_mb: Input should be greater than"),
-        ("[cache.remote]\nurl = 'cache.example.com'\n", "cache.remote.url: String should match"),
+        ("[cache.remote]\nurl = 'cache.example.com'\n", "cache.remote.url: not an http(s) URL"),
         ("[cache.remote]\ntoken = 'x'\n", "cache.remote.token: unknown key"),
         ("[cache.remote]\ntimeout = 0\n", "cache.remote.timeout: Input should be greater than 0"),
     ],

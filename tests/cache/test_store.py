@@ -60,6 +60,7 @@ def test_an_older_format_is_rejected_by_name() -> None:
         unpack(old, KEY)
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("head", "body", "why"),
     [
@@ -79,6 +80,7 @@ def test_inconsistent_metadata_is_rejected(head: dict[str, object], body: bytes,
         unpack(seal({**meta(), **head}, body), KEY)
 
 
+@pytest.mark.fault
 @pytest.mark.parametrize(
     ("damage", "why"),
     [
@@ -94,6 +96,7 @@ def test_damaged_artifacts_are_rejected(damage: object, why: str) -> None:
         unpack(data, KEY)
 
 
+@pytest.mark.fault
 def test_an_artifact_under_another_key_or_not_passed_is_rejected() -> None:
     with pytest.raises(CorruptArtifact, match="another key"):
         unpack(pack(meta(), b""), "cd" + "0" * 62)
@@ -110,6 +113,7 @@ def test_an_artifact_under_another_key_or_not_passed_is_rejected() -> None:
 # ------------------------------------------------------------------ store
 
 
+@pytest.mark.fault
 def test_put_get_is_atomic_and_leaves_no_temporary_files(tmp_path: Path) -> None:
     s = LocalStore(str(tmp_path), 10_000)
     assert s.get(KEY) is None
@@ -119,6 +123,7 @@ def test_put_get_is_atomic_and_leaves_no_temporary_files(tmp_path: Path) -> None
     assert s.path(KEY) == str(tmp_path / "tasks" / "v1" / "ab" / KEY)
 
 
+@pytest.mark.fault
 def test_a_read_only_store_only_costs_speed(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
@@ -202,6 +207,7 @@ print(bad)
 """
 
 
+@pytest.mark.fault
 def test_concurrent_writers_readers_and_pruners_never_see_a_torn_entry(tmp_path: Path) -> None:
     src = str(Path(__file__).resolve().parents[2] / "src")
     procs = [

@@ -1,6 +1,6 @@
 """A fake `go` for evidence tests (no toolchain needed): `go vet` passes; `go test -json` passes
 every package except one whose directory holds a file named FAIL, which fails with output a
-page must not trust: markup, entities, quotes, and the value of `$GITHUB_TOKEN`."""
+page must not trust: markup, entities, quotes, and the value of `$ACME_DEPLOY_TOKEN`."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ for p in "$@"; do
   if [ -e "$d/testdata/FAIL" ]; then
     printf '{"Action":"output","Package":"%s","Test":"TestX","Output":' "$p"
     printf '"    x_test.go:3: got <script>alert(1)</script> \\u0026amp; \\"q\\" token=%s\\n"}\n' \
-      "$GITHUB_TOKEN"
+      "$ACME_DEPLOY_TOKEN"
     i=0
     while [ $i -lt "${FAKE_GO_LINES:-3}" ]; do
       printf '{"Action":"output","Package":"%s","Test":"TestX",' "$p"
@@ -58,7 +58,9 @@ def install_fake_go(bin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     go.chmod(go.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("CI", "1")  # plain output
-    monkeypatch.setenv("GITHUB_TOKEN", SENTINEL)  # a credential a task might print
+    # a credential of the project's own that tasks may see (not ameide's, not a well-known
+    # name taskenv.DENY keeps from them), which a test might print
+    monkeypatch.setenv("ACME_DEPLOY_TOKEN", SENTINEL)
 
 
 def go_module(name: str) -> dict[str, str | bytes]:

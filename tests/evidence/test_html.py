@@ -292,8 +292,9 @@ def test_text_from_a_task_loses_its_control_sequences() -> None:
         "\x1b[1;31mred\x1b[0m \x1b]8;;http://x\x07link\x1b]8;;\x07 bell\x07 nul\x00 "
         "<b>&\"'</b> s3cr3t-value-123 ünïcode\ud800"
     )
+    # escape sequences gone, other control characters shown (sanitize.printable)
     assert t(raw) == (
-        "red link bell nul &lt;b&gt;&amp;&quot;&#x27;&lt;/b&gt; [redacted] ünïcode\ud800"
+        "red link bell^G nul^@ &lt;b&gt;&amp;&quot;&#x27;&lt;/b&gt; [redacted] ünïcode\ud800"
     )
 
 

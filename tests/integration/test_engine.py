@@ -437,8 +437,13 @@ def test_second_run_skips_installs(mono: Mono, run_cli: RunCli) -> None:
     second = load_summary(repo)
     assert second["run_id"] != first["run_id"]
     assert [t for p in second["phases"] for t in p["tasks"] if t["kind"] == "install"] == []
-    assert "pnpm install (.): skipped, lockfile unchanged since last install" in second["notes"]
-    assert "uv sync (.): skipped, uv.lock unchanged since last sync" in second["notes"]
+    assert (
+        "pnpm install (.): skipped, lockfile and manifests unchanged since last install"
+        in second["notes"]
+    )
+    assert (
+        "uv sync (.): skipped, uv.lock and manifests unchanged since last sync" in second["notes"]
+    )
     # everything else runs again
     assert phase_tasks(second)[1] == phase_tasks(first)[1]
     assert phase_tasks(second)[0] == [
@@ -497,4 +502,4 @@ def test_a_later_phase_alone_installs_what_it_needs(mono: Mono, run_cli: RunCli)
     assert code == 0, out + err
     doc = load_summary(repo)
     assert phase_tasks(doc)[2] == ["uv:acme-service pytest -m integration"]
-    assert "uv sync (.): skipped, uv.lock unchanged since last sync" in doc["notes"]
+    assert "uv sync (.): skipped, uv.lock and manifests unchanged since last sync" in doc["notes"]

@@ -32,7 +32,7 @@ from tests.integration.conftest import (
     wait_until,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 RunCli = Callable[[list[str], Path], tuple[int, str, str]]
 Spawn = Callable[..., Spawned]

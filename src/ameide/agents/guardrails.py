@@ -64,6 +64,13 @@ class Violation:
     rule: str  # forbidden | not-allowed
     pattern: str  # the forbidden glob that fired, or the allowed globs
 
+    @property
+    def shown(self) -> str:
+        """The path on one line (a newline in a file name as `\\n`)."""
+        from ameide.sanitize import one_line
+
+        return one_line(self.path)
+
     def explain(self, profile: str) -> str:
         if self.rule == "forbidden":
             return f"forbidden by {self.pattern} (profile {profile})"
@@ -154,7 +161,7 @@ def describe(r: GuardrailReport) -> str:
             f"guardrails failed: the {r.profile} profile forbids {n} changed "
             f"file{'s' if n != 1 else ''}"
         )
-        out += [f"  {v.path} ({v.status}): {v.explain(r.profile)}" for v in r.violations]
+        out += [f"  {v.shown} ({v.status}): {v.explain(r.profile)}" for v in r.violations]
         out.append(
             "fix: revert these changes (git restore / git rm), or do this work in a workspace "
             "whose profile allows it; a migration can list paths in " + ALLOWLIST
@@ -171,7 +178,7 @@ def describe(r: GuardrailReport) -> str:
     if r.allowlist is not None:
         out.append(f"allowlist: {r.allowlist.path} ({len(r.allowlist.patterns)} globs)")
         out += [
-            f"  exempted {e.violation.path}: {e.violation.explain(r.profile)}; allowed by "
+            f"  exempted {e.violation.shown}: {e.violation.explain(r.profile)}; allowed by "
             f"{e.glob} (line {e.line})"
             for e in r.exempted
         ]

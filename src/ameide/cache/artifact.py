@@ -33,6 +33,10 @@ MAX_LOG_BYTES = 32 * 1024 * 1024  # a bigger log is not worth caching (and not h
 # a raw report (go test -json stream, JUnit XML) bigger than this is left out of the entry;
 # the log and the parsed test cases are still cached, and the replay's first line says so
 MAX_REPORT_BYTES = 8 * 1024 * 1024
+# an artifact (compressed, on disk or on the wire) and its payload (decompressed) are never
+# bigger than this: a legitimate one holds at most a 32 MiB log, an 8 MiB report and the
+# metadata. Anything bigger is damaged or hostile and is refused before it is read whole.
+MAX_ARTIFACT = 64 * 1024 * 1024
 _REQUIRED = ("key", "task", "status", "duration", "junit_source", "cases", "log_size")
 
 
@@ -51,6 +55,8 @@ def pack(meta: dict[str, Any], log: bytes, report: bytes | None = None) -> bytes
 def unpack(data: bytes, key: str) -> tuple[dict[str, Any], bytes, bytes | None]:
     """(metadata, log, raw report or None) of a verified artifact; CorruptArtifact otherwise."""
     head = len(MAGIC)
+    if len(data) > MAX_ARTIFACT:
+        raise CorruptArtifact(f"larger than {MAX_ARTIFACT >> 20} MiB")
     if not data.startswith(MAGIC):
         nl = data.find(b"\n", 0, 40)
         if data.startswith(_PREFIX) and nl > 0:  # another ameide's format: a miss
@@ -63,9 +69,14 @@ def unpack(data: bytes, key: str) -> tuple[dict[str, Any], bytes, bytes | None]:
     if hashlib.sha256(payload).hexdigest().encode() != data[head : head + 64]:
         raise CorruptArtifact("content hash mismatch (truncated or damaged)")
     try:
-        raw = zlib.decompress(payload)
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(payload, MAX_ARTIFACT)
+        if inflate.unconsumed_tail:  # a decompression bomb, or damage that looks like one
+            raise CorruptArtifact(f"payload larger than {MAX_ARTIFACT >> 20} MiB")
         end = raw.index(b"\n")
         meta = json.loads(raw[:end])
+    except CorruptArtifact:
+        raise
     except (zlib.error, ValueError) as exc:
         raise CorruptArtifact(f"unreadable payload ({type(exc).__name__})") from None
     if not isinstance(meta, dict) or any(k not in meta for k in _REQUIRED):

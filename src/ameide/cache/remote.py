@@ -25,16 +25,33 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+from ameide.cache.artifact import MAX_ARTIFACT
+
 if TYPE_CHECKING:
     from ameide.cache.settings import RemoteSettings
 
 API = "/v8/artifacts"
-MAX_ARTIFACT = 512 * 1024 * 1024
 UPLOAD_WORKERS = 4
+ERROR_BODY = 4096  # bytes of an error answer read for its message
+INTERRUPTED = "interrupted"
 
 
 class RemoteFailure(Exception):
     """The remote cannot be used (stops it for the rest of the run)."""
+
+
+def _mib(n: int) -> str:
+    return f"{n / (1 << 30):.1f} GiB" if n >= 1 << 30 else f"{n / (1 << 20):.0f} MiB"
+
+
+def _shut(conn: Any) -> None:
+    """End a transfer another thread is blocked in: its recv/send returns at once."""
+    import socket
+
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def sign(key: bytes, artifact: bytes, hash_: str, team: str | None) -> str:
@@ -46,7 +63,14 @@ def sign(key: bytes, artifact: bytes, hash_: str, team: str | None) -> str:
 
 class RemoteCache:
     def __init__(self, s: RemoteSettings, *, ci: bool = False) -> None:
+        from ameide.cache.settings import transfer_deadline
+        from ameide.vcs import redact_url
+
         self.s = s
+        self.url = redact_url(s.url)  # what messages show: never credentials
+        self.deadline = s.deadline or transfer_deadline(s.timeout)
+        self.aborted = False
+        self._active: set[Any] = set()  # connections with a transfer in flight
         u = urlsplit(s.url)
         self._https = u.scheme == "https"
         self._host = u.hostname or ""
@@ -54,7 +78,7 @@ class RemoteCache:
         self._prefix = u.path.rstrip("/")
         self._ci = ci
         self._local = threading.local()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # abort() may run in a signal handler
         self._conns: list[Any] = []  # every connection opened, closed by close()
         self.failed: str | None = None  # why the remote was switched off
         self.rejected = 0  # downloads that failed verification
@@ -89,17 +113,24 @@ class RemoteCache:
     def warning(self) -> str | None:
         """The one line the run reports about the remote, if anything went wrong."""
         parts = []
+        if self.aborted:  # the run was interrupted: nothing to say about the remote
+            return None
         if self.failed:
             parts.append(
-                f"remote cache {self.s.url} not used: {self.failed}; "
+                f"remote cache {self.url} not used: {self.failed}; "
                 "tasks ran locally (the build is not affected)"
             )
         elif self.uploads_failed:
-            parts.append(f"remote cache {self.s.url}: uploads stopped: {self.uploads_failed}")
+            parts.append(f"remote cache {self.url}: uploads stopped: {self.uploads_failed}")
+        if self.s.url_userinfo:
+            parts.append(
+                f"remote cache {self.url}: credentials in the remote cache URL are not used "
+                "(nor shown); give the token in AMEIDE_REMOTE_CACHE_TOKEN"
+            )
         if self.rejected:
             n = self.rejected
             parts.append(
-                f"remote cache {self.s.url}: {n} downloaded artifact{'s' if n != 1 else ''} "
+                f"remote cache {self.url}: {n} downloaded artifact{'s' if n != 1 else ''} "
                 f"failed verification ({self.rejected_why}) and "
                 f"{'were' if n != 1 else 'was'} ignored; the task{'s' if n != 1 else ''} ran "
                 "locally"
@@ -161,51 +192,101 @@ class RemoteCache:
         body: bytes | None = None,
         extra: dict[str, str] | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        """One request with a deadline; RemoteFailure on anything but an HTTP answer."""
+        """One request; RemoteFailure on anything but a complete HTTP answer in time.
+
+        Two limits hold: the socket timeout bounds every connect and every read, and a
+        watchdog shuts the socket down when the whole transfer (request, headers, body) has
+        taken `deadline` seconds, which catches a server that answers each read in time but
+        drips its bytes. `abort()` shuts every transfer in flight down at once."""
         import http.client
 
-        deadline = time.monotonic() + max(5 * self.s.timeout, 10.0)
+        deadline = time.monotonic() + self.deadline
         for attempt in (0, 1):  # one retry: a kept-alive connection the server closed
             conn = self._conn()
+            expired = threading.Event()
+
+            def cut(conn: Any = conn, expired: threading.Event = expired) -> None:
+                expired.set()
+                _shut(conn)
+
+            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), cut)
+            watchdog.daemon = True
+            with self._lock:
+                if self.aborted:
+                    raise RemoteFailure(INTERRUPTED)
+                self._active.add(conn)
+            watchdog.start()
             try:
                 conn.request(method, self._url(hash_), body=body, headers=self._headers(extra))
                 resp = conn.getresponse()
                 headers = {k.lower(): v for k, v in resp.getheaders()}
-                chunks: list[bytes] = []
-                size = 0
-                while method != "HEAD":
-                    chunk = resp.read(1 << 20)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > MAX_ARTIFACT:
-                        self._drop_conn()
-                        raise RemoteFailure("an artifact larger than 512 MiB")
-                    if time.monotonic() > deadline:
-                        self._drop_conn()
-                        raise RemoteFailure("too slow (download exceeded its deadline)")
-                    chunks.append(chunk)
-                if method == "HEAD":
-                    resp.read()
-                return resp.status, headers, b"".join(chunks)
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                data = b"" if method == "HEAD" else self._body(resp, headers)
+                if expired.is_set():  # the watchdog's shutdown can look like a clean end
+                    raise TimeoutError
+                if resp.will_close or not 200 <= resp.status < 300:
+                    self._drop_conn()
+                return resp.status, headers, data
+            except RemoteFailure:
                 self._drop_conn()
-                if attempt == 0 and time.monotonic() < deadline:
-                    continue
-                raise RemoteFailure("the server closed the connection") from None
-            except TimeoutError:
+                raise
+            except Exception as exc:
                 self._drop_conn()
-                raise RemoteFailure(f"no answer within {self.s.timeout:g}s") from None
-            except ConnectionRefusedError:
-                self._drop_conn()
-                raise RemoteFailure("connection refused (is the server running?)") from None
-            except (OSError, http.client.HTTPException) as exc:
-                self._drop_conn()
-                raise RemoteFailure(f"{type(exc).__name__}: {exc}") from None
-        raise RemoteFailure("unreachable")  # pragma: no cover - the loop returns or raises
+                if self.aborted:
+                    raise RemoteFailure(INTERRUPTED) from None
+                if expired.is_set():
+                    raise RemoteFailure(
+                        f"too slow: no complete answer within the {self.deadline:g}s deadline"
+                    ) from None
+                if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError):
+                    if attempt == 0 and time.monotonic() < deadline:
+                        continue
+                    raise RemoteFailure("the server closed the connection") from None
+                if isinstance(exc, TimeoutError):
+                    raise RemoteFailure(f"no answer within {self.s.timeout:g}s") from None
+                if isinstance(exc, ConnectionRefusedError):
+                    raise RemoteFailure("connection refused (is the server running?)") from None
+                if isinstance(exc, OSError | http.client.HTTPException | ValueError):
+                    raise RemoteFailure(self._scrub(f"{type(exc).__name__}: {exc}")) from None
+                raise
+            finally:
+                watchdog.cancel()
+                with self._lock:
+                    self._active.discard(conn)
+        raise RemoteFailure("the server closed the connection")
+
+    def _body(self, resp: Any, headers: dict[str, str]) -> bytes:
+        """The answer's body, refused before it is read when it announces more than
+        MAX_ARTIFACT bytes and cut there when it does not announce its size. An error's body
+        is only read for its first few KiB (its message)."""
+        limit = MAX_ARTIFACT if 200 <= resp.status < 300 else ERROR_BODY
+        announced = headers.get("content-length")
+        if announced is not None and resp.status < 300:
+            try:
+                size = int(announced)
+            except ValueError:
+                raise RemoteFailure("a malformed Content-Length header") from None
+            if size > limit:
+                raise RemoteFailure(
+                    f"an answer of {_mib(size)}, larger than the {_mib(limit)} limit"
+                )
+        buf = bytearray()
+        while len(buf) <= limit:
+            chunk = resp.read(min(1 << 20, limit + 1 - len(buf)))
+            if not chunk:
+                return bytes(buf)
+            buf += chunk
+        if resp.status >= 300:
+            return bytes(buf[:limit])
+        raise RemoteFailure(f"an answer larger than the {_mib(limit)} limit")
+
+    def _scrub(self, text: str) -> str:
+        """A message from the server (or about it) without credentials or control codes."""
+        from ameide.sanitize import printable, redact
+
+        return printable(redact(text, (self.s.token, self.s.signature_key)))
 
     def _http_problem(self, status: int, body: bytes, what: str) -> str:
-        text = body[:200].decode("utf-8", "replace").strip()
+        text = self._scrub(body[:200].decode("utf-8", "replace").strip())
         if status in (401, 403):
             return f"the server refused the {what} (HTTP {status}): check the token" + (
                 f" ({text})" if text else ""
@@ -331,6 +412,23 @@ class RemoteCache:
         if not abandoned:
             self.close()
         return abandoned
+
+    def abort(self) -> None:
+        """The run is interrupted: end every transfer in flight now (the threads blocked in
+        them return at once), start no other, and drop queued uploads."""
+        with self._lock:
+            self.aborted = True
+            if self.failed is None:
+                self.failed = INTERRUPTED
+            active = list(self._active)
+        for c in active:
+            _shut(c)
+        with contextlib.suppress(queue.Empty):
+            while True:
+                if self._queue.get_nowait() is not None:
+                    with self._idle:
+                        self._pending -= 1
+                        self._idle.notify_all()
 
     def close(self) -> None:
         """Close the kept-alive connections (a worker still uploading keeps its own)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ameide.cache.artifact import (
     FORMAT,
+    MAX_ARTIFACT,
     MAX_LOG_BYTES,
     MAX_REPORT_BYTES,
     CorruptArtifact,
@@ -238,6 +239,8 @@ class CacheSession:
             "ameide": __version__,
         }
         data = pack(meta, log, report)
+        if len(data) > MAX_ARTIFACT:  # every reader would reject it (huge test metadata)
+            return False
         if self.store.put(key, data):
             with self._lock:
                 self.stored += 1
@@ -263,7 +266,7 @@ class CacheSession:
                 out.append(w)
             if self.abandoned:
                 out.append(
-                    f"remote cache {self.remote.s.url}: {self.abandoned} upload(s) still "
+                    f"remote cache {self.remote.url}: {self.abandoned} upload(s) still "
                     "running at exit were abandoned"
                 )
         return out
@@ -273,7 +276,7 @@ class CacheSession:
         r = self.remote
         if r is not None:
             remote = {
-                "url": r.s.url,
+                "url": r.url,
                 "team": r.s.team,
                 "read_only": r.s.read_only,
                 "read_only_reason": r.s.read_only_reason or None,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from ameide.config import Config
+    from ameide.taskenv import Own
 
 # what may be cached unless `[cache] kinds` says otherwise; see docs/cache.md for why installs,
 # codegen freshness, profile checks and guardrails never are
@@ -48,8 +49,10 @@ class RemoteSettings:
     read_only_reason: str
     signature_key: bytes | None
     signature_env: str | None  # the variable naming the key; set but empty = cannot verify
-    timeout: float
+    timeout: float  # seconds for the connection and for each read
     source: str  # where the URL came from
+    deadline: float = 0.0  # seconds for a whole transfer; 0: transfer_deadline(timeout)
+    url_userinfo: str | None = None  # `user:pw` taken out of `url`: never used nor shown
 
 
 @record
@@ -64,11 +67,28 @@ class CacheSettings:
     remote_reason: str  # why there is no remote ("" when configured)
 
 
+def transfer_deadline(timeout: float) -> float:
+    """The wall-clock budget of one whole transfer (request, headers and body): a server that
+    answers every read in time but drips its bytes is cut off here (docs/cache.md)."""
+    return max(10.0, 5 * timeout)
+
+
 def user_cache_dir(env: Mapping[str, str]) -> str:
     """`$AMEIDE_CACHE_DIR`, else `$XDG_CACHE_HOME/ameide`, else `~/.cache/ameide`."""
     explicit = env.get("AMEIDE_CACHE_DIR")
     if explicit:
-        return os.path.abspath(os.path.expanduser(explicit))
+        path = os.path.expanduser(explicit)
+        if not os.path.isabs(path):
+            from ameide.errors import UsageError
+
+            # relative to wherever ameide happens to run: a new cache per directory, and an
+            # untracked directory inside the repository
+            raise UsageError(
+                f"AMEIDE_CACHE_DIR={explicit!r} is not an absolute path",
+                hint="give an absolute directory (e.g. $HOME/.cache/ameide), or unset it for "
+                "the default $XDG_CACHE_HOME/ameide (docs/cache.md)",
+            )
+        return os.path.normpath(path)
     xdg = env.get("XDG_CACHE_HOME")
     if xdg and os.path.isabs(xdg):
         return os.path.join(xdg, "ameide")
@@ -151,19 +171,35 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
             break
     if not url:
         return None, "no remote configured"
-    if not url.startswith(("http://", "https://")):
+    from urllib.parse import urlsplit
+
+    from ameide.config import url_problem
+    from ameide.vcs import redact_url
+
+    problem = url_problem(url)
+    shown = redact_url(url)  # credentials in a URL are never shown
+    if problem:
         from ameide.errors import UsageError
 
         raise UsageError(
-            f"{source}={url!r} is not an http(s) URL",
-            hint="give the server's base URL, e.g. https://cache.example.com (docs/cache.md)",
+            f"{source}={shown!r}: {problem}"
+            if source.isupper()
+            else f"{config.path}: invalid configuration\n  cache.remote.url: {problem}",
+            hint="give the server's base URL, e.g. https://cache.example.com:3000 (docs/cache.md)",
         )
     team = env.get("AMEIDE_REMOTE_CACHE_TEAM") or r.get("team") or env.get("TURBO_TEAM") or None
     token, token_source = None, None
     for name in ("AMEIDE_REMOTE_CACHE_TOKEN", "TURBO_TOKEN"):
-        if env.get(name):
-            token, token_source = env[name], name
+        if env.get(name, "").strip():
+            token, token_source = env[name].strip(), name
             break
+    if token and any(c.isspace() or not c.isprintable() for c in token):
+        from ameide.errors import UsageError
+
+        raise UsageError(  # never the value: it is a credential
+            f"{token_source} holds a space, a newline or a control character inside the token",
+            hint='export the token alone (e.g. from a file: "$(cat token)"); docs/cache.md',
+        )
     ro = _flag(env, "AMEIDE_REMOTE_CACHE_READ_ONLY")
     if ro is not None:
         read_only, reason = ro, "AMEIDE_REMOTE_CACHE_READ_ONLY"
@@ -197,7 +233,7 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
         ) from None
     return (
         RemoteSettings(
-            url.rstrip("/"),
+            shown.rstrip("/"),
             str(team) if team else None,
             token,
             token_source,
@@ -207,6 +243,34 @@ def remote_settings(config: Config, env: Mapping[str, str]) -> tuple[RemoteSetti
             key_env,
             timeout,
             source,
+            url_userinfo=urlsplit(url).netloc.rpartition("@")[0] or None,
         ),
         "",
     )
+
+
+def own_credentials(remote: RemoteSettings | None, env: Mapping[str, str]) -> list[Own]:
+    """ameide's own credentials in this environment: what must never reach a task. The
+    AMEIDE_* ones are ameide's whether or not a remote is in use; TURBO_TOKEN, a signature
+    key under a name of the project's choosing and URL credentials when ameide uses them."""
+    from ameide.taskenv import Own
+
+    own = [
+        Own(what, name, env[name])
+        for what, name in (
+            ("the remote-cache token", "AMEIDE_REMOTE_CACHE_TOKEN"),
+            ("the remote-cache signature key", "AMEIDE_REMOTE_CACHE_SIGNATURE_KEY"),
+        )
+        if env.get(name)
+    ]
+    if remote is None:
+        return own
+    if remote.token:
+        own.append(Own("the remote-cache token", remote.token_source, remote.token))
+    if remote.signature_key:
+        key = remote.signature_key.decode("utf-8", "replace")
+        own.append(Own("the remote-cache signature key", remote.signature_env, key))
+    if remote.url_userinfo:
+        var = remote.source if remote.source.isupper() else None
+        own.append(Own("a URL holding remote-cache credentials", var, remote.url_userinfo))
+    return own

@@ -16,6 +16,7 @@ import contextlib
 import os
 import time
 
+from ameide.cache.artifact import MAX_ARTIFACT
 from ameide.records import record
 
 LAYOUT = os.path.join("tasks", "v1")
@@ -41,9 +42,14 @@ class LocalStore:
         return os.path.join(self.root, key[:2], key)
 
     def get(self, key: str) -> bytes | None:
+        """The entry's bytes; None when absent or unreadable. An entry bigger than any
+        artifact can be (MAX_ARTIFACT) is damaged and is not read: it comes back empty, which
+        verification rejects (and the caller drops) like any damaged entry."""
         p = self.path(key)
         try:
             with open(p, "rb") as fh:
+                if os.fstat(fh.fileno()).st_size > MAX_ARTIFACT:
+                    return b""
                 data = fh.read()
         except OSError:
             return None

@@ -19,20 +19,52 @@ _QUICK = ("affected", "targets")
 
 def run() -> None:
     """Console-script entry point."""
+    _standard_streams()
     args = sys.argv[1:]
     command = next((a for a in args if a not in VERBOSE), None)
-    if command not in _QUICK:
-        sys.exit(main(args))
-    import gc
+    if command in _QUICK:
+        import gc
 
-    gc.disable()
+        gc.disable()
+        code = main(args)
+        _flush()
+        os._exit(code)
     code = main(args)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe: nothing more can be said
-        pass
-    os._exit(code)
+    _flush()
+    threading = sys.modules.get("threading")
+    if threading is not None and any(
+        t.is_alive() and not t.daemon and t is not threading.main_thread()
+        for t in threading.enumerate()
+    ):
+        # a thread stuck in a system call (a DNS lookup, a remote transfer being aborted)
+        # must not hold the exit: the run is over and its evidence written
+        os._exit(code)
+    sys.exit(code)
+
+
+def _flush() -> None:
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the terminal or pipe is gone (a hang-up)
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def _standard_streams() -> None:
+    """Started with stdin, stdout or stderr closed (`ameide test >&-`): put /dev/null there,
+    so that no file ameide opens later takes descriptor 1 and receives its output."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, mode, closefd=False))  # noqa: SIM115
 
 
 VERBOSE = ("-v", "--verbose")
@@ -123,6 +155,8 @@ def _typer_main(args: list[str]) -> int:
         app(args=args, prog_name="ameide", standalone_mode=True)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code == 130:  # typer turns KeyboardInterrupt into Exit(130) without a word
+            raise KeyboardInterrupt from None
         if code != 0:
             return code
     return _last_exit_code()
@@ -165,12 +199,17 @@ def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | No
             import traceback
 
             traceback.print_exc()
-        sys.stderr.write(f"ameide: error: {exc.message}\n")
+        from ameide.sanitize import printable  # a message may quote a file name
+
+        sys.stderr.write(printable(f"ameide: error: {exc.message}\n"))
         if exc.hint:
-            sys.stderr.write(f"  hint: {exc.hint}\n")
+            sys.stderr.write(printable(f"  hint: {exc.hint}\n"))
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("ameide: interrupted\n")
+        import contextlib
+
+        with contextlib.suppress(OSError, ValueError):  # a hang-up took the terminal
+            sys.stderr.write("ameide: interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         # the reader went away (ameide affected | head): not an error of ours

@@ -21,9 +21,9 @@ from ameide.report.runfacts import (
     case_counts,
     plural,
     ran_cached,
-    strip_controls,
     tasks,
 )
+from ameide.sanitize import printable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -54,14 +54,15 @@ def write_report(
 
 
 class _Text:
-    """Text from tasks and the repository, made safe for the page: control sequences
-    dropped, credential values redacted, HTML-escaped."""
+    """Text from tasks and the repository, made safe for the page: escape sequences dropped
+    and other control characters made visible (sanitize.printable), credential values
+    redacted, HTML-escaped."""
 
     def __init__(self, env: Mapping[str, str] | None) -> None:
         self._redact = Redactor(env)
 
     def __call__(self, value: object) -> str:
-        return escape(self._redact(strip_controls(str(value))))
+        return escape(self._redact(printable(str(value))))
 
 
 def _dur(seconds: object) -> str:

@@ -12,13 +12,55 @@ import os
 import secrets
 import time
 
+from ameide.errors import EnvError
+
 ARTIFACTS = os.path.join("artifacts", "agent-ci")
 
 
+def _unusable(root: str, base: str, exc: OSError) -> EnvError:
+    """The one-screen error for an artifacts directory ameide cannot write to."""
+    path = root
+    for part in ARTIFACTS.split(os.sep):  # the first component that is not a directory
+        path = os.path.join(path, part)
+        if os.path.lexists(path) and not os.path.isdir(path):
+            what = (
+                f"a link to {os.readlink(path)}, which is not a directory"
+                if os.path.islink(path)
+                else "a file, not a directory"
+            )
+            return EnvError(
+                f"{path} is {what}: ameide keeps its evidence in {base}",
+                hint=f"move or remove {path} (ameide creates the directory and a .gitignore "
+                "that keeps it out of git status)",
+                path=path,
+            )
+    return EnvError(
+        f"cannot write the evidence to {base}: {exc.strerror or exc}",
+        hint=f"make {base} writable for this user (or remove it: ameide recreates it)",
+        path=base,
+    )
+
+
+def _check_latest(base: str) -> None:
+    latest = os.path.join(base, "latest")
+    if os.path.lexists(latest) and not os.path.islink(latest):
+        raise EnvError(
+            f"{latest} is a directory, not the link to the latest run that ameide keeps there",
+            hint=f"it is a copy that followed the link (cp -rL, a restored CI cache): remove "
+            f"it (rm -r {latest}) and run again; the runs themselves are next to it",
+            path=latest,
+        )
+
+
 def new_run(root: str, suffix: str = "") -> tuple[str, str]:
-    """A fresh run directory; `suffix` (e.g. `-s2of4` for a CI shard) ends the run id."""
+    """A fresh run directory; `suffix` (e.g. `-s2of4` for a CI shard) ends the run id.
+    An artifacts directory ameide cannot use is an EnvError here, before anything runs."""
     base = os.path.join(root, ARTIFACTS)
-    os.makedirs(base, exist_ok=True)
+    try:
+        os.makedirs(base, exist_ok=True)
+    except OSError as exc:
+        raise _unusable(root, base, exc) from None
+    _check_latest(base)
     ignore = os.path.join(base, ".gitignore")
     if not os.path.exists(ignore):
         with contextlib.suppress(OSError), open(ignore, "w", encoding="utf-8") as fh:
@@ -32,6 +74,8 @@ def new_run(root: str, suffix: str = "") -> tuple[str, str]:
             return run_id, path
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise _unusable(root, base, exc) from None
 
 
 def update_latest(root: str, run_id: str) -> None:
@@ -41,7 +85,13 @@ def update_latest(root: str, run_id: str) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)
     os.symlink(run_id, tmp)
-    os.replace(tmp, os.path.join(base, "latest"))
+    try:
+        os.replace(tmp, os.path.join(base, "latest"))
+    except OSError:  # replaced by a directory while the run ran
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        _check_latest(base)
+        raise
 
 
 def latest_summary_path(root: str) -> str:

@@ -202,6 +202,16 @@ class ShardInfo(_M):
     estimate: float = Field(description="expected seconds of this shard's tasks")
 
 
+class TaskEnvInfo(_M):
+    mode: Literal["inherit", "strict"] = Field(
+        description="inherit: everything but credentials; strict: basics, key inputs, pass"
+    )
+    withheld: list[str] = Field(
+        description="credentials in ameide's environment that no task saw (names only)"
+    )
+    passed: list[str] = Field(description="deny-listed variables [env] pass let through")
+
+
 class Summary(_M):
     schema_: int = Field(SCHEMA_VERSION, alias="schema")
     run_id: str
@@ -227,6 +237,9 @@ class Summary(_M):
     warnings: list[str] = Field(default_factory=list)
     guardrails: GuardrailsInfo | None = Field(
         None, description="the profile's path guardrails over the changed files (phase 0)"
+    )
+    task_env: TaskEnvInfo | None = Field(
+        None, description="what tasks saw of the environment (docs/config.md [env])"
     )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from ameide.config import url_problem
 from ameide.errors import EnvError, UsageError
 from ameide.records import record
 
@@ -130,9 +131,10 @@ def resolve(repo: Repo, config: Config, env: Mapping[str, str]) -> Target:
     elif config.forge.get("api_url"):
         api_url = str(config.forge["api_url"]).rstrip("/")
         how.append("API from [forge] api_url")
-    if api_url and not api_url.startswith(("https://", "http://")):
+    problem = url_problem(api_url) if api_url else None
+    if problem:
         raise UsageError(
-            f"{ENV_API_URL}={api_url!r} is not an http(s) URL",
+            f"{ENV_API_URL}={vcs.redact_url(api_url)!r}: {problem}",
             hint="use the REST API root, e.g. https://ghe.example.com/api/v3",
         )
     host = parsed[0] if parsed else (_host_of(api_url) if api_url else "")

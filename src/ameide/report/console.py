@@ -34,14 +34,66 @@ def styled(stream: Any, env: Mapping[str, str] | None = None) -> bool:
     return interactive(stream, env)
 
 
+class SafeStream:
+    """A stream that outlives its reader: once a write fails (a closed terminal, EIO after a
+    hang-up; a closed pipe, EPIPE) output is dropped instead of failing the run, whose
+    evidence is what matters then."""
+
+    def __init__(self, stream: IO[str] | None) -> None:
+        self._stream = stream
+        self.broken = stream is None  # Python's own stream for a closed descriptor
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self._stream.write(text)  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                self.broken = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._stream.flush()  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                self.broken = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _printable(objects: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Strings as they may reach a terminal: text from tasks, servers and file names cannot
+    drive it (sanitize.printable); renderables are built from such strings already."""
+    from ameide.sanitize import printable
+
+    return tuple(printable(o) if isinstance(o, str) else o for o in objects)
+
+
+_CONSOLE: Any = None
+
+
+def _console_class() -> Any:
+    global _CONSOLE
+    if _CONSOLE is None:
+        from rich.console import Console
+
+        class SafeConsole(Console):
+            def print(self, *objects: Any, **kw: Any) -> None:
+                super().print(*_printable(objects), **kw)
+
+        _CONSOLE = SafeConsole
+    return _CONSOLE
+
+
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Any:
     """The rich console every human report prints through (docs/test.md, "Console")."""
-    from rich.console import Console
-
+    Console = _console_class()
     env = os.environ
-    stream = file or (sys.stderr if stderr else sys.stdout)
-    term = interactive(stream, env)
-    colour = styled(stream, env)
+    raw = file or (sys.stderr if stderr else sys.stdout)
+    term = interactive(raw, env)
+    colour = styled(raw, env)
+    stream: Any = SafeStream(raw)
     return Console(
         file=stream,
         # decided here, not by rich's own reading of the environment, so every command
@@ -67,11 +119,11 @@ class PlainConsole:
 
     is_terminal = False
 
-    def __init__(self, file: IO[str]) -> None:
+    def __init__(self, file: IO[str] | SafeStream) -> None:
         self.file = file
 
     def print(self, *objects: Any, sep: str = " ", end: str = "\n", **_style: Any) -> None:
-        text = sep.join(str(o) for o in objects)
+        text = sep.join(str(o) for o in _printable(objects))
         self.file.write(text.translate(_RICH_STRIPS).expandtabs(8) + end)
         self.file.flush()
 
@@ -82,4 +134,4 @@ def make_test_console(*, stderr: bool = False) -> Any:
     stream = sys.stderr if stderr else sys.stdout
     if interactive(stream) or styled(stream):
         return make_console(stderr=stderr)
-    return PlainConsole(stream)
+    return PlainConsole(SafeStream(stream))

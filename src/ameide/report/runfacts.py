@@ -1,5 +1,7 @@
 """Facts people read off a run's summary.json: what counted as a test and what as a check,
-what ran and what was replayed, the log of a task, and credential values kept out of text.
+what ran and what was replayed, the log of a task, and credential values kept out of text
+(tasks never get ameide's credentials, taskenv.py; a value a task printed anyway, from a
+variable it could see, is still kept off the page and the job summary).
 
 Shared by the closing block, report.html, the CI step summary and the pull-request body, so
 all four count the same way (stdlib only).
@@ -79,26 +81,21 @@ def run_dir(doc: Mapping[str, Any]) -> str:
     return os.path.join(str(doc["root"]), "artifacts", "agent-ci", str(doc["run_id"]))
 
 
-# terminal control sequences (CSI, OSC, other escapes) and the C0/C1 control characters
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]"
-    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-)
-
-
-def strip_controls(text: str) -> str:
-    """Text from a task's output without what only a terminal would interpret."""
-    return _CONTROL.sub("", text)
-
-
 # variables whose values are credentials: never shown, even when a task printed one
 _SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|SIGNATURE_KEY|API_KEY)")
 
 
 def secret_values(env: Mapping[str, str]) -> list[str]:
-    """Values of the environment's credential variables (long enough to be one), longest
-    first so that a value containing another is replaced whole."""
-    vals = {v for k, v in env.items() if _SECRET_NAME.search(k.upper()) and len(v) >= 8}
+    """Values of the environment's credential variables (long enough to be one): the names
+    tasks are denied (taskenv.DENY) and any other name saying it holds one; longest first so
+    that a value containing another is replaced whole."""
+    from ameide.taskenv import MIN_SECRET, denied
+
+    vals = {
+        v
+        for k, v in env.items()
+        if len(v) >= MIN_SECRET and (_SECRET_NAME.search(k.upper()) or denied(k))
+    }
     return sorted(vals, key=lambda v: (-len(v), v))
 
 

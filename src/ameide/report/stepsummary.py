@@ -17,9 +17,9 @@ from ameide.report.runfacts import (
     dur,
     plural,
     ran_phrase,
-    strip_controls,
     task_log,
 )
+from ameide.sanitize import printable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -103,7 +103,7 @@ def markdown(doc: Mapping[str, Any], env: Mapping[str, str]) -> str:
         log = task_log(doc, str(ff["task"]))
         if log:
             out.append(f"- log: {_code(log)} in the run directory")
-        text = redact(strip_controls(str(ff.get("excerpt", ""))))
+        text = redact(printable(str(ff.get("excerpt", ""))))
         excerpt = "\n".join(text.splitlines()[:EXCERPT_LINES])
         out += ["", *_fence(excerpt)]
     if targets:

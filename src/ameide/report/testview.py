@@ -113,8 +113,10 @@ class LiveListener(PlainListener):
             Text(f"{c['done']}/{c['total']} done, {c['failed']} failed"),
         )
         now = time.monotonic()
+        from ameide.sanitize import printable
+
         for tid, started in sorted(self.running.items(), key=lambda kv: kv[1])[:12]:
-            t.add_row(Text(f"  ⠿ {tid}"), Text(f"{now - started:5.1f}s", style="dim"))
+            t.add_row(Text(f"  ⠿ {printable(tid)}"), Text(f"{now - started:5.1f}s", style="dim"))
         if len(self.running) > 12:
             t.add_row(Text(f"  ... {len(self.running) - 12} more"), Text(""))
         return t
@@ -243,6 +245,18 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
         )
         if log:
             line(f"  full log: {os.path.join(rel, log)}", "dim")
+        withheld = (doc.get("task_env") or {}).get("withheld") or []
+        if (
+            withheld
+            and ff["task"] not in ("guardrails",)
+            and not ff["task"].startswith("toolchain ")
+        ):
+            more = f" (+{len(withheld) - 6})" if len(withheld) > 6 else ""
+            line(
+                f"  note: tasks ran without {', '.join(withheld[:6])}{more}: credentials "
+                "are withheld; [env] pass in ameide.toml lets one through (docs/config.md)",
+                "dim",
+            )
     for w in doc.get("warnings", []):
         line(f"! {w}", "yellow")
 

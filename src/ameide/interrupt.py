@@ -1,0 +1,117 @@
+"""SIGINT, SIGTERM and SIGHUP while `ameide test` runs: stop, clean up, keep the evidence.
+
+Before a run directory exists (planning, the toolchain check) there is nothing to record: a
+signal unwinds like Ctrl-C (KeyboardInterrupt: exit 130, one line), and the short commands
+ameide started are killed first so nothing waits for them. Once it exists, a signal never
+raises: the callbacks cancel the run, abort remote transfers and start killing everything
+ameide started (proc.terminate_all) in a helper thread, so ameide and its tasks are gone
+within 3 s and the evidence is still written. A second signal cuts the grace short (SIGKILL
+now), never the clean-up or the evidence. A hang-up is an interrupt like the others: the
+terminal (or the ssh session) is gone.
+
+Handlers are installed for the run only, from the main thread; while the event loop runs,
+`watch()` sets a wake-up socket (`signal.set_wakeup_fd`) so that a signal that lands on
+another thread still wakes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import FrameType, TracebackType
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupts:
+    def __init__(self) -> None:
+        self.count = 0
+        self.signum: int | None = None
+        self.raising = True  # nothing ran yet: unwind
+        self._callbacks: list[Callable[[], None]] = []
+        self._old: dict[int, Any] = {}
+        self._installed = False
+
+    @property
+    def interrupted(self) -> bool:
+        return self.count > 0
+
+    def on_interrupt(self, fn: Callable[[], None]) -> None:
+        """Call `fn` on the first signal once the run has started (raising is off)."""
+        self._callbacks.append(fn)
+
+    def started(self) -> None:
+        """The run directory exists: from now on a signal stops the run, never unwinds it."""
+        self.raising = False
+        if self.count:  # a signal came in between: act on it now
+            self._fire()
+
+    def __enter__(self) -> Interrupts:
+        if threading.current_thread() is not threading.main_thread():
+            return self  # only the main thread may handle signals (in-process callers)
+        for sig in SIGNALS:
+            self._old[sig] = signal.signal(sig, self._handle)
+        self._installed = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        from ameide import proc
+
+        proc.hurry(False)  # the next run gets its graces again
+        if not self._installed:
+            return
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+        self._installed = False
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        from ameide import proc
+
+        self.count += 1
+        if self.count > 1:
+            proc.hurry()  # a second signal: no more grace
+            return
+        self.signum = signum
+        if self.raising:
+            proc.terminate_all(grace=0.0)  # the short commands we started go first
+            raise KeyboardInterrupt
+        self._fire()
+
+    def _fire(self) -> None:
+        for fn in self._callbacks:
+            with contextlib.suppress(Exception):
+                fn()
+
+    async def watch(self) -> None:
+        """While the event loop runs: a wake-up socket for `signal.set_wakeup_fd`, watched by
+        the loop, so that a signal landing on another thread wakes it and the handler runs at
+        once (made here, not in __enter__: a run that replays every result never needs it)."""
+        if not self._installed:
+            return
+        import socket
+
+        import anyio
+
+        r, w = socket.socketpair()
+        r.setblocking(False)
+        w.setblocking(False)
+        old = signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False)
+        try:
+            while True:
+                await anyio.wait_readable(r)
+                with contextlib.suppress(OSError):
+                    r.recv(4096)
+        finally:
+            signal.set_wakeup_fd(old)
+            r.close()
+            w.close()
