@@ -53,6 +53,11 @@ _CI_VARS = (
     "TURBO_TEAM",
     "TURBO_REMOTE_CACHE_SIGNATURE_KEY",
     "CI_MERGE_REQUEST_IID",
+    # the job summary `ameide test ci` writes under GitHub Actions, and the run's page
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
 )
 
 

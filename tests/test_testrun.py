@@ -67,7 +67,36 @@ def test_run_with_an_unknown_target_suggests_names(run_cli: RunCli, example_repo
 def test_front_doors_take_no_flags(run_cli: RunCli, make_repo: MakeRepo) -> None:
     repo = make_repo({"a.txt": "a\n"})
     code, _, err = run_cli(["test", "--all"], repo)
-    assert code == 2 and "--all" in err
+    assert code == 2
+    assert err == (
+        "ameide: error: `ameide test` takes no flags or arguments (got --all): it tests what "
+        "your change affects, configured by the repo, ameide.toml and the environment\n"
+        "  hint: to choose: ameide run --all | --phase N | --target ID | --base REF "
+        "(ameide run --help); the base alone: AMEIDE_BASE=REF ameide test\n"
+    )
+    code, _, err = run_cli(["test", "ci", "--phase", "1"], repo)
+    assert code == 2 and err.startswith(
+        "ameide: error: `ameide test ci` takes no flags or arguments (got --phase 1)"
+    )
+
+
+def test_test_help_says_the_loop_the_exit_codes_and_where_evidence_goes(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run_cli(["test", "--help"], tmp_path)
+    assert code == 0
+    text = " ".join(out.split())
+    assert (
+        "The loop: if `ameide test` passes, the work is done; if it fails, fix the first "
+        "actionable error it prints (the block at the end) and run it again." in text
+    )
+    assert (
+        "Exit codes: 0 passed (or nothing affected), 1 a check or test failed, 2 usage or "
+        "configuration error, 3 environment error" in text
+    )
+    assert "Evidence: artifacts/agent-ci/<run-id>/ (latest -> the newest run): report.html" in text
+    assert "use `ameide run` (--phase, --target, --all)" in text
 
 
 # ------------------------------------------------------------ phase 0: the toolchain check

@@ -105,6 +105,9 @@ class Runner:
         self.listener = listener
         self.builtins = builtins or {}
         self.current: dict[str, TaskResult] = {}
+        # task id -> (wall-clock time a worker took it, that worker's lane): report.html's
+        # timeline (summary.json `start`, `worker`)
+        self.started: dict[str, tuple[float, int]] = {}
         self._made: set[int] = set()
         self._spool = LogSpool(())
         # tasks without env of their own inherit ours untouched: encoding an environment
@@ -147,8 +150,8 @@ class Runner:
                     # tasks feel
                     queue = deque(batch)
                     async with anyio.create_task_group() as tg:
-                        for _ in range(min(self.jobs, len(batch))):
-                            tg.start_soon(self._worker, queue, tg.cancel_scope, fail_fast)
+                        for lane in range(min(self.jobs, len(batch))):
+                            tg.start_soon(self._worker, queue, tg.cancel_scope, fail_fast, lane)
                 finally:
                     self._spool.close()
                     proc.reap_orphans()  # daemons the stage's tasks left that have exited
@@ -178,9 +181,13 @@ class Runner:
             why,
         )
 
-    async def _worker(self, queue: deque[Task], scope: anyio.CancelScope, fail_fast: bool) -> None:
+    async def _worker(
+        self, queue: deque[Task], scope: anyio.CancelScope, fail_fast: bool, lane: int
+    ) -> None:
         while queue and not scope.cancel_called:
-            await self._guarded(queue.popleft(), scope, fail_fast)
+            task = queue.popleft()
+            self.started[task.id] = (time.time(), lane)
+            await self._guarded(task, scope, fail_fast)
 
     async def _guarded(self, task: Task, scope: anyio.CancelScope, fail_fast: bool) -> None:
         self.listener.task_started(task)

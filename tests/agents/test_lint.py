@@ -148,7 +148,7 @@ def test_check_fails_on_bad_commands_and_size(run_cli: RunCli, make_repo: MakeRe
     assert {"affected", "agents", "branch", "cache", "codex", "pr", "profile", "run"} <= known
     assert errors == [
         f"error   command  {repo}/AGENTS.md:3: `ameide affected` has no option --all (options: "
-        "--base, --explain, --help, --json, --verbose)",
+        "--base, --explain, --graph, --help, --json, --verbose)",
         f"error   command  {repo}/AGENTS.md:3: `ameide tset`: no such command 'tset' (known: "
         + errors[1].split("(known: ")[1],
         f"error   size     {repo}/svc/AGENTS.md: the Codex instructions from {repo}/svc are "

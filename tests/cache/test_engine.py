@@ -81,7 +81,7 @@ def test_a_rerun_replays_log_and_junit_and_marks_cached(
     assert "  PASS go test example.com/m (cached, ran " in out
     assert "  phase 1 unit               passed         0.0s  (1 task, 1 cached)" in out
     # the guardrails check is a task and a case of its own, never cached
-    assert "  total " in out and " 1 target, 3 tasks (2 cached), 3 test cases" in out
+    assert "  total " in out and " 1 target, 3 tasks (2 cached), 2 checks, 1 test case" in out
 
 
 def _refuse_the_runner(*_a: object, **_kw: object) -> None:

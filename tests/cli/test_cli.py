@@ -234,7 +234,10 @@ def test_affected_human_output(run_cli: RunCli, make_repo: MakeRepo) -> None:
         (["affected", "--help"], None),
         (["affected", "extra"], None),
         (["run"], ("run", {})),
-        (["run", "--phase", "1", "--phase", "2", "--all"], ("run", {"phase": ["1", "2"], "all": True})),
+        (
+            ["run", "--phase", "1", "--phase", "2", "--all"],
+            ("run", {"phase": ["1", "2"], "all": True}),
+        ),
         (["pr"], None),
         ([], None),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 from ameide.evidence.junit import Case
@@ -92,7 +93,15 @@ DOC: dict[str, Any] = {
             "name": "contract",
             "status": "passed",
             "duration": 1.0,
-            "tasks": [{"id": "go vet example.com/m", "status": "passed", "log": "l0"}],
+            "tasks": [
+                {
+                    "id": "go vet example.com/m",
+                    "kind": "vet",
+                    "status": "passed",
+                    "log": "l0",
+                    "tests": {"total": 1},
+                }
+            ],
         },
         {
             "phase": 1,
@@ -102,8 +111,10 @@ DOC: dict[str, Any] = {
             "tasks": [
                 {
                     "id": "go test example.com/m",
+                    "kind": "unit",
                     "status": "failed",
                     "log": "phase1/logs/go_test.log",
+                    "tests": {"total": 6, "failed": 1},
                 }
             ],
         },
@@ -133,7 +144,7 @@ def test_closing_block_names_the_first_actionable_error() -> None:
         "  phase 0 contract           passed         1.0s  (1 task)",
         "  phase 1 unit               failed         2.5s  (1 task, 1 failed)",
         "  phase 2 integration-local  not-run",
-        "  total 3.5s, 1 target, 2 tasks, 7 test cases",
+        "  total 3.5s, 1 target, 2 tasks, 1 check, 6 test cases",
         "  evidence: artifacts/agent-ci/RID/",
         "",
         "first failure: go test example.com/m (phase 1)",
@@ -144,6 +155,17 @@ def test_closing_block_names_the_first_actionable_error() -> None:
         "  | a_test.go:3: got 1, want 2",
         "  full log: artifacts/agent-ci/RID/phase1/logs/go_test.log",
     ]
+
+
+def test_closing_block_points_at_report_html(tmp_path: Path) -> None:
+    run = tmp_path / "artifacts" / "agent-ci" / "RID"
+    run.mkdir(parents=True)
+    (run / "report.html").write_text("<!doctype html>")
+    c, buf = console()
+    render_closing({**DOC, "root": str(tmp_path)}, c, str(tmp_path))
+    lines = buf.getvalue().splitlines()
+    i = lines.index("  evidence: artifacts/agent-ci/RID/")
+    assert lines[i + 1] == "  report:   artifacts/agent-ci/RID/report.html  (open it in a browser)"
 
 
 def test_closing_block_header_names_the_command_and_aligns_interrupted() -> None:

@@ -271,6 +271,10 @@ def test_checks_state() -> None:
     assert checks_state((ok,), (st_err,)) == "failing"
 
 
+def _task(kind: str, cases: int, *, cached: bool) -> dict[str, object]:
+    return {"kind": kind, "status": "passed", "cached": cached, "tests": {"total": cases}}
+
+
 def _summary(targets: int) -> dict[str, object]:
     return {
         "schema": 1,
@@ -287,8 +291,20 @@ def _summary(targets: int) -> dict[str, object]:
             for i in range(targets)
         ],
         "phases": [
-            {"phase": 0, "name": "contract", "status": "passed", "duration": 1.25, "tasks": [{}]},
-            {"phase": 1, "name": "unit", "status": "passed", "duration": 75.0, "tasks": [{}, {}]},
+            {
+                "phase": 0,
+                "name": "contract",
+                "status": "passed",
+                "duration": 1.25,
+                "tasks": [_task("vet", 1, cached=True)],
+            },
+            {
+                "phase": 1,
+                "name": "unit",
+                "status": "passed",
+                "duration": 75.0,
+                "tasks": [_task("unit", 5, cached=True), _task("unit", 6, cached=False)],
+            },
         ],
         "totals": {"tasks": 3, "tests": 12, "duration": 77.5},
         "guardrails": {"profile": "code", "status": "passed", "checked": 1},
@@ -306,8 +322,15 @@ def test_the_generated_block() -> None:
     assert "- `aaaaaaaaaa` feat: one \\| two" in lines
     assert (
         "`ameide test` **passed** on `ffffffffff` with a clean tree: 32 affected targets, "
-        "3 tasks, 12 test cases, 1m17s (run `20260101T000000Z-abcdef`)."
+        "3 tasks (1 ran, 2 replayed from the cache), 1 check, 11 test cases, 1m17s "
+        "(run `20260101T000000Z-abcdef`)."
     ) in lines
+    # the graph, within 50 nodes: the 32 changed targets (their 32 files would not fit)
+    graph = lines[lines.index("```mermaid") + 1 : lines.index("```")]
+    assert graph[0] == "flowchart LR"
+    assert sum(1 for ln in graph if ln.startswith("    n")) == 32
+    assert not any(ln.startswith("  c0") for ln in graph)
+    assert "<details><summary>Affected targets (32) and why</summary>" in lines
     assert "| 0 contract | passed | 1.2s | 1 |" in lines
     assert "| 1 unit | passed | 1m15s | 2 |" in lines
     assert "- `go:example.com/m/p0`: go:example.com/m/p0 <- changed p0/a.go" in lines

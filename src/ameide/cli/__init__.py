@@ -106,6 +106,8 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
 
         mode = "ci" if len(door) == 2 else "test"
         return lambda: do_test(mode=mode)
+    if door[:1] == ["test"] and not {"--help", "-h"} & set(door):
+        return lambda: _front_door_flags(door)
 
     parsed = parse_fast(args)
     if parsed is None:
@@ -115,7 +117,10 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
         from ameide.cli.actions import do_affected
 
         return lambda: do_affected(
-            base=opts.get("base"), explain=bool(opts.get("explain")), as_json=bool(opts.get("json"))
+            base=opts.get("base"),
+            explain=bool(opts.get("explain")),
+            as_json=bool(opts.get("json")),
+            graph=opts.get("graph"),
         )
     if command == "targets":
         from ameide.cli.actions import do_targets
@@ -151,6 +156,20 @@ def _fast_run(opts: dict[str, object]) -> Callable[[], int] | None:
         no_cache=bool(opts.get("no_cache")),
         matrix=int(str(matrix)) if matrix is not None else None,
         as_json=bool(opts.get("json")),
+    )
+
+
+def _front_door_flags(door: list[str]) -> int:
+    """`ameide test --all`: the front doors take no flags; say where the choices are."""
+    from ameide.errors import UsageError
+
+    name = "ameide test ci" if door[1:2] == ["ci"] else "ameide test"
+    extra = door[2:] if name.endswith("ci") else door[1:]
+    raise UsageError(
+        f"`{name}` takes no flags or arguments (got {' '.join(extra)}): it tests what your "
+        "change affects, configured by the repo, ameide.toml and the environment",
+        hint="to choose: ameide run --all | --phase N | --target ID | --base REF "
+        "(ameide run --help); the base alone: AMEIDE_BASE=REF ameide test",
     )
 
 

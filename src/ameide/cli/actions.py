@@ -6,11 +6,32 @@ import os
 import sys
 
 
-def do_affected(*, base: str | None, explain: bool, as_json: bool) -> int:
+def do_affected(*, base: str | None, explain: bool, as_json: bool, graph: str | None = None) -> int:
     from ameide.affected import compute
 
+    if graph is not None:
+        from ameide.report.graph import FORMATS
+
+        if graph not in FORMATS:
+            from ameide.errors import UsageError
+
+            raise UsageError(
+                f"--graph {graph}: not a graph format ameide writes",
+                hint="use --graph mermaid (Markdown, PR bodies) or --graph dot (Graphviz)",
+            )
+        if as_json or explain:
+            from ameide.errors import UsageError
+
+            raise UsageError(
+                "--graph prints the graph alone: it excludes --json and --explain",
+                hint="drop --json/--explain (the graph's edges are the reason chains)",
+            )
     report, _ = compute(os.getcwd(), base=base)
-    if as_json:
+    if graph is not None:
+        from ameide.report.graph import from_report, render
+
+        sys.stdout.write(render(from_report(report), graph))
+    elif as_json:
         from ameide.report.jsonout import affected_doc, dumps
 
         sys.stdout.write(dumps(affected_doc(report)))
@@ -79,6 +100,10 @@ def do_test(
         cache=cache,
     )
     outcome = run_tests(req, listener)
+    if ci:  # the job's summary page under GitHub Actions
+        from ameide.report.stepsummary import append
+
+        append(outcome.summary, env, lambda w: sys.stderr.write(f"ameide: warning: {w}\n"))
     if as_json:
         from ameide.report.jsonout import dumps
 

@@ -12,6 +12,11 @@ FAST: dict[str, dict[str, tuple[str, bool, str]]] = {
     "affected": {
         "--base": ("base", True, "compare with this ref instead of the resolved base"),
         "--explain": ("explain", False, "show every changed file and full reason chains"),
+        "--graph": (
+            "graph",
+            True,
+            "print the affected subgraph with reasons as mermaid (Markdown) or dot (Graphviz)",
+        ),
         "--json": ("json", False, "print machine-readable JSON (schema 1)"),
         "-v": ("verbose", False, "show tracebacks on errors"),
         "--verbose": ("verbose", False, "show tracebacks on errors"),

@@ -6,10 +6,37 @@ from typing import Annotated
 
 import typer
 
+HELP = """Test what your change affects, phase by phase, and keep the evidence.
+
+\b
+The loop: if `ameide test` passes, the work is done; if it fails, fix the
+first actionable error it prints (the block at the end) and run it again.
+
+\b
+It plans the targets your change affects (ameide affected), checks their
+toolchains, then runs phase 0 contract, 1 unit and 2 integration-local in
+order; the first failure stops its phase and a failed phase stops the run.
+Tasks that passed before with the same inputs are replayed from the cache.
+It takes no flags: the base, jobs and cache come from the repo, ameide.toml
+and the environment (AMEIDE_BASE, AMEIDE_JOBS, AMEIDE_CACHE, NO_COLOR, CI;
+docs/test.md). For chosen phases or targets, or every target, use
+`ameide run` (--phase, --target, --all).
+
+\b
+Exit codes: 0 passed (or nothing affected), 1 a check or test failed,
+2 usage or configuration error, 3 environment error (a missing or wrong
+toolchain, not a git repository), 4 internal error, 130 interrupted.
+
+\b
+Evidence: artifacts/agent-ci/<run-id>/ (latest -> the newest run):
+report.html (open it in a browser), summary.json (for tools; its
+first_failure is the block the console ends with), phaseN/junit.xml and
+phaseN/logs/<task>.log."""
+
 app = typer.Typer(
     invoke_without_command=True,
     add_completion=False,
-    help="Test what your change affects: phases 0 contract, 1 unit, 2 integration-local.",
+    help=HELP,
 )
 
 

@@ -30,6 +30,8 @@ class PhaseRecord:
     results: dict[int, list[TaskResult]]
     times: dict[int, float]
     status: dict[int, str]
+    # task id -> (wall-clock start, worker lane): summary.json `start`/`worker`, report.html
+    started: dict[str, tuple[float, int]]
 
 
 def excerpt(
@@ -91,8 +93,20 @@ def ran(task: Task, run_dir: str) -> tuple[str, ...]:
     return task.argv
 
 
+def when(timing: tuple[float, int] | None, started: float) -> dict[str, Any]:
+    """summary.json `start` (seconds after the run started) and `worker` (lane) of a task."""
+    if timing is None:
+        return {"start": None, "worker": None}
+    return {"start": round(max(0.0, timing[0] - started), 3), "worker": timing[1]}
+
+
 def task_doc(
-    r: TaskResult, n: int, run_dir: str, junit: str | None, key: str | None
+    r: TaskResult,
+    n: int,
+    run_dir: str,
+    junit: str | None,
+    key: str | None,
+    timing: dict[str, Any],
 ) -> dict[str, Any]:
     return {
         "id": r.task.id,
@@ -109,6 +123,7 @@ def task_doc(
         "cache_key": key,
         "cache_source": r.cache_source,
         "original_duration": r.original_duration,
+        **timing,
         "log": os.path.relpath(r.log, run_dir) if r.log else None,
         "junit": junit or "",
         "junit_source": r.junit_source,
@@ -142,7 +157,11 @@ def failure_doc(r: TaskResult, n: int, run_dir: str) -> dict[str, Any]:
 
 
 def phases_doc(
-    phases: tuple[int, ...], rec: PhaseRecord, run_dir: str, keys: dict[str, str | None]
+    phases: tuple[int, ...],
+    rec: PhaseRecord,
+    run_dir: str,
+    keys: dict[str, str | None],
+    started: float,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, int], dict[str, float]]:
     """(phases, first failure, totals, durations of the tasks that really ran), writing
     each phase's merged JUnit file."""
@@ -175,7 +194,17 @@ def phases_doc(
                 "status": rec.status.get(n, "not-run"),
                 "duration": round(rec.times.get(n, 0.0), 3),
                 "junit": junit,
-                "tasks": [task_doc(r, n, run_dir, junit, keys.get(r.task.id)) for r in results],
+                "tasks": [
+                    task_doc(
+                        r,
+                        n,
+                        run_dir,
+                        junit,
+                        keys.get(r.task.id),
+                        when(rec.started.get(r.task.id), started),
+                    )
+                    for r in results
+                ],
             }
         )
     return docs, first, totals, durations

@@ -72,6 +72,16 @@ class TaskInfo(_M):
     original_duration: float | None = Field(
         default=None, description="seconds the recorded run took (cached tasks)"
     )
+    start: float | None = Field(
+        default=None,
+        description="seconds after the run started that a worker took the task (null: never "
+        "started); report.html's timeline",
+    )
+    worker: int | None = Field(
+        default=None,
+        description="the phase's worker (0 .. AMEIDE_JOBS-1) that ran or replayed the task; "
+        "null for built-in checks decided before the phase and tasks never started",
+    )
     log: str | None = Field(description="log path relative to the run directory")
     junit: str = Field(description="where this task's cases are: the phase's junit.xml")
     junit_source: Literal["native", "converted", "synthetic"]

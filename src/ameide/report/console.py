@@ -1,4 +1,5 @@
-"""The one console factory: honours NO_COLOR, FORCE_COLOR, CI and TTY detection."""
+"""The one console factory: honours NO_COLOR, FORCE_COLOR, TERM=dumb, CI and TTY detection
+(the rules: `styled` and `interactive` below; docs/test.md, "Console")."""
 
 from __future__ import annotations
 
@@ -7,7 +8,30 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import IO, Any
+
+
+def interactive(stream: Any, env: Mapping[str, str] | None = None) -> bool:
+    """A terminal that takes cursor movement and styles: a TTY whose TERM is not `dumb`."""
+    env = os.environ if env is None else env
+    try:
+        tty = bool(stream.isatty())
+    except (AttributeError, ValueError):
+        tty = False
+    return tty and env.get("TERM") != "dumb"
+
+
+def styled(stream: Any, env: Mapping[str, str] | None = None) -> bool:
+    """Whether escape codes for colour and style may go to `stream`: never with NO_COLOR set
+    (non-empty, as no-color.org says); with FORCE_COLOR (not empty, not 0) even in a pipe;
+    else only on an interactive terminal (not a pipe, not TERM=dumb)."""
+    env = os.environ if env is None else env
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR") not in (None, "", "0"):
+        return True
+    return interactive(stream, env)
 
 
 class SafeStream:
@@ -63,15 +87,20 @@ def _console_class() -> Any:
 
 
 def make_console(file: IO[str] | None = None, *, stderr: bool = False) -> Any:
+    """The rich console every human report prints through (docs/test.md, "Console")."""
     Console = _console_class()
     env = os.environ
-    stream: Any = SafeStream(file or (sys.stderr if stderr else sys.stdout))
-    no_color = "NO_COLOR" in env
-    force = env.get("FORCE_COLOR") not in (None, "", "0")
+    raw = file or (sys.stderr if stderr else sys.stdout)
+    term = interactive(raw, env)
+    colour = styled(raw, env)
+    stream: Any = SafeStream(raw)
     return Console(
         file=stream,
-        no_color=no_color,
-        force_terminal=True if force else None,
+        # decided here, not by rich's own reading of the environment, so every command
+        # behaves alike: a terminal (live views) only on a TTY, escape codes only when styled
+        force_terminal=term or colour,
+        color_system=("auto" if term else "standard") if colour else None,
+        no_color=not colour,
         highlight=False,
         markup=False,
         emoji=False,
@@ -100,13 +129,9 @@ class PlainConsole:
 
 
 def make_test_console(*, stderr: bool = False) -> Any:
-    """The console of `ameide test`: rich on a terminal or with FORCE_COLOR, else plain."""
+    """The console of `ameide test`: rich on an interactive terminal or when styled (e.g.
+    FORCE_COLOR), else plain lines without rich."""
     stream = sys.stderr if stderr else sys.stdout
-    force = os.environ.get("FORCE_COLOR") not in (None, "", "0")
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    if tty or force:
+    if interactive(stream) or styled(stream):
         return make_console(stderr=stderr)
     return PlainConsole(SafeStream(stream))

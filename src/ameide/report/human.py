@@ -6,10 +6,10 @@ import os
 from typing import TYPE_CHECKING
 
 from ameide.ecosystems import REGISTRY
-from ameide.model import AffectedReport, Graph, Target
+from ameide.model import AffectedReport, Graph
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
     from ameide.plan import TargetCommands
@@ -21,7 +21,6 @@ def _short(sha: str | None) -> str:
 
 
 def render_affected(report: AffectedReport, console: Any, *, explain: bool = False) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     ch = report.changes
@@ -44,31 +43,25 @@ def render_affected(report: AffectedReport, console: Any, *, explain: bool = Fal
             f"{len(report.affected)} of {report.total_targets} targets affected"
         )
     )
+    sections: list[Section] = []
     if explain and report.files:
-        ft = Table(title="changed files", title_justify="left", show_edge=False, pad_edge=False)
-        ft.add_column("status")
-        ft.add_column("path", overflow="fold")
-        ft.add_column("counts as")
-        ft.add_column("owners", overflow="fold")
+        frows = []
         for f in report.files:
             owners = ", ".join(f.owners[:4]) + (
                 f" (+{len(f.owners) - 4})" if len(f.owners) > 4 else ""
             )
-            ft.add_row(f.status, f.path, f.kind, owners or "-")
-        console.print(ft)
+            frows.append((f.status, f.path, f.kind, owners or "-"))
+        fcols = (("status", WHOLE), ("path", WHOLE), ("counts as", WHOLE), ("owners", WORDS))
+        sections.append(("changed files", fcols, frows, ()))
     if not report.affected:
+        _tables(console, sections)
         console.print(Text("nothing affected", style="green"))
         return
     for eco in REGISTRY.names():
         rows = [a for a in report.affected if a.target.ecosystem == eco]
         if not rows:
             continue
-        table = Table(
-            title=f"{eco} ({len(rows)})", title_justify="left", show_edge=False, pad_edge=False
-        )
-        table.add_column("target", overflow="fold")
-        table.add_column("path", overflow="fold")
-        table.add_column("why", overflow="fold")
+        cells = []
         for a in rows:
             if explain:
                 why = a.reason.explain()
@@ -78,8 +71,10 @@ def render_affected(report: AffectedReport, console: Any, *, explain: bool = Fal
                 why = f"depends on {a.reason.chain[1]}" + (
                     f" (+{len(a.reason.chain) - 2} more hops)" if len(a.reason.chain) > 2 else ""
                 )
-            table.add_row(a.target.id, a.target.path, why)
-        console.print(table)
+            cells.append((a.target.id, a.target.path, why))
+        cols = (("target", WHOLE), ("path", WHOLE), ("why", WORDS))
+        sections.append((f"{eco} ({len(rows)})", cols, cells, ()))
+    _tables(console, sections)
 
 
 def short_command(task: Task, target_id: str) -> str:
@@ -96,66 +91,107 @@ def short_command(task: Task, target_id: str) -> str:
 TABLE_ROWS = 300  # above this, an ecosystem prints aligned plain lines: rich's table
 # layout takes ~0.8 ms per row (6 s for the 7,000 targets of the bench's large repo)
 
+# how a column may break: WHOLE never (ids, paths, statuses), WORDS only between words (a
+# word of its own, such as an id in a list, is never split)
+WHOLE, WORDS = "whole", "words"
+_SEP = 3  # rich's column separator " │ " (show_edge=False, pad_edge=False)
 
-def _plain_rows(
-    eco: str,
-    rows: list[Target],
-    dependents: Mapping[str, list[str]],
-    commands: Mapping[str, TargetCommands],
+
+def _fits(width: int, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]]) -> bool:
+    """Whether a table of these rows fits `width` without splitting what must stay whole:
+    WHOLE columns at their longest cell, WORDS columns at their longest word."""
+    return (
+        _SEP * (len(columns) - 1) + sum(_min_width(columns, rows, i) for i in range(len(columns)))
+        <= width
+    )
+
+
+def _min_width(columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[str]], i: int) -> int:
+    """A column's narrowest width: its header whole, and its longest cell (WHOLE) or word."""
+    head, how = columns[i]
+    cells = [r[i] for r in rows]
+    if how == WHOLE:
+        return max(len(c) for c in [head, *cells])
+    return max([len(head), *(len(w) for c in cells for w in c.split())])
+
+
+Section = tuple[str, "Sequence[tuple[str, str]]", "Sequence[Sequence[str]]", "Sequence[int]"]
+
+
+def _tables(console: Any, sections: Sequence[Section]) -> None:
+    """Rich tables when every one fits the console's width, folding only between words;
+    else aligned plain lines for all of them (long lines, but no id is ever split, and one
+    listing never mixes the two forms). (title, columns, rows, right-aligned columns)"""
+    plain = any(
+        len(rows) > TABLE_ROWS or not _fits(console.width, columns, rows)
+        for _, columns, rows, _ in sections
+    )
+    for title, columns, rows, right in sections:
+        if plain:
+            _plain(console, title, [h for h, _ in columns], rows, right)
+            continue
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+        for i, (head, how) in enumerate(columns):
+            table.add_column(
+                head,
+                no_wrap=how == WHOLE,
+                overflow="fold",
+                justify="right" if i in right else "left",
+                min_width=_min_width(columns, rows, i),
+            )
+        for r in rows:
+            table.add_row(*r)
+        console.print(table)
+
+
+def _plain(
     console: Any,
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: Sequence[int] = (),
 ) -> None:
-    cells = [("target", "path", "deps", "dependents", "phase commands")]
-    for t in rows:
-        cmds = " · ".join(
-            f"{task.phase}: {short_command(task, t.id)}" for task, _ in commands[t.id].tasks
-        )
-        cells.append((t.id, t.path, str(len(t.deps)), str(len(dependents[t.id])), cmds or "-"))
-    w = [max(len(c[i]) for c in cells) for i in range(4)]
-    lines = [f"{eco} ({len(rows)})"]
+    """Columns aligned with two spaces, the last one free; for pipes and narrow terminals."""
+    cells = [tuple(header), *(tuple(r) for r in rows)]
+    last = len(header) - 1
+    w = [max(len(c[i]) for c in cells) for i in range(last)]
+    lines = [title]
     for c in cells:
-        lines.append(
-            f"{c[0]:<{w[0]}}  {c[1]:<{w[1]}}  {c[2]:>{w[2]}}  {c[3]:>{w[3]}}  {c[4]}".rstrip()
-        )
+        parts = [f"{c[i]:>{w[i]}}" if i in right else f"{c[i]:<{w[i]}}" for i in range(last)]
+        lines.append("  ".join([*parts, c[last]]).rstrip())
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def render_targets(graph: Graph, console: Any, commands: Mapping[str, TargetCommands]) -> None:
-    from rich.table import Table
     from rich.text import Text
 
     dependents = graph.dependents()
     for w in graph.warnings:
         console.print(Text(f"! {w}", style="yellow"))
     console.print(Text(f"{len(graph.targets)} targets in {graph.root}"))
+    sections: list[Section] = []
     for eco in REGISTRY.names():
-        rows = [t for t in graph.targets.values() if t.ecosystem == eco]
-        if not rows:
+        targets = [t for t in graph.targets.values() if t.ecosystem == eco]
+        if not targets:
             continue
-        if len(rows) > TABLE_ROWS:
-            _plain_rows(eco, rows, dependents, commands, console)
-            continue
-        table = Table(
-            title=f"{eco} ({len(rows)})", title_justify="left", show_edge=False, pad_edge=False
-        )
-        table.add_column("target", overflow="fold")
-        table.add_column("path", overflow="fold")
-        table.add_column("deps", justify="right")
-        table.add_column("dependents", justify="right")
-        table.add_column("depends on", overflow="fold")
-        table.add_column("phase commands", overflow="fold")
-        for t in rows:
+        big = len(targets) > TABLE_ROWS
+        rows = []
+        for t in targets:
             cmds = " · ".join(
                 f"{task.phase}: {short_command(task, t.id)}" for task, _ in commands[t.id].tasks
             )
-            table.add_row(
-                t.id,
-                t.path,
-                str(len(t.deps)),
-                str(len(dependents[t.id])),
-                ", ".join(t.deps[:3]) + (" ..." if len(t.deps) > 3 else ""),
-                cmds or "-",
-            )
-        console.print(table)
+            row = [t.id, t.path, str(len(t.deps)), str(len(dependents[t.id]))]
+            if not big:  # the plain listing of a big ecosystem leaves the dependencies out
+                row.append(", ".join(t.deps[:3]) + (" ..." if len(t.deps) > 3 else ""))
+            rows.append((*row, cmds or "-"))
+        columns = [("target", WHOLE), ("path", WHOLE), ("deps", WHOLE), ("dependents", WHOLE)]
+        if not big:
+            columns.append(("depends on", WORDS))
+        columns.append(("phase commands", WORDS))
+        sections.append((f"{eco} ({len(targets)})", columns, rows, (2, 3)))
+    _tables(console, sections)
     console.print(
         Text(
             "phase commands: what `ameide run --all` runs for each target (without a base, so "

@@ -144,7 +144,12 @@ class LiveListener(PlainListener):
 
 
 def make_listener(console: Any, env: Mapping[str, str], *, ci: bool) -> PlainListener:
-    if not ci and console.is_terminal and env.get("CI") in (None, "", "false", "0"):
+    """The live view only on an interactive terminal (a TTY, not TERM=dumb) outside CI: never
+    into a pipe, even when FORCE_COLOR makes the console styled."""
+    from ameide.report.console import interactive
+
+    live = interactive(getattr(console, "file", None), env)
+    if not ci and live and env.get("CI") in (None, "", "false", "0"):
         return LiveListener(console, env)
     return PlainListener(console, env)
 
@@ -192,12 +197,14 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     run_dir = os.path.join(doc["root"], "artifacts", "agent-ci", doc["run_id"])
     rel = os.path.relpath(run_dir, cwd)
     cached = t.get("cached") or 0
-    n_targets, n_tests = len(doc["targets"]), t["tests"]
+    n_targets = len(doc["targets"])
+    from ameide.report.runfacts import counts_phrase
+
     line(
         f"  total {t['duration']:.1f}s, {n_targets} target{'s' if n_targets != 1 else ''}, "
         f"{t['tasks']} task{'s' if t['tasks'] != 1 else ''}"
         + (f" ({cached} cached)" if cached else "")
-        + f", {n_tests} test case{'s' if n_tests != 1 else ''}"
+        + f", {counts_phrase(doc)}"
     )
     shard = doc.get("shard")
     if shard:
@@ -205,7 +212,10 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
             f"  shard {shard['index']}/{shard['total']}: {shard['tasks']} of {shard['of']} tasks"
             + (f" (+{len(shard['replicated'])} installs)" if shard["replicated"] else "")
         )
-    line(f"  evidence: {rel if not rel.startswith('../..') else run_dir}/")
+    where = rel if not rel.startswith("../..") else run_dir
+    line(f"  evidence: {where}/")
+    if os.path.exists(os.path.join(run_dir, "report.html")):
+        line(f"  report:   {where}/report.html  (open it in a browser)")
     ff = doc.get("first_failure")
     if ff:
         line()

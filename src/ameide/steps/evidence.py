@@ -1,4 +1,5 @@
-"""Step 6, evidence: per-phase JUnit, summary.json, the clone's task timings, `latest`."""
+"""Step 6, evidence: per-phase JUnit, report.html, summary.json, the clone's task timings,
+`latest`."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def write_evidence(
     from ameide.evidence.runsummary import phases_doc, summary
 
     keys = cache.keys if cache is not None else {}
-    docs, first, totals, durations = phases_doc(phases, rec, run_dir, keys)
+    docs, first, totals, durations = phases_doc(phases, rec, run_dir, keys, facts.started)
     doc = summary(facts, ctx, docs, first, totals)
     if cache is not None:
         doc["warnings"] += cache.warnings()
@@ -52,9 +53,11 @@ def write_evidence(
     # tests validate every summary against them. Validating here as well would cost ~200 ms
     # of imports on every run, a third of a no-op `ameide test`. Written through json's C
     # encoder, a task per line (`indent=` is ~7x slower: 50 ms for 500 tasks).
+    from ameide.evidence.html import write_report
     from ameide.fsutil import atomic_write_text
     from ameide.report.jsonout import dumps
 
+    doc["warnings"] += write_report(run_dir, doc)  # report.html (a problem is a warning)
     atomic_write_text(os.path.join(run_dir, "summary.json"), dumps(doc, depth=4))
     update_latest(ctx.repo.root, facts.run_id)
     return doc

@@ -46,7 +46,7 @@ def make_runner(
 
 
 def new_record() -> PhaseRecord:
-    return PhaseRecord({}, {}, {})
+    return PhaseRecord({}, {}, {}, {})
 
 
 class Phases:
@@ -115,6 +115,7 @@ class Phases:
                 if self.stopped():
                     break
                 self.listener.task_started(t)
+                rec.started[t.id] = (time.time(), 0)  # one replay after another: one lane
                 log = os.path.join(logs, t.slug + ".log")
                 r = cache.replay(t, found[t.id], "local", log, t.report_file(run_dir))
                 self.listener.task_finished(r)
@@ -154,6 +155,7 @@ class Phases:
         self._started(n, pre, tasks)
         t0 = time.perf_counter()
         res: list[TaskResult] = []
+        runner.started = rec.started  # the runner notes each task's start and lane there
         try:
             if tasks:
                 res = await runner.run_phase(tasks, fail_fast=self.fail_fast)

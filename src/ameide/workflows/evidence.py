@@ -72,8 +72,9 @@ def judge(doc: dict[str, Any], head: str) -> str | None:
 
 
 def _dur(seconds: object) -> str:
-    s = float(seconds) if isinstance(seconds, int | float) else 0.0
-    return f"{s:.1f}s" if s < 60 else f"{int(s // 60)}m{int(s % 60):02d}s"
+    from ameide.report.runfacts import dur
+
+    return dur(seconds)
 
 
 def _md(text: str) -> str:
@@ -96,12 +97,14 @@ def block(commits: list[Commit], ev: Evidence, head: str, profile: str) -> str:
             f"`ameide pr open --no-tests-ok` ({_md(ev.reason or 'no evidence')})."
         )
     else:
+        from ameide.report.runfacts import counts_phrase, ran_phrase
+
         totals = doc.get("totals") or {}
         targets = doc.get("targets") or []
         out.append(
             f"`ameide test` **passed** on `{head[:10]}` with a clean tree: "
             f"{len(targets)} affected target{'s' if len(targets) != 1 else ''}, "
-            f"{totals.get('tasks', 0)} tasks, {totals.get('tests', 0)} test cases, "
+            f"{totals.get('tasks', 0)} tasks ({ran_phrase(doc)}), {counts_phrase(doc)}, "
             f"{_dur(totals.get('duration'))} (run `{doc.get('run_id')}`)."
         )
         out += ["", "| phase | status | duration | tasks |", "|---|---|---|---|"]
@@ -113,12 +116,17 @@ def block(commits: list[Commit], ev: Evidence, head: str, profile: str) -> str:
             )
         out.append("")
         if targets:
-            out.append(f"Affected targets ({len(targets)}):")
+            from ameide.report.graph import PR_MAX_NODES, from_summary, mermaid
+
+            # GitHub renders the graph; the list says the same in words (and in e-mails)
+            out += ["```mermaid", mermaid(from_summary(doc), PR_MAX_NODES).rstrip(), "```", ""]
+            out.append(f"<details><summary>Affected targets ({len(targets)}) and why</summary>")
             out.append("")
             for t in targets[:MAX_TARGETS]:
                 out.append(f"- `{_md(str(t.get('id')))}`: {_md(str(t.get('reason', '')))}")
             if len(targets) > MAX_TARGETS:
                 out.append(f"- ... and {len(targets) - MAX_TARGETS} more (see summary.json)")
+            out += ["", "</details>"]
         else:
             n = len(doc.get("changed_files") or [])
             out.append(f"Nothing affected: {n} changed file{'s' if n != 1 else ''}, no target.")
@@ -132,8 +140,8 @@ def block(commits: list[Commit], ev: Evidence, head: str, profile: str) -> str:
             ]
         out += [
             "",
-            f"Evidence: `artifacts/agent-ci/{doc.get('run_id')}/` (summary.json, per-phase "
-            "JUnit and logs) in the workspace that ran it.",
+            f"Evidence: `artifacts/agent-ci/{doc.get('run_id')}/` (report.html, summary.json, "
+            "per-phase JUnit and logs) in the workspace that ran it.",
         ]
     out += ["", f"<sub>profile `{profile}` · opened with `ameide pr open`</sub>", END]
     return "\n".join(out)
