@@ -127,11 +127,14 @@ class Runner:
             self._made.add(task.phase)
         return os.path.join(phase_dir, "logs", task.slug + ".log"), task.report_file(self.run_dir)
 
-    async def run_phase(self, tasks: list[Task], *, fail_fast: bool) -> list[TaskResult]:
+    async def run_phase(self, tasks: list[Task]) -> list[TaskResult]:
         """Run the tasks of one phase: stage 0 (installs) first, then the rest in parallel.
 
-        With `fail_fast` the first failure cancels the rest of the phase. If the caller's
-        scope is cancelled (Ctrl-C), the partial results stay in `self.current`."""
+        A failure cancels nothing in its stage: which tasks a cancellation catches depends on
+        which finished first, and the same tree must give the same failed tasks and the same
+        first failure every time (the upstream cause, not whichever downstream failure came
+        in first). Fail-fast happens between stages and phases. If the caller's scope is
+        cancelled (Ctrl-C), the partial results stay in `self.current`."""
         results: dict[str, TaskResult] = {}
         self.current = results
         self.notified: set[str] = set()
@@ -151,13 +154,13 @@ class Runner:
                     queue = deque(batch)
                     async with anyio.create_task_group() as tg:
                         for lane in range(min(self.jobs, len(batch))):
-                            tg.start_soon(self._worker, queue, tg.cancel_scope, fail_fast, lane)
+                            tg.start_soon(self._worker, queue, tg.cancel_scope, lane)
                 finally:
                     self._spool.close()
                     proc.reap_orphans()  # daemons the stage's tasks left that have exited
                 failed = any(not r.ok for r in results.values())
         finally:
-            self.finish(tasks, "cancelled: another task failed" if failed else "interrupted")
+            self.finish(tasks, "interrupted")
         return [results[t.id] for t in tasks]
 
     def finish(self, tasks: list[Task], why: str) -> None:
@@ -181,15 +184,13 @@ class Runner:
             why,
         )
 
-    async def _worker(
-        self, queue: deque[Task], scope: anyio.CancelScope, fail_fast: bool, lane: int
-    ) -> None:
+    async def _worker(self, queue: deque[Task], scope: anyio.CancelScope, lane: int) -> None:
         while queue and not scope.cancel_called:
             task = queue.popleft()
             self.started[task.id] = (time.time(), lane)
-            await self._guarded(task, scope, fail_fast)
+            await self._guarded(task)
 
-    async def _guarded(self, task: Task, scope: anyio.CancelScope, fail_fast: bool) -> None:
+    async def _guarded(self, task: Task) -> None:
         self.listener.task_started(task)
         lock = task.params.get("lock")
         cached = None
@@ -210,14 +211,12 @@ class Runner:
         else:
             result = await self.run_task(task)
         if self.cache is not None and cacheable and cached is None and result.ok:
-            # a passed result is kept even when another task's failure cancels the phase
+            # a passed result is kept even when an interrupt cancels the phase
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(self.cache.save, result)
         self.current[task.id] = result
         self.notified.add(task.id)
         self.listener.task_finished(result)
-        if fail_fast and not result.ok:
-            scope.cancel()
 
     async def run_task(self, task: Task) -> TaskResult:
         log, junit_file = self._paths(task)

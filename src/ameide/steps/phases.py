@@ -45,6 +45,17 @@ def make_runner(
     )
 
 
+async def ticks(listener: Listener) -> None:
+    """About once a second, let the listener say which tasks are still running (plain output
+    names a task 30 s in and every 60 s after); cancelled with the run."""
+    import anyio
+
+    tick = getattr(listener, "tick", None)
+    while tick is not None:
+        await anyio.sleep(1.0)
+        tick()
+
+
 def new_record() -> PhaseRecord:
     return PhaseRecord({}, {}, {}, {})
 
@@ -158,7 +169,7 @@ class Phases:
         runner.started = rec.started  # the runner notes each task's start and lane there
         try:
             if tasks:
-                res = await runner.run_phase(tasks, fail_fast=self.fail_fast)
+                res = await runner.run_phase(tasks)
         finally:
             rec.times[n] = time.perf_counter() - t0
             rec.results[n] = pre + [runner.current[t.id] for t in tasks if t.id in runner.current]
