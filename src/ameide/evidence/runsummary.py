@@ -11,7 +11,10 @@ from typing import TYPE_CHECKING, Any
 from ameide.records import record
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ameide.evidence.junit import Case
+    from ameide.model import Target
     from ameide.task import Task
     from ameide.taskresult import TaskResult
 
@@ -156,19 +159,84 @@ def failure_doc(r: TaskResult, n: int, run_dir: str) -> dict[str, Any]:
     }
 
 
+_FAILED = ("failed", "timeout", "error")
+
+
+def most_upstream(
+    failing: list[tuple[int, TaskResult]], targets: Mapping[str, Target]
+) -> tuple[int, TaskResult]:
+    """The failure an agent should fix first, whatever finished first: the earliest phase,
+    then the task whose targets come first in dependency order (a task of no target, such
+    as a tool or guardrails check, before any), ties by task id."""
+    from ameide.graph import topo_order
+
+    n0 = min(n for n, _ in failing)
+    index = {tid: i for i, tid in enumerate(topo_order(dict(targets)))}
+
+    def rank(r: TaskResult) -> tuple[int, str]:
+        known = [index[t] for t in r.task.targets if t in index]
+        return (min(known) if known else -1) if r.task.targets else -1, r.task.id
+
+    return min(((n, r) for n, r in failing if n == n0), key=lambda p: rank(p[1]))
+
+
+def environment_doc(results: list[TaskResult], n: int) -> dict[str, Any]:
+    """`first_failure` when tools are missing or wrong: every one of them in one block, and
+    one command that fixes all that ameide can install (not a round per tool)."""
+    bad = [r for r in results if r.task.kind == "toolchain" and r.status in _FAILED]
+    lines: list[str] = []
+    ours: list[tuple[str, str]] = []  # (tool, the fix `ameide toolchain install` gives)
+    other: list[str] = []
+    for r in bad:
+        what, _, fix = r.message.partition("; fix: ")
+        lines.append(what)
+        if fix.startswith("ameide toolchain install --tool "):
+            ours.append((r.task.id.removeprefix("toolchain "), fix))
+        elif fix:
+            other.append(fix)
+    if len(ours) == 1:
+        lines.append(f"fix: {ours[0][1]}")
+    elif ours:
+        prefixes = {m.group(1) if (m := re.search(r"--prefix (\S+)", f)) else "" for _, f in ours}
+        where = f" --prefix {prefixes.pop()}" if len(prefixes) == 1 and "" not in prefixes else ""
+        versions = [
+            f"{t} {m.group(1)}" for t, f in ours if (m := re.search(r"\(installs ([^;)]+)", f))
+        ]
+        lines.append(
+            "fix: ameide toolchain install"
+            + where
+            + "".join(f" --tool {t}" for t, _ in ours)
+            + (f" (installs {', '.join(versions)})" if versions else "")
+        )
+    lines += [f"{'also' if ours else 'fix'}: {o}" for o in other]
+    text = "\n".join(lines)
+    return {
+        "task": bad[0].task.id,
+        "phase": n,
+        "targets": [],
+        "command": "ameide toolchain check",
+        "cwd": ".",
+        "test": None,
+        "excerpt": text,
+        "file": None,
+        "line": None,
+    }
+
+
 def phases_doc(
     phases: tuple[int, ...],
     rec: PhaseRecord,
     run_dir: str,
     keys: dict[str, str | None],
     started: float,
+    targets: Mapping[str, Target],
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, int], dict[str, float]]:
     """(phases, first failure, totals, durations of the tasks that really ran), writing
     each phase's merged JUnit file."""
     from ameide.evidence.junit import write_phase_junit
 
     docs: list[dict[str, Any]] = []
-    first: dict[str, Any] | None = None
+    failing: list[tuple[int, TaskResult]] = []
     totals = {"tasks": 0, "passed": 0, "failed": 0, "tests": 0, "test_failures": 0, "cached": 0}
     durations: dict[str, float] = {}
     for n in phases:
@@ -185,8 +253,8 @@ def phases_doc(
             _add(totals, r)
             if not r.cached and r.status in ("passed", "failed") and r.task.builtin is None:
                 durations[r.task.id] = r.duration
-            if first is None and r.status in ("failed", "timeout", "error"):
-                first = failure_doc(r, n, run_dir)
+            if r.status in _FAILED:
+                failing.append((n, r))
         docs.append(
             {
                 "phase": n,
@@ -207,6 +275,13 @@ def phases_doc(
                 ],
             }
         )
+    first = None
+    if failing:
+        n, r = most_upstream(failing, targets)
+        if r.task.kind == "toolchain":
+            first = environment_doc(rec.results[n], n)
+        else:
+            first = failure_doc(r, n, run_dir)
     return docs, first, totals, durations
 
 

@@ -29,7 +29,9 @@ def write_evidence(
     from ameide.evidence.runsummary import phases_doc, summary
 
     keys = cache.keys if cache is not None else {}
-    docs, first, totals, durations = phases_doc(phases, rec, run_dir, keys, facts.started)
+    docs, first, totals, durations = phases_doc(
+        phases, rec, run_dir, keys, facts.started, ctx.graph.targets
+    )
     doc = summary(facts, ctx, docs, first, totals)
     if cache is not None:
         doc["warnings"] += cache.warnings()
