@@ -246,7 +246,7 @@ class Engine:
         import anyio
 
         from ameide.steps.guard import guard_result
-        from ameide.steps.phases import make_runner
+        from ameide.steps.phases import make_runner, ticks
         from ameide.steps.tools import ecosystems_in, tool_result
 
         self._loop = asyncio.get_running_loop()
@@ -256,6 +256,7 @@ class Engine:
         env_error: list[ToolStatus] = []
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.signals.watch)
+            tg.start_soon(ticks, self.listener)
             with anyio.CancelScope() as self._run_scope:
                 self.signals.started()
                 if self.interrupted:

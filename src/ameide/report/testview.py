@@ -34,12 +34,45 @@ def _gh_escape(s: str, prop: bool = False) -> str:
     return s
 
 
+def cadence(env: Mapping[str, str]) -> tuple[float, float] | None:
+    """`AMEIDE_PROGRESS=FIRST[,EVERY]` (seconds; default 30,60; `off` or 0: no such lines):
+    when a task still running is named without a TTY, and how often after that."""
+    raw = (env.get("AMEIDE_PROGRESS") or "").strip().lower()
+    if raw in ("off", "0", "no", "false"):
+        return None
+    try:
+        parts = [float(p) for p in raw.split(",")] if raw else []
+    except ValueError:
+        parts = []
+    first = parts[0] if parts and parts[0] > 0 else 30.0
+    every = parts[1] if len(parts) > 1 and parts[1] > 0 else 60.0
+    return first, every
+
+
 class PlainListener:
-    """One line per finished task; `::group::`/`::error` under GitHub Actions."""
+    """One line per finished task; `::group::`/`::error` under GitHub Actions. A task that
+    runs long is named while it runs (30 s in, then every 60 s): CI without a TTY never sits
+    silent through a cold `go vet`."""
 
     def __init__(self, console: Any, env: Mapping[str, str]) -> None:
         self.console = console
         self.github = env.get("GITHUB_ACTIONS") == "true"
+        self.cadence = cadence(env)
+        self.due: dict[str, tuple[float, float]] = {}  # task id -> (started, next line at)
+
+    def tick(self, now: float | None = None) -> None:
+        """Name the tasks whose next progress line is due (called about once a second)."""
+        if self.cadence is None or not self.due:
+            return
+        now = time.monotonic() if now is None else now
+        every = self.cadence[1]
+        late = sorted((tid, now - s) for tid, (s, at) in self.due.items() if now >= at)
+        if not late:
+            return
+        for tid, _ in late:
+            self.due[tid] = (self.due[tid][0], self.due[tid][1] + every)
+        names = ", ".join(f"{tid} ({ran:.0f}s)" for tid, ran in late)
+        self._print(f"  ... still running: {names}", "dim")
 
     def _print(self, text: str, style: str | None = None) -> None:
         self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
@@ -49,9 +82,12 @@ class PlainListener:
         self._print(f"::group::{title}" if self.github else f"== {title}")
 
     def task_started(self, task: Task) -> None:
-        pass
+        if self.cadence is not None:
+            now = time.monotonic()
+            self.due[task.id] = (now, now + self.cadence[0])
 
     def task_finished(self, r: TaskResult) -> None:
+        self.due.pop(r.task.id, None)
         style = {"passed": "green", "failed": "red", "timeout": "red", "error": "red"}.get(r.status)
         extra = f"  {r.message}" if r.message and r.status != "passed" else ""
         if r.cached:
@@ -120,6 +156,9 @@ class LiveListener(PlainListener):
         if len(self.running) > 12:
             t.add_row(Text(f"  ... {len(self.running) - 12} more"), Text(""))
         return t
+
+    def tick(self, now: float | None = None) -> None:
+        """The live table shows every running task's time already."""
 
     def phase_started(self, n: int, tasks: list[Task]) -> None:
         self.phase = n
