@@ -296,3 +296,90 @@ def test_the_excerpt_leaves_out_the_runtimes_own_stack_frames() -> None:
         "    at TestContext.<anonymous> (file:///r/a/test/index.test.js:6:10)",
         "  operator: 'strictEqual'",
     ]
+
+
+def _chain_repo(make_repo: MakeRepo) -> Path:
+    """Go packages core <- ui <- app (app imports ui imports core) and a lone `other`; the
+    unit commands are shell snippets: core fails slowly, ui and app fail at once, other
+    passes. Whatever finishes first, core is the cause."""
+    unit = {
+        "core": "sleep 0.4; echo core broke; exit 1",
+        "ui": "echo ui broke; exit 1",
+        "app": "echo app broke; exit 1",
+        "other": "true",
+    }
+    files: dict[str, str | bytes] = {"go.mod": "module example.com/m\n\ngo 1.22\n"}
+    imports = {"core": "", "ui": "core", "app": "ui", "other": ""}
+    toml = []
+    for name, dep in imports.items():
+        use = f'import _ "example.com/m/{dep}"\n' if dep else ""
+        files[f"{name}/{name}.go"] = f"package {name}\n\n{use}"
+        toml.append(f'[targets."go:example.com/m/{name}"]\nunit = ["sh", "-c", "{unit[name]}"]\n')
+    files["ameide.toml"] = "\n".join(toml)
+    return make_repo(files)
+
+
+def test_the_same_failing_tree_gives_the_same_first_failure_every_time(
+    run_cli: RunCli, make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ten runs: one first failure (the most upstream failing task, not the first to finish),
+    one set of failed tasks, one closing block apart from times and run ids."""
+    import re
+
+    from tests.conftest import tool_env
+
+    monkeypatch.setenv("PATH", tool_env()["PATH"])
+    monkeypatch.setenv("AMEIDE_JOBS", "4")
+    monkeypatch.setenv("AMEIDE_CACHE", "0")
+    repo = _chain_repo(make_repo)
+    seen = set()
+    for _ in range(10):
+        code, out, _ = run_cli(["run", "--phase", "1", "--all"], repo)
+        assert code == 1, out
+        doc = load_summary(repo)
+        failed = sorted(
+            t["id"]
+            for p in doc["phases"]  # type: ignore[attr-defined]
+            for t in p["tasks"]
+            if t["status"] == "failed"
+        )
+        closing = out[out.index("ameide run: FAILED") :]
+        closing = re.sub(r"\d+\.\d+s", "<t>", closing)
+        closing = re.sub(r"\d{8}T\d{6}\S*", "<run>", closing)
+        seen.add((doc["first_failure"]["task"], tuple(failed), closing))  # type: ignore[index]
+    assert len(seen) == 1, seen
+    ((first, failed, closing),) = seen
+    assert first == "go:example.com/m/core unit (ameide.toml)"
+    assert failed == tuple(
+        f"go:example.com/m/{n} unit (ameide.toml)" for n in ("app", "core", "ui")
+    )
+    assert "| core broke" in closing
+
+
+def test_every_missing_tool_in_one_block_with_one_fix(
+    run_cli: RunCli, make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No go and no buf on PATH: both named in the first failure, and one command installs
+    both (not a round per tool)."""
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    repo = make_repo(
+        {
+            "go.mod": "module example.com/m\n\ngo 1.22\n",
+            "a/a.go": "package a\n",
+            "buf.yaml": "version: v2\nmodules:\n  - path: proto\n",
+            "proto/x/v1/x.proto": 'syntax = "proto3";\npackage x.v1;\n',
+        }
+    )
+    code, out, _ = run_cli(["run", "--all"], repo)
+    assert code == 3, out
+    doc = load_summary(repo)
+    ff = doc["first_failure"]
+    lines = ff["excerpt"].splitlines()  # type: ignore[index]
+    assert [ln.split(":")[0] for ln in lines[:-1]] == ["go", "buf"], lines
+    assert all("not found on PATH" in ln for ln in lines[:-1])
+    fix = lines[-1]
+    assert fix.startswith("fix: ameide toolchain install --tool go --tool buf (installs go "), fix
+    block = out[out.index("first failure:") :]
+    assert "buf: wanted" in block and "go: wanted" in block and fix in block

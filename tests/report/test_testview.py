@@ -175,3 +175,91 @@ def test_closing_block_header_names_the_command_and_aligns_interrupted() -> None
     lines = buf.getvalue().splitlines()
     assert lines[1] == "ameide test ci: INTERRUPTED (exit 1)"
     assert lines[2] == "  phase 0 contract           interrupted    1.0s  (1 task)"
+
+
+def test_a_long_task_is_named_at_30s_and_every_60s_after() -> None:
+    """Without a TTY nothing else would say a cold `go vet` is still alive."""
+    import time
+
+    c, buf = console()
+    lst = PlainListener(c, {})
+    slow, quick = result("passed").task, Task("q", 1, 1, "unit", "go", (), ("true",), ".")
+    t0 = time.monotonic()
+    lst.task_started(slow)
+    lst.task_started(quick)
+    lst.tick(t0 + 29.5)
+    assert buf.getvalue() == ""
+    lst.tick(t0 + 30.2)
+    assert buf.getvalue().splitlines() == [
+        "  ... still running: go test example.com/m (30s), q (30s)"
+    ]
+    lst.task_finished(TaskResult(quick, "passed", 0, 31.0, None, (), "synthetic", ""))
+    for at in (31, 60, 89.9):  # nothing new until 60 s after the first line
+        lst.tick(t0 + at)
+    assert len(buf.getvalue().splitlines()) == 2  # the first line and q's PASS
+    lst.tick(t0 + 90.1)
+    lst.tick(t0 + 150.3)
+    lines = buf.getvalue().splitlines()
+    assert lines[2:] == [
+        "  ... still running: go test example.com/m (90s)",
+        "  ... still running: go test example.com/m (150s)",
+    ]
+
+
+def test_progress_lines_follow_ameide_progress() -> None:
+    from ameide.report.testview import cadence
+
+    assert cadence({}) == (30.0, 60.0)
+    assert cadence({"AMEIDE_PROGRESS": "5,10"}) == (5.0, 10.0)
+    assert cadence({"AMEIDE_PROGRESS": "5"}) == (5.0, 60.0)
+    assert cadence({"AMEIDE_PROGRESS": "off"}) is None
+    assert cadence({"AMEIDE_PROGRESS": "soon"}) == (30.0, 60.0)
+    c, buf = console()
+    lst = PlainListener(c, {"AMEIDE_PROGRESS": "off"})
+    lst.task_started(result("passed").task)
+    lst.tick(1e9)
+    assert buf.getvalue() == ""
+
+
+def test_a_real_run_without_a_tty_says_what_is_still_running(
+    tmp_path: Path, monkeypatch: Any, capsys: Any
+) -> None:
+    """End to end, output to a pipe: a task sleeping 4 s is named while it runs, again and again."""
+    import os
+    import subprocess
+
+    from tests.conftest import ROOT, git, tool_env, write_files
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_files(
+        repo,
+        {
+            "go.mod": "module example.com/m\n\ngo 1.22\n",
+            "a/a.go": "package a\n",
+            "ameide.toml": '[targets."go:example.com/m/a"]\nunit = ["sleep", "4"]\n',
+        },
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "x")
+    env = {**tool_env(), "AMEIDE_PROGRESS": "1,1", "AMEIDE_CACHE": "0", "CI": "1"}
+    out = subprocess.run(
+        [os.path.join(ROOT, ".venv", "bin", "ameide"), "run", "--phase", "1", "--all"],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = [ln for ln in out.stdout.splitlines() if "still running" in ln]
+    # the loop looks once a second: a line may come up to a second after it is due
+    said = [
+        ln.removeprefix("  ... still running: go:example.com/m/a unit (ameide.toml) (")
+        for ln in lines
+    ]
+    assert len(said) >= 2 and all(s.endswith("s)") for s in said), out.stdout
+    secs = [int(s[:-2]) for s in said]
+    assert secs == sorted(set(secs)) and secs[0] <= 2 and secs[-1] <= 4, out.stdout
+    assert "\x1b" not in out.stdout
