@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -349,3 +350,23 @@ def test_the_console_script_keeps_output_and_exit_codes_of_the_quick_commands(
     )
     assert bad.returncode == 2
     assert bad.stderr.startswith("ameide: error: base 'no-such-ref' is not a commit")
+
+
+def test_the_engine_commands_leave_quickly_with_everything_written(example_repo: Path) -> None:
+    """`test`/`run` leave through os._exit too: the closing block on a pipe, summary.json
+    and the exit code all arrive, and no child is left behind."""
+    exe = Path(sys.executable).parent / "ameide"
+    env = {**os.environ, "PATH": f"{exe.parent}{os.pathsep}{os.environ['PATH']}"}
+    (example_repo / "go" / "lib" / "strutil" / "strutil.go").write_text("package strutil\n\nx\n")
+    done = subprocess.run(
+        [str(exe), "run", "--phase", "0", "--target", "go:example.com/monorepo/lib/strutil"],
+        cwd=example_repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode in (1, 3), done.stdout + done.stderr
+    assert "ameide run: " in done.stdout and done.stdout.rstrip().splitlines()
+    doc = json.loads((example_repo / "artifacts/agent-ci/latest/summary.json").read_text())
+    assert doc["exit_code"] == done.returncode

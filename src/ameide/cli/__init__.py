@@ -16,6 +16,9 @@ from collections.abc import Callable, Sequence
 # planning commands that only read and print: run them without the cyclic garbage collector
 # and leave without tearing down every object (about 0.1 s together on a 7,000-target graph)
 _QUICK = ("affected", "targets")
+# the engine's commands leave without the interpreter's teardown too, once their evidence is
+# written, their children are gone and the streams are flushed: ~40 ms of every `ameide test`
+_LEAVE = ("test", "run", "gate")
 
 
 def run() -> None:
@@ -32,6 +35,8 @@ def run() -> None:
         os._exit(code)
     code = main(args)
     _flush()
+    if command in _LEAVE:
+        os._exit(code)
     threading = sys.modules.get("threading")
     if threading is not None and any(
         t.is_alive() and not t.daemon and t is not threading.main_thread()
