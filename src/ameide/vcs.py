@@ -903,6 +903,11 @@ def commits_between(repo: Repo, base: str, head: str = "HEAD") -> list[Commit]:
     return out
 
 
+def rev_of(repo: Repo, ref: str) -> str | None:
+    """The commit `ref` names, or None when it names none (no network)."""
+    return _git_text(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") or None
+
+
 def upstream_of(repo: Repo, branch: str) -> str | None:
     return _git_text(repo, "rev-parse", "--abbrev-ref", f"{branch}@{{upstream}}")
 

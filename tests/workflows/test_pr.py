@@ -539,3 +539,26 @@ def test_status_of_a_merged_pr_and_an_unpushed_head(
     assert f"your HEAD {git(repo, 'rev-parse', 'HEAD')[:12]} is not pushed" in out
     assert "  FAIL  ci/jenkins  failure (red)" in out
     assert out.splitlines()[-1] == "pr status: FAILING (1 failed)"
+
+
+def test_an_up_to_date_branch_is_not_pushed_again(
+    run_cli: RunCli, ready: Callable[..., Path], github: FakeGitHub
+) -> None:
+    """git runs the pre-push hook even for an up-to-date push, and the hook inherits the
+    environment that carries the token: a branch already pushed is not pushed at all."""
+    repo = ready()
+    marker = repo / ".git" / "hook-ran"
+    hook = repo / ".git" / "hooks" / "pre-push"
+    hook.parent.mkdir(exist_ok=True)
+    hook.write_text(f"#!/bin/sh\necho ran >> {marker}\n")
+    hook.chmod(0o755)
+    assert run_cli(["pr", "open"], repo)[0] == 0
+    assert marker.read_text() == "ran\n"  # the first push ran the user's hook
+    code, out, _ = run_cli(["pr", "open", "--json"], repo)
+    assert code == 0
+    assert json.loads(out)["push"]["status"] == "up-to-date"
+    assert marker.read_text() == "ran\n"  # no second push, no second hook
+    _commit(repo, {"docs/more.md": "more\n"})
+    assert run_cli(["test"], repo)[0] == 0
+    assert run_cli(["pr", "open"], repo)[0] == 0
+    assert marker.read_text() == "ran\nran\n"  # a new commit is pushed, hooks and all

@@ -155,6 +155,20 @@ def _push_env(target: Target, repo: Repo, token: Secret) -> dict[str, str]:
     }
 
 
+def _already_pushed(repo: Repo, remote: str, branch: str, head: str) -> PushResult | None:
+    """The branch as pushed last (its remote-tracking ref) is HEAD: no `git push` at all.
+    git would run the pre-push hook even for an up-to-date push, and that hook would inherit
+    the environment carrying the token; someone who pushed with their own credentials keeps
+    the token away from hooks this way (docs/workflows.md). A remote that moved on since is
+    the forge's to report, as it would refuse the push."""
+    from ameide import vcs
+
+    tracking = vcs.rev_of(repo, f"refs/remotes/{remote}/{branch}")
+    if tracking is None or tracking != head:
+        return None
+    return vcs.PushResult(True, "up-to-date", "[up to date]", vcs.upstream_of(repo, branch))
+
+
 def _push_refused(push: PushResult, remote: str, branch: str) -> AmeideError:
     from ameide.errors import EnvError
 
@@ -252,7 +266,7 @@ def open_pr(req: OpenRequest, env: Mapping[str, str]) -> OpenReceipt:
     token = token_for(target, env, repo.git_root)
     forge = connect(target, token)
     existing = forge.find_pr(branch)
-    push = vcs.push_branch(
+    push = _already_pushed(repo, remote, branch, head) or vcs.push_branch(
         repo,
         remote,
         branch,
