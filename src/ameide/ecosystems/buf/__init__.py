@@ -306,22 +306,11 @@ class Buf(EcosystemBase):
     cacheable_kinds = (f"{NAME}-lint", f"{NAME}-format", f"{NAME}-breaking")
     builtins = MappingProxyType({"codegen": _codegen})
 
-    def relevant(self, path: str) -> bool:
-        return relevant(path)
-
-    def parse(self, path: str, data: bytes) -> dict[str, Any]:
-        return parse(path, data)
-
-    def build(self, ctx: Context) -> Part:
-        return build(ctx)
-
-    def owners(self, graph: Graph) -> Owners:
-        return Owners(graph)
-
-    def impact(
-        self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
-    ) -> list[Impact]:
-        return impact(graph, changed)
+    relevant = staticmethod(relevant)
+    parse = staticmethod(parse)
+    build = staticmethod(build)
+    owners = staticmethod(Owners)
+    impact = staticmethod(impact)
 
     def tasks(self, ctx: PlanContext, targets: Sequence[Target]) -> list[Task]:
         from ameide.ecosystems.buf.tasks import tasks

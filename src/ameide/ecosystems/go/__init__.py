@@ -840,25 +840,12 @@ class Go(EcosystemBase):
         {"gotest-json": ReportFormat("gotest-json", ".jsonl", _gotest_json)}
     )
 
-    def relevant(self, path: str) -> bool:
-        return relevant(path)
-
-    def parse(self, path: str, data: bytes) -> dict[str, Any]:
-        return parse(path, data)
-
-    def build(self, ctx: Context) -> Part:
-        return build(ctx)
-
-    def owners(self, graph: Graph) -> Owners:
-        return Owners(graph)
-
-    def impact(
-        self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
-    ) -> list[Impact]:
-        return impact(graph, changed)
-
-    def former_ids(self, graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
-        return former_ids(graph, deleted, reader)
+    relevant = staticmethod(relevant)
+    parse = staticmethod(parse)
+    build = staticmethod(build)
+    owners = staticmethod(Owners)
+    impact = staticmethod(impact)
+    former_ids = staticmethod(former_ids)
 
     def tasks(self, ctx: PlanContext, targets: Sequence[Target]) -> list[Task]:
         from ameide.ecosystems.go.tasks import tasks

@@ -450,35 +450,14 @@ class Uv(EcosystemBase):
     presence_files = ("uv.lock",)
     cacheable_kinds = ("collect",)
 
-    def relevant(self, path: str) -> bool:
-        return relevant(path)
-
-    def parse(self, path: str, data: bytes) -> dict[str, Any]:
-        return parse(path, data)
-
-    def build(self, ctx: Context) -> Part:
-        return build(ctx)
-
-    def owners(self, graph: Graph) -> Owners:
-        return Owners(graph)
-
-    def impact(
-        self, graph: Graph, changed: list[tuple[ConfigRef, bytes | None, bytes | None]]
-    ) -> list[Impact]:
-        return impact(graph, changed)
-
-    def lock_impact(
-        self,
-        graph: Graph,
-        lf: LockfileRef,
-        before: bytes | None,
-        after: bytes | None,
-        cache: ParseCache,
-    ) -> tuple[list[Impact], str | None]:
-        return lock_impact(graph, lf, before, after, cache)
-
-    def former_ids(self, graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
-        return former_ids(graph, deleted, reader)
+    relevant = staticmethod(relevant)
+    parse = staticmethod(parse)
+    build = staticmethod(build)
+    owners = staticmethod(Owners)
+    impact = staticmethod(impact)
+    lock_impact = staticmethod(lock_impact)
+    former_ids = staticmethod(former_ids)
+    lock_closures = staticmethod(lock_closures)
 
     def tasks(self, ctx: PlanContext, targets: Sequence[Target]) -> list[Task]:
         from ameide.ecosystems.uv.tasks import tasks
@@ -492,9 +471,6 @@ class Uv(EcosystemBase):
 
     def pins(self, root: str, config: Config, graph: Graph | None) -> dict[str, Pin]:
         return uv_tools.pins(root, config, graph)
-
-    def lock_closures(self, data: bytes) -> dict[str, str]:
-        return lock_closures(data)
 
     def lock_key(self, target: Target) -> tuple[str, str]:
         return target.name, "<header>"
