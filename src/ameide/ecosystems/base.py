@@ -194,6 +194,15 @@ class PlanContext:
         self._timeout = timeout
         self._overrides: dict[str, Any] = config.targets
 
+    def members(self, ecosystem: str, group: str) -> list[str]:
+        """The paths of an ecosystem's workspace members in `group`, the root left out
+        (what an install's inputs list besides the workspace's own files)."""
+        return sorted(
+            t.path
+            for t in self.graph.targets.values()
+            if t.ecosystem == ecosystem and t.group == group and t.path not in (group, "", ".")
+        )
+
     def note(self, text: str) -> None:
         self.notes.append(text)
 

@@ -37,11 +37,7 @@ def installs(ctx: PlanContext, targets: Sequence[Target]) -> list[InstallSpec]:
     out = []
     for ws in wss:
         rel = "" if ws == "." else ws + "/"
-        members = sorted(
-            t.path
-            for t in ctx.graph.targets.values()
-            if t.ecosystem == NAME and t.group == ws and t.path not in (ws, "", ".")
-        )
+        members = ctx.members(NAME, ws)
         out.append(
             InstallSpec(
                 ws,

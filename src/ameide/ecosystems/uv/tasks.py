@@ -29,11 +29,7 @@ def installs(ctx: PlanContext, targets: Sequence[Target]) -> list[InstallSpec]:
     for ws in sorted({t.group for t in targets}):
         frozen = os.path.isfile(os.path.join(ctx.root, ws, "uv.lock"))
         rel = "" if ws == "." else ws + "/"
-        members = sorted(
-            t.path
-            for t in ctx.graph.targets.values()
-            if t.ecosystem == NAME and t.group == ws and t.path not in (ws, "", ".")
-        )
+        members = ctx.members(NAME, ws)
         out.append(
             InstallSpec(
                 ws,
