@@ -97,3 +97,19 @@ def test_overrides_must_name_existing_targets(tmp_path: Path) -> None:
         ln.strip() for ln in info.value.message.splitlines()[1:]
     ]
     assert unknown_targets(cfg, {*known, "go:example.com/m/lib/mathz", "go:nope"}) == []
+
+
+def test_an_ameide_toml_that_is_a_directory_is_a_configuration_error(
+    tmp_path: Path, run_cli: object, make_repo: object
+) -> None:
+    """Exit 2 with the file named and what it must be, not an internal error (exit 4)."""
+    (tmp_path / "ameide.toml").mkdir()
+    with pytest.raises(ConfigError) as info:
+        load(str(tmp_path))
+    assert str(info.value).startswith(f"{tmp_path / 'ameide.toml'}: cannot read it")
+    assert "readable file" in (info.value.hint or "")
+    repo = make_repo({"a/go.mod": "module a\n\ngo 1.22\n"})  # type: ignore[operator]
+    (repo / "ameide.toml").mkdir()
+    code, out, err = run_cli(["test"], repo)  # type: ignore[operator]
+    assert code == 2, out + err
+    assert "ameide.toml: cannot read it" in err and "Traceback" not in err

@@ -97,6 +97,8 @@ def test_test_help_says_the_loop_the_exit_codes_and_where_evidence_goes(
     )
     assert "Evidence: artifacts/agent-ci/<run-id>/ (latest -> the newest run): report.html" in text
     assert "use `ameide run` (--phase, --target, --all)" in text
+    # what the engine does: a phase is never cut short by its own first failure
+    assert "a phase runs to its end" in text and "stops its phase" not in text
 
 
 # ------------------------------------------------------------ phase 0: the toolchain check

@@ -149,6 +149,12 @@ def load(root: str, cache_dir: str | None = None) -> Config:
             raw = fh.read()
     except FileNotFoundError:
         return Config.from_data(None, "", {})
+    except OSError as exc:  # a directory, unreadable, ...: the user's file, not our bug
+        raise ConfigError(
+            f"{path}: cannot read it ({exc.strerror or exc})",
+            hint="ameide.toml must be a readable file (or absent: every table is optional)",
+            path=path,
+        ) from None
     digest = hashlib.sha256(raw).hexdigest()[:20]
     # the schema's version is in the name: a file validated by an older, laxer ameide is
     # validated again

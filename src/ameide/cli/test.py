@@ -15,7 +15,8 @@ first actionable error it prints (the block at the end) and run it again.
 \b
 It plans the targets your change affects (ameide affected), checks their
 toolchains, then runs phase 0 contract, 1 unit and 2 integration-local in
-order; the first failure stops its phase and a failed phase stops the run.
+order; a phase runs to its end (every failure of it is reported, the same
+ones on every run) and a failed phase stops the run.
 Tasks that passed before with the same inputs are replayed from the cache.
 It takes no flags: the base, jobs and cache come from the repo, ameide.toml
 and the environment (AMEIDE_BASE, AMEIDE_JOBS, AMEIDE_CACHE, NO_COLOR, CI;
@@ -47,7 +48,7 @@ _VERBOSE = typer.Option("-v", "--verbose", help="tracebacks on errors (or AMEIDE
 @app.callback()
 def test(ctx: typer.Context, verbose: Annotated[bool, _VERBOSE] = False) -> None:
     """Plan the affected targets and run phases 0/1/2 with evidence under
-    artifacts/agent-ci/. The first failure stops its phase; a failed phase stops the run.
+    artifacts/agent-ci/. A phase runs to its end; a failed phase stops the run.
     Tasks that passed before with the same inputs are replayed from the cache (docs/cache.md).
     Knobs: AMEIDE_BASE, AMEIDE_JOBS, AMEIDE_CACHE, NO_COLOR, CI (docs/test.md)."""
     if ctx.invoked_subcommand is None:
@@ -59,8 +60,8 @@ def test(ctx: typer.Context, verbose: Annotated[bool, _VERBOSE] = False) -> None
 
 @app.command("ci")
 def ci(verbose: Annotated[bool, _VERBOSE] = False) -> None:
-    """The same engine for CI: base from the CI environment, finishes a failing phase so
-    every failure of it is shown, plain grouped output (GitHub Actions annotations).
+    """The same engine for CI: base from the CI environment, plain grouped output (GitHub
+    Actions annotations), tasks run even after a failed guardrails check.
     AMEIDE_SHARD=k/N runs shard k of N (docs/ci.md, `ameide run --matrix N`)."""
     from ameide.cli import set_exit_code
     from ameide.cli.actions import do_test
