@@ -142,9 +142,14 @@ def _installs(
     last good install (or whose marker directory is gone); a note for the rest."""
     out = []
     for spec in eco.installs(ctx, targets) if targets else ():
-        if not needs_install(ctx.root, state_dir, eco.name, spec):
+        state, was = install_state(ctx.root, state_dir, eco.name, spec)
+        if state == "fresh":
             ctx.note(spec.skipped)
             continue
+        argv = spec.argv
+        if state == "moved":
+            argv += spec.moved
+            ctx.note(f"{spec.id}: last installed at {was}, now here: installing again")
         out.append(
             Task(
                 spec.id,
@@ -153,7 +158,7 @@ def _installs(
                 "install",
                 eco.name,
                 (),
-                spec.argv,
+                argv,
                 spec.workspace,
                 params={
                     "stamp": (eco.name, spec.workspace, spec.inputs),
@@ -186,14 +191,23 @@ def install_stamp(root: str, inputs: Iterable[str]) -> str:
     return h.hexdigest()[:32]
 
 
-def needs_install(root: str, state_dir: str, kind: str, spec: InstallSpec) -> bool:
+def install_state(
+    root: str, state_dir: str, kind: str, spec: InstallSpec
+) -> tuple[str, str | None]:
+    """("fresh", None): the last good install had these inputs, here; ("changed", None): run
+    it; ("moved", where): it was made at another path (the checkout was copied with its
+    `.git`, stamps and installed tree) and must be made again for this one."""
     if not os.path.isdir(os.path.join(root, spec.workspace, spec.marker)):
-        return True
+        return "changed", None
     try:
         with open(stamp_path(state_dir, kind, spec.workspace), encoding="utf-8") as fh:
-            return fh.read().strip() != install_stamp(root, spec.inputs)
+            digest, _, where = fh.read().strip().partition("\n")
     except OSError:
-        return True
+        return "changed", None
+    here = os.path.abspath(os.path.join(root, spec.workspace))
+    if where and where != here:
+        return "moved", where
+    return ("fresh" if digest == install_stamp(root, spec.inputs) else "changed"), None
 
 
 def write_stamp(root: str, state_dir: str, task: Task) -> None:
@@ -201,7 +215,8 @@ def write_stamp(root: str, state_dir: str, task: Task) -> None:
     from ameide.fsutil import atomic_write_text
 
     kind, ws, inputs = task.params["stamp"]
-    atomic_write_text(stamp_path(state_dir, kind, ws), install_stamp(root, inputs))
+    here = os.path.abspath(os.path.join(root, ws))
+    atomic_write_text(stamp_path(state_dir, kind, ws), f"{install_stamp(root, inputs)}\n{here}")
 
 
 def _select_phases(

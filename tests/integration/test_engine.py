@@ -452,6 +452,35 @@ def test_second_run_skips_installs(mono: Mono, run_cli: RunCli) -> None:
     assert run_ids(repo) == sorted([first["run_id"], second["run_id"]])
 
 
+def test_a_copied_checkout_installs_again_and_tests_its_own_code(
+    mono: Mono, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """`cp -a` takes .git (with ameide's install stamps) and .venv (whose scripts and
+    editable .pth files name the original): the copy must not skip its sync, and the sync
+    must rewrite those paths, or the copy's broken code passes on the original's."""
+    import shutil
+
+    repo = mono()
+    append(repo, "py/common/src/acme_common/__init__.py", "\n# touched\n")
+    assert run_cli(["test"], repo)[0] == 0
+    copy = tmp_path / "copied"
+    shutil.copytree(repo, copy, symlinks=True)
+    init = copy / "py/common/src/acme_common/__init__.py"
+    init.write_text(init.read_text().replace("{whole}.{cents:02d}", "{whole},{cents:02d}"))
+
+    code, out, err = run_cli(["test"], copy)
+
+    assert code == 1, out + err
+    doc = load_summary(copy)
+    sync = task(doc, UV_SYNC)
+    assert sync["status"] == "passed" and sync["command"][-1] == "--reinstall"
+    assert f"{UV_SYNC}: last installed at {repo}, now here: installing again" in doc["notes"]
+    assert doc["first_failure"]["task"] == "uv:acme-common pytest"
+    assert "test_format_minor" in (doc["first_failure"]["test"] or "")
+    # the original is untouched and still green
+    assert run_cli(["test"], repo)[0] == 0
+
+
 # ------------------------------------------------------------------ ameide run
 
 

@@ -161,6 +161,9 @@ class InstallSpec:
     marker: str  # a directory the install leaves in the workspace (node_modules, .venv)
     skipped: str  # the note when it is skipped
     notes: tuple[str, ...] = ()  # notes when it runs
+    # added to argv when the workspace was last installed at another path (a copied checkout
+    # whose installed tree still points at the original: uv's `--reinstall`)
+    moved: tuple[str, ...] = ()
 
 
 class PlanContext:

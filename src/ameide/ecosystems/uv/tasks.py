@@ -40,6 +40,9 @@ def installs(ctx: PlanContext, targets: Sequence[Target]) -> list[InstallSpec]:
                 ".venv",
                 f"{NAME} sync ({ws}): skipped, uv.lock and manifests unchanged since last sync",
                 () if frozen else (f"{NAME} ({ws}): no uv.lock; syncing without --frozen",),
+                # a venv copied from elsewhere keeps that checkout's paths in its scripts and
+                # editable .pth files, and a plain sync sees nothing to do
+                moved=("--reinstall",),
             )
         )
     return out
