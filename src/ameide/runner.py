@@ -113,6 +113,10 @@ class Runner:
         # tasks without env of their own inherit ours untouched: encoding an environment
         # for every one of hundreds of short tasks is measurable
         self._inherit = dict(env) == dict(os.environ)
+        from ameide.sanitize import Scrubber
+
+        # credentials a task printed never reach its evidence (docs/config.md)
+        self.scrub = Scrubber(os.environ, env)
 
     def _logs_ahead(self, batch: list[Task]) -> LogSpool:
         """A helper thread creates the batch's log files while the tasks run."""
@@ -267,6 +271,9 @@ class Runner:
         self, task: Task, res: proc.LoggedResult, message: str, log: str, junit_file: str
     ) -> TaskResult:
         report = junit_file if task.report != "none" and os.path.exists(junit_file) else None
+        for path in (log, report):
+            if path:
+                self.scrub.file(path)
         locate = _locator(task)
         cases, source, problem = self._reported(task, report, log, locate)
         message = message or problem

@@ -8,11 +8,12 @@ the terminal (set its title, clear it, hide text with `\\r`, reorder it with bid
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
 MASK = "***"
 
@@ -78,3 +79,88 @@ def one_line(text: str) -> str:
         lambda m: repr(m.group(0))[1:-1],
         text,
     )
+
+
+_URL_CREDENTIALS = rb"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s'\":]+:[^/@\s'\"]+@"
+_URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/@\s:]+:([^/@\s]{6,})@")
+
+
+def _credentials(env: Mapping[str, str]) -> set[str]:
+    """The credential values of an environment: those of credential names, and the
+    passwords inside URL values (`DATABASE_URL=postgres://bob:s3cret99@db/x`)."""
+    from ameide.report.runfacts import secret_values
+
+    found = set(secret_values(env))
+    for v in env.values():
+        if "://" in v:
+            found.update(m.group(1) for m in _URL_PASSWORD.finditer(v))
+    return found
+
+
+class Scrubber:
+    """Credential values out of everything a task wrote that ameide keeps or shows: its log
+    and report files, its test cases (so junit.xml, summary.json, report.html, the console
+    and cache entries), as `[redacted]`; `scheme://user:password@` as `scheme://***@`.
+
+    The values are those of the credential variables in the environments given (ameide's
+    own and the tasks'; report.runfacts.secret_values says which names) and the passwords
+    of URLs among their values: a variable let through with `[env] pass` is still a
+    credential, and a test that prints it must not put it into the evidence. With no
+    credential in the environment, files are not read at all (500 short tasks would pay)."""
+
+    def __init__(self, *envs: Mapping[str, str]) -> None:
+        values = sorted({v for env in envs for v in _credentials(env)}, key=lambda v: (-len(v), v))
+        enc = [v.encode("utf-8", "surrogateescape") for v in values]
+        self.values = tuple(values)
+        self._bytes = re.compile(b"|".join([*(re.escape(v) for v in enc), _URL_CREDENTIALS]))
+        self._keep = max([256, *(len(v) for v in enc)]) - 1  # the longest match, at most
+
+    @staticmethod
+    def _sub(m: re.Match[bytes]) -> bytes:
+        return m.group(1) + b"***@" if m.group(1) else b"[redacted]"
+
+    def text(self, s: str) -> str:
+        if not s:
+            return s
+        raw = s.encode("utf-8", "surrogateescape")
+        if not self._bytes.search(raw):
+            return s
+        return self._bytes.sub(self._sub, raw).decode("utf-8", "surrogateescape")
+
+    def file(self, path: str) -> None:
+        """Rewrite `path` without credentials, if it holds any (streamed: logs can be big)."""
+        if not self.values:
+            return
+        try:
+            if not self._found(path):
+                return
+            tmp = path + ".scrub"
+            with open(path, "rb") as src, open(tmp, "wb") as out:
+                carry = b""
+                while True:
+                    chunk = src.read(1 << 20)
+                    buf = carry + chunk
+                    cut = len(buf) if not chunk else max(0, len(buf) - self._keep)
+                    pos = 0
+                    for m in self._bytes.finditer(buf):
+                        if m.start() >= cut:
+                            break
+                        out.write(buf[pos : m.start()] + self._sub(m))
+                        pos = m.end()
+                    out.write(buf[pos : max(pos, cut)])
+                    carry = buf[max(pos, cut) :]
+                    if not chunk:
+                        break
+            os.replace(tmp, path)
+        except OSError:
+            return
+
+    def _found(self, path: str) -> bool:
+        with open(path, "rb") as fh:
+            tail = b""
+            while chunk := fh.read(1 << 20):
+                buf = tail + chunk
+                if self._bytes.search(buf):
+                    return True
+                tail = buf[-self._keep :]
+        return False

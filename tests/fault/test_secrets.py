@@ -59,14 +59,18 @@ def sentinels(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 def run_env_task(run_cli: RunCli, go_repo: MakeGoRepo, toml: str) -> tuple[Path, str, str]:
-    """A repo whose task for B prints its environment, after `toml` (more ameide.toml);
-    `ameide test` there must pass: (repo, console output, the task's log)."""
-    repo = go_repo({"ameide.toml": f'{toml}\n[targets."{B}"]\nunit = ["sh", "-c", "env"]\n'})
+    """A repo whose task for B prints its environment (and keeps a copy in $HOME, outside
+    the evidence), after `toml` (more ameide.toml); `ameide test` there must pass:
+    (repo, console output, the environment the task saw)."""
+    task = 'unit = ["sh", "-c", "env | tee \\"$HOME/task-env.txt\\""]'
+    repo = go_repo({"ameide.toml": f'{toml}\n[targets."{B}"]\n{task}\n'})
     write_files(repo, CHANGE)
     code, out, err = run_cli(["test"], repo)
     assert code == 0, out + err
-    log = next((repo / "artifacts/agent-ci/latest/phase1/logs").glob("*.log")).read_text()
-    return repo, out + err, log
+    import os
+
+    seen = (Path(os.environ["HOME"]) / "task-env.txt").read_text()
+    return repo, out + err, seen
 
 
 def env_dump_go(fake_go: FakeGo) -> Path:
@@ -191,12 +195,44 @@ def test_no_secret_reaches_a_task_or_anything_ameide_writes(
 def test_a_denied_variable_passes_by_name(
     run_cli: RunCli, fake_go: FakeGo, go_repo: MakeGoRepo, sentinels: dict[str, str]
 ) -> None:
-    repo, _, log = run_env_task(run_cli, go_repo, '[env]\npass = ["GH_TOKEN", "NPM_*"]\n')
+    repo, out, log = run_env_task(run_cli, go_repo, '[env]\npass = ["GH_TOKEN", "NPM_*"]\n')
     assert f"GH_TOKEN={sentinels['GH_TOKEN']}" in log
     assert f"NPM_TOKEN={sentinels['NPM_TOKEN']}" in log
     assert sentinels["GITHUB_TOKEN"] not in log and sentinels[OWN_TOKEN] not in log
     doc = load_summary(repo)
     assert doc["task_env"]["passed"] == ["GH_TOKEN", "NPM_TOKEN"]
+    # the task had it; what it printed is redacted in everything ameide keeps and shows
+    kept = next((repo / "artifacts/agent-ci/latest/phase1/logs").glob("*.log")).read_text()
+    assert "GH_TOKEN=[redacted]" in kept and "NPM_TOKEN=[redacted]" in kept
+    written = everything_written(repo, repo / "no-cache", [out.encode()])
+    assert count(written, sentinels) == {}
+
+
+def test_a_credential_a_failing_test_prints_is_redacted_everywhere(
+    run_cli: RunCli,
+    fake_go: FakeGo,
+    go_repo: MakeGoRepo,
+    sentinels: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A passed credential, one under a name no list knows but that says what it is, and a
+    password inside a URL: printed by a failing test, none reaches the console, the log,
+    the excerpt, junit.xml, summary.json or report.html."""
+    monkeypatch.setenv("MY_DB_PASSWORD", "hunter2-but-longer")
+    monkeypatch.setenv("DATABASE_URL", "postgres://bob:s3cret-pw@db.internal:5432/app")
+    script = 'echo \\"token $GH_TOKEN pw $MY_DB_PASSWORD url $DATABASE_URL\\"; exit 1'
+    toml = f'[env]\npass = ["GH_TOKEN"]\n[targets."{B}"]\nunit = ["sh", "-c", "{script}"]\n'
+    repo = go_repo({"ameide.toml": toml})
+    write_files(repo, CHANGE)
+    code, out, err = run_cli(["test"], repo)
+    assert code == 1, out + err
+    doc = load_summary(repo)
+    excerpt = doc["first_failure"]["excerpt"]  # type: ignore[index]
+    assert "token [redacted] pw [redacted] url postgres://***@db.internal:5432/app" in excerpt
+    written = everything_written(repo, repo / "no-cache", [(out + err).encode()])
+    for secret in (sentinels["GH_TOKEN"], "hunter2-but-longer", "s3cret-pw"):
+        assert secret.encode() not in written, secret
+    assert b"[redacted]" in written
 
 
 def test_ameides_own_credentials_never_pass_whatever_the_configuration(
@@ -302,3 +338,27 @@ def test_the_credential_names_match_every_pattern_shape(name: str, denied: bool)
     from ameide import taskenv
 
     assert taskenv.denied(name) is denied
+
+
+def test_the_scrubber_streams_big_files_and_catches_a_value_across_chunks(
+    tmp_path: Path,
+) -> None:
+    from ameide.sanitize import Scrubber
+
+    secret = "sntl-" + secrets.token_hex(16)
+    scrub = Scrubber({"SOME_API_KEY": secret, "PATH": "/usr/bin"})
+    log = tmp_path / "big.log"
+    head = b"x" * ((1 << 20) - 10)  # the value straddles the first 1 MiB read
+    tail = b"\nhttps://user:pa55word@host/x ssh://git@host/y\n" + b"y" * 3_000_000
+    log.write_bytes(head + secret.encode() + tail)
+    scrub.file(str(log))
+    data = log.read_bytes()
+    assert secret.encode() not in data and data.count(b"[redacted]") == 1
+    assert b"https://***@host/x ssh://git@host/y" in data  # a user without password stays
+    assert len(data) == len(head) + len(b"[redacted]") + len(tail) - len(b"user:pa55word") + 3
+    clean = tmp_path / "clean.log"
+    clean.write_bytes(b"nothing here\n")
+    before = clean.stat().st_mtime_ns
+    scrub.file(str(clean))
+    assert clean.stat().st_mtime_ns == before  # untouched: not rewritten
+    assert Scrubber({}).values == ()  # no credential anywhere: files are not even read
