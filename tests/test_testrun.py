@@ -385,3 +385,30 @@ def test_every_missing_tool_in_one_block_with_one_fix(
     assert fix.startswith("fix: ameide toolchain install --tool go --tool buf (installs go "), fix
     block = out[out.index("first failure:") :]
     assert "buf: wanted" in block and "go: wanted" in block and fix in block
+
+
+def test_a_target_is_found_by_id_directory_or_the_end_of_its_id(
+    run_cli: RunCli, example_repo: Path
+) -> None:
+    """`--target` takes what people type: an id, a directory (from the root or from where
+    they stand), or the last part of an id when only one target ends so."""
+    from ameide.affected import plan_context
+    from ameide.errors import UsageError
+    from ameide.steps.planning import resolve_target
+
+    ctx = plan_context(str(example_repo), None, dict(os.environ))
+    root = str(example_repo)
+    strutil = "go:example.com/monorepo/lib/strutil"
+    assert resolve_target(strutil, ctx, root) == strutil
+    assert resolve_target("go/lib/strutil", ctx, root) == strutil
+    assert resolve_target("go/lib/strutil/", ctx, root) == strutil
+    assert resolve_target("strutil", ctx, os.path.join(root, "go", "lib")) == strutil
+    assert resolve_target(".", ctx, os.path.join(root, "go", "lib", "strutil")) == strutil
+    assert resolve_target("@example/core", ctx, root) == "pnpm:@example/core"
+    assert resolve_target("js/core", ctx, root) == "pnpm:@example/core"
+    with pytest.raises(UsageError) as info:
+        resolve_target("core-ish", ctx, root)
+    assert "unknown target 'core-ish'" in str(info.value)
+    code, out, err = run_cli(["run", "--phase", "0", "--target", "js/core"], example_repo)
+    assert code == 0, out + err
+    assert [t["id"] for t in load_summary(example_repo)["targets"]] == ["pnpm:@example/core"]  # type: ignore[attr-defined]

@@ -41,7 +41,8 @@ FAST: dict[str, dict[str, tuple[str, bool, str]]] = {
         "--target": (
             "target",
             True,
-            "run target ID instead of the affected set (repeatable; ids: ameide targets)",
+            "run this target instead of the affected set: an id, its directory, or the end "
+            "of its id when unique (repeatable; ids: ameide targets)",
         ),
         "--all": ("all", False, "run every target"),
         "--base": ("base", True, "compare with this ref"),

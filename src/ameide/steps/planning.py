@@ -49,16 +49,50 @@ def chosen_ids(req: TestRequest, ctx: Planning) -> list[str]:
     if req.all_targets:
         return sorted(targets)
     if req.targets:
-        unknown = [t for t in req.targets if t not in targets]
-        if unknown:
-            import difflib
-
-            near = difflib.get_close_matches(unknown[0], list(targets), n=3)
-            raise UsageError(
-                f"unknown target {unknown[0]!r}",
-                hint=("did you mean " + ", ".join(near) + "?")
-                if near
-                else "list them with: ameide targets",
-            )
-        return sorted(set(req.targets))
+        return sorted({resolve_target(t, ctx, req.cwd) for t in req.targets})
     return [a.target.id for a in ctx.report.affected]
+
+
+def resolve_target(name: str, ctx: Planning, cwd: str) -> str:
+    """A target by its id, by its directory (relative to the repository root or to where
+    ameide runs: `go/lib/strutil`, `.`), or by the last part of its id when only one target
+    ends so (`strutil`, `@example/core`); an unknown or ambiguous name is exit 2 with the
+    candidates."""
+    import os
+
+    targets = ctx.graph.targets
+    if name in targets:
+        return name
+    root = ctx.repo.root
+    rel = os.path.relpath(os.path.normpath(os.path.join(cwd, name)), root)
+    for path in dict.fromkeys((rel, os.path.normpath(name).strip("/"))):
+        at = sorted(t.id for t in targets.values() if os.path.normpath(t.path) == path)
+        if len(at) == 1:
+            return at[0]
+        if at:
+            raise _ambiguous(name, at)
+    tails = sorted(
+        t for t in targets if t.endswith((f"/{name}", f":{name}")) or t.split(":", 1)[-1] == name
+    )
+    if len(tails) == 1:
+        return tails[0]
+    if tails:
+        raise _ambiguous(name, tails)
+    import difflib
+
+    near = difflib.get_close_matches(name, list(targets), n=3)
+    raise UsageError(
+        f"unknown target {name!r}",
+        hint=("did you mean " + ", ".join(near) + "?")
+        if near
+        else "give an id, a target's directory or the end of its id (list them with: "
+        "ameide targets)",
+    )
+
+
+def _ambiguous(name: str, ids: list[str]) -> UsageError:
+    more = f" (+{len(ids) - 6})" if len(ids) > 6 else ""
+    return UsageError(
+        f"target {name!r} is ambiguous: {', '.join(ids[:6])}{more}",
+        hint="give one of these ids: ameide run --target ID",
+    )
