@@ -370,3 +370,13 @@ def test_the_engine_commands_leave_quickly_with_everything_written(example_repo:
     assert "ameide run: " in done.stdout and done.stdout.rstrip().splitlines()
     doc = json.loads((example_repo / "artifacts/agent-ci/latest/summary.json").read_text())
     assert doc["exit_code"] == done.returncode
+
+
+@pytest.mark.parametrize("phase", ["3", "x", "-1"])
+def test_a_phase_that_does_not_exist_is_exit_2_in_ameides_words(
+    run_cli: RunCli, example_repo: Path, phase: str
+) -> None:
+    code, out, err = run_cli(["run", "--phase", phase, "--all"], example_repo)
+    assert code == 2 and out == ""
+    assert err.startswith(f"ameide: error: --phase {phase}: there are phases 0 (contract)")
+    assert "Error:" not in err and "Traceback" not in err

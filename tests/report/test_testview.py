@@ -6,6 +6,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ameide.evidence.junit import Case
 from ameide.report.console import make_console
 from ameide.report.testview import PlainListener, make_listener, render_closing
@@ -213,7 +215,11 @@ def test_progress_lines_follow_ameide_progress() -> None:
     assert cadence({"AMEIDE_PROGRESS": "5,10"}) == (5.0, 10.0)
     assert cadence({"AMEIDE_PROGRESS": "5"}) == (5.0, 60.0)
     assert cadence({"AMEIDE_PROGRESS": "off"}) is None
-    assert cadence({"AMEIDE_PROGRESS": "soon"}) == (30.0, 60.0)
+    from ameide.errors import UsageError
+
+    for bad in ("soon", "-5", "1,2,3", "5,0"):
+        with pytest.raises(UsageError):
+            cadence({"AMEIDE_PROGRESS": bad})
     c, buf = console()
     lst = PlainListener(c, {"AMEIDE_PROGRESS": "off"})
     lst.task_started(result("passed").task)

@@ -141,12 +141,13 @@ def _fast_lane(args: list[str]) -> Callable[[], int] | None:
 
 
 def _fast_run(opts: dict[str, object]) -> Callable[[], int] | None:
-    """`ameide run` without typer; a value typer would reject (`--phase 3`) goes to typer,
-    which says what is wrong."""
+    """`ameide run` without typer; a phase that does not exist is a usage error in ameide's
+    own words (typer's would be click's `Error:` screen); a bad --matrix goes to typer."""
     phases, matrix = opts.get("phase") or [], opts.get("matrix")
     assert isinstance(phases, list)
-    if not all(p in ("0", "1", "2") for p in phases):
-        return None
+    bad = next((p for p in phases if p not in ("0", "1", "2")), None)
+    if bad is not None:
+        return lambda: _bad_phase(str(bad))
     if matrix is not None and not (isinstance(matrix, str) and matrix.lstrip("-").isdigit()):
         return None
     from ameide.cli.actions import do_run
@@ -161,6 +162,15 @@ def _fast_run(opts: dict[str, object]) -> Callable[[], int] | None:
         no_cache=bool(opts.get("no_cache")),
         matrix=int(str(matrix)) if matrix is not None else None,
         as_json=bool(opts.get("json")),
+    )
+
+
+def _bad_phase(value: str) -> int:
+    from ameide.errors import UsageError
+
+    raise UsageError(
+        f"--phase {value}: there are phases 0 (contract), 1 (unit) and 2 (integration-local)",
+        hint="ameide run --phase 1 (repeatable: --phase 0 --phase 1)",
     )
 
 

@@ -43,9 +43,16 @@ def cadence(env: Mapping[str, str]) -> tuple[float, float] | None:
     try:
         parts = [float(p) for p in raw.split(",")] if raw else []
     except ValueError:
-        parts = []
-    first = parts[0] if parts and parts[0] > 0 else 30.0
-    every = parts[1] if len(parts) > 1 and parts[1] > 0 else 60.0
+        parts = [-1.0]
+    if len(parts) > 2 or any(not p > 0 for p in parts):
+        from ameide.errors import UsageError
+
+        raise UsageError(
+            f"AMEIDE_PROGRESS={env.get('AMEIDE_PROGRESS')!r} is not FIRST[,EVERY] in seconds",
+            hint="for example AMEIDE_PROGRESS=30,60 (the default), or AMEIDE_PROGRESS=off",
+        )
+    first = parts[0] if parts else 30.0
+    every = parts[1] if len(parts) > 1 else 60.0
     return first, every
 
 
