@@ -45,7 +45,8 @@ def test_test_ci_appends_the_job_summary(
     assert "- test: `TestX (a/x_test.go:3)`" in lines
     assert "- log: `phase1/logs/go_test_example.com_m.log` in the run directory" in lines
     fence = lines.index("```text")
-    assert lines[fence + 1 : fence + 3] == [
+    assert lines[fence + 1 : fence + 4] == [
+        "a/x_test.go:3: TestX",
         "TestX failed",
         '    x_test.go:3: got <script>alert(1)</script> &amp; "q" token=[redacted]',
     ]
