@@ -291,7 +291,7 @@ def test_the_excerpt_leaves_out_the_runtimes_own_stack_frames() -> None:
     test, excerpt, _, _ = _excerpt(result)
     assert test == "pads cents"
     assert excerpt.splitlines() == [
-        "Expected values",
+        "pads cents",
         "AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:",
         "+ '19.99 EUR'",
         "- '19.98 EUR'",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from ameide.evidence.junit import (
     Case,
     parse_junit,
@@ -44,6 +46,26 @@ def test_pytest_and_node_reports_are_read(tmp_path: Path) -> None:
         ("task", "adds", "passed"),
         ("group", "nested", "skipped"),
     ]
+
+
+def test_a_report_with_terminal_codes_is_read_without_them(tmp_path: Path) -> None:
+    """node's JUnit reporter under FORCE_COLOR writes colour codes, which XML cannot hold."""
+    (tmp_path / "c.xml").write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n'
+        '<testcase name="t" time="0.1" classname="test" failure="\x1b[32mactual\x1b[39m">'
+        '<failure message="\x1b[32mactual\x1b[39m 4 !== 5">AssertionError: \x1b[31m5\x1b[39m'
+        "</failure></testcase>\n</testsuites>\n"
+    )
+    [case] = parse_junit(str(tmp_path / "c.xml"), "task")
+    assert (case.name, case.status, case.message, case.text) == (
+        "t",
+        "failed",
+        "actual 4 !== 5",
+        "AssertionError: 5",
+    )
+    (tmp_path / "cut.xml").write_text("<testsuites><testcase")
+    with pytest.raises(ET.ParseError):  # a report cut short is still unreadable
+        parse_junit(str(tmp_path / "cut.xml"), "task")
 
 
 def test_phase_file_merges_tasks_and_counts(tmp_path: Path) -> None:

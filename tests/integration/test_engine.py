@@ -376,6 +376,10 @@ def test_failing_test_is_named_in_junit_and_the_closing_block(
     assert (ff["task"], ff["phase"], ff["test"]) == (task_id, 1, name)
     assert (ff["file"], ff["line"]) == (rel, line)
     assert detail in ff["excerpt"]
+    # the excerpt an agent acts on: the location first, at most 20 lines, nothing escaped
+    excerpt = ff["excerpt"].splitlines()
+    assert excerpt[0] == f"{rel}:{line}: {name}" and len(excerpt) <= 20, excerpt
+    assert not any(s in ff["excerpt"] for s in ("&quot;", "&amp;", "\x1b")), excerpt
     # and so does the closing block, with the assertion rather than the whole log
     closing = closing_block(out)
     assert "FAILED (exit 1)" in closing

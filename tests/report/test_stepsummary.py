@@ -46,8 +46,8 @@ def test_test_ci_appends_the_job_summary(
     assert "- log: `phase1/logs/go_test_example.com_m.log` in the run directory" in lines
     fence = lines.index("```text")
     assert lines[fence + 1 : fence + 3] == [
-        "TestX failed",
-        '    x_test.go:3: got <script>alert(1)</script> &amp; "q" token=[redacted]',
+        "a/x_test.go:3: TestX",
+        'x_test.go:3: got <script>alert(1)</script> &amp; "q" token=[redacted]',
     ]
     assert "```mermaid" in lines and '    n1["go:example.com/m/b"]' in lines
     assert lines[-2:] == [

@@ -70,9 +70,10 @@ def test_github_groups_and_error_annotations() -> None:
     lines = buf.getvalue().splitlines()
     assert lines[0] == "::group::phase 1 unit: 1 task"
     assert lines[1] == "::endgroup::"
+    # the case's excerpt without its location (the annotation has it) or `TestX failed`
     assert lines[2] == (
         "::error file=go/m/a/a_test.go,line=3,title=go test example.com/m%3A "
-        "TestX::TestX failed%0Aa_test.go:3: got 1, want 2"
+        "TestX::a_test.go:3: got 1, want 2"
     )
 
 

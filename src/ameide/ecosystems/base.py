@@ -11,8 +11,8 @@ An ecosystem (Go, pnpm, uv, buf, or one a test registers) owns, for its targets:
     sets and where `ameide toolchain install` gets them;
   - cache inputs: the environment variables that change its tools' results, the per-target
     part of its lockfile, how a task that reads the base commit is keyed;
-  - reports: converters of native output to JUnit cases, the failure locator (`file:line`) and
-    the lines a failure's excerpt starts from.
+  - reports: converters of native output to JUnit cases, the failure locator (`file:line`),
+    the parser of its runner's failure text (`case_lines`) and where a log's verdict starts.
 The core (plan, runner, testrun, affected, cache, workspace, config, evidence) calls this
 interface and names no ecosystem (tests/test_boundary.py checks it). `EcosystemBase` holds
 the shared defaults, as pre-commit's `lang_base` does for its languages; a plug-in overrides
@@ -417,7 +417,11 @@ class EcosystemBase:
         return None
 
     def case_lines(self, case: Case) -> list[str]:
-        """The lines of a failed case worth showing (its message, then its text)."""
+        """The lines of a failed case worth showing: by default its message, then its text;
+        [] when the case says nothing and the log should. A runner's parser leaves out what
+        its runner prints around a failure; the core (evidence/excerpt.py) puts the location
+        first, drops what is said twice and keeps twenty lines. The case comes readable:
+        terminal codes stripped, encoded newlines and over-escaped entities decoded."""
         return [ln for ln in (case.message + "\n" + case.text).splitlines() if ln.strip()]
 
 

@@ -60,7 +60,13 @@ def cap_text(s: str) -> str:
 
 def parse_junit(path: str, default_suite: str) -> list[Case]:
     """Cases from a JUnit file written by pytest, node's test runner or another tool."""
-    root = ET.parse(path).getroot()
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        cleaned = _without_controls(path)
+        if cleaned is None:
+            raise
+        root = cleaned
     cases: list[Case] = []
 
     def walk(el: ET.Element, suite: str) -> None:
@@ -77,6 +83,15 @@ def parse_junit(path: str, default_suite: str) -> list[Case]:
     else:
         walk(root, root.get("name") or default_suite if root.tag == "testsuite" else default_suite)
     return cases
+
+
+def _without_controls(path: str) -> ET.Element | None:
+    """A report that holds what XML cannot, parsed without it: node's JUnit reporter, run
+    with FORCE_COLOR, writes terminal colour codes into it. None: it holds none."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        text = fh.read()
+    cleaned = xml_safe(text)
+    return None if cleaned == text else ET.fromstring(cleaned)
 
 
 def _case(el: ET.Element, suite: str) -> Case:

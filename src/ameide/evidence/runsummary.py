@@ -8,11 +8,13 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
+from ameide.evidence.excerpt import MAX_LINES, location, readable_case, shape
 from ameide.records import record
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ameide.ecosystems.base import Ecosystem
     from ameide.evidence.junit import Case
     from ameide.model import Target
     from ameide.task import Task
@@ -38,35 +40,49 @@ class PhaseRecord:
 
 
 def excerpt(
-    result: TaskResult, max_lines: int = 25
+    result: TaskResult, max_lines: int = MAX_LINES
 ) -> tuple[str | None, str, str | None, int | None]:
-    """(test name, relevant lines, file, line) of a failed task: its first failed case, else
-    where its ecosystem says the log's verdict starts, else the first error-looking line."""
+    """(test name, excerpt, file, line) of a failed task: its first failed case as its
+    ecosystem reads it, else the log from where its ecosystem says the verdict starts, else
+    from the first error-looking line; shaped the same for every runner (evidence.excerpt)."""
+    failed = [c for c in result.cases if c.status in ("failed", "error")]
+    for c in failed:
+        if c.name != result.task.id:
+            return c.name, case_excerpt(result, c, max_lines), c.file, c.line
+    # a task that failed before reporting a test: its crash case may have found a position
+    file, line = (failed[0].file, failed[0].line) if failed else (None, None)
+    lines = _log_lines(result, _ecosystem(result), max_lines)
+    return None, shape(location(None, file, line), lines, max_lines), file, line
+
+
+def case_excerpt(
+    result: TaskResult, case: Case, max_lines: int = MAX_LINES, *, located: bool = True
+) -> str:
+    """A failed case as its ecosystem reads it, its location first unless `located` is
+    False (a GitHub annotation carries it apart); a case that says nothing (a test file that
+    did not load) leaves it to the log."""
+    eco = _ecosystem(result)
+    lines = eco.case_lines(readable_case(case)) or _log_lines(result, eco, max_lines)
+    head = location(case.name, case.file, case.line) if located else None
+    return shape(head, lines, max_lines)
+
+
+def _ecosystem(result: TaskResult) -> Ecosystem:
     from ameide.ecosystems import REGISTRY
     from ameide.ecosystems.base import EcosystemBase
 
-    eco = REGISTRY.get(result.task.ecosystem)
-    for c in result.cases:
-        if c.status in ("failed", "error") and c.name != result.task.id:
-            kept = (eco or EcosystemBase()).case_lines(c)
-            return c.name, "\n".join(_dedupe(kept)[:max_lines]), c.file, c.line
+    return REGISTRY.get(result.task.ecosystem) or EcosystemBase()
+
+
+def _log_lines(result: TaskResult, eco: Ecosystem, max_lines: int) -> list[str]:
     from ameide.runner import read_tail
 
     tail = read_tail(result.log, 32 * 1024).splitlines()
-    lines: list[str] | None = eco.excerpt(result, tail) if eco is not None else None
+    lines = eco.excerpt(result, tail)
     if lines is None:
         picked = [i for i, ln in enumerate(tail) if _ERROR_LINE.search(ln)]
-        first = max(0, picked[0] - 2) if picked else max(0, len(tail) - max_lines)
-        lines = tail[first:]
-    return None, "\n".join(ln.rstrip() for ln in lines[:max_lines]), None, None
-
-
-def _dedupe(lines: list[str]) -> list[str]:
-    out: list[str] = []
-    for ln in lines:
-        if not out or out[-1] != ln:
-            out.append(ln)
-    return out
+        lines = tail[max(0, picked[0] - 2) if picked else max(0, len(tail) - max_lines) :]
+    return lines
 
 
 def iso(t: float) -> str:
@@ -144,8 +160,8 @@ def failure_doc(r: TaskResult, n: int, run_dir: str) -> dict[str, Any]:
     else:
         command = r.task.command(r.task.report_file(run_dir))
         if r.status in ("timeout", "error") and r.message not in text:
-            # what happened to the task comes before what its log says
-            text = f"{r.message}\n{text}".rstrip()
+            # what happened to the task comes before what its log says (the location second)
+            text = "\n".join(f"{r.message}\n{text}".rstrip().splitlines()[:MAX_LINES])
     return {
         "task": r.task.id,
         "phase": n,

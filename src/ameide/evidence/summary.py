@@ -105,7 +105,11 @@ class FirstFailure(_M):
     command: str
     cwd: str = Field(".", description="where the command ran, relative to the monorepo root")
     test: str | None = Field(description="the first failing test case, when known")
-    excerpt: str = Field(description="the relevant lines of the log or the failure text")
+    excerpt: str = Field(
+        description="the failure as an agent reads it: at most 20 lines, the location "
+        "(`file:line: test`) first (second after a timeout's message), then the assertion "
+        "once; no terminal codes or leftover entities (docs/test.md, `The excerpt`)"
+    )
     file: str | None = None
     line: int | None = None
 

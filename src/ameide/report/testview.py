@@ -108,6 +108,8 @@ class PlainListener:
         self, n: int, results: list[TaskResult], status: str, elapsed: float
     ) -> None:
         if self.github:
+            from ameide.evidence.runsummary import case_excerpt
+
             self._print("::endgroup::")
             for r in results:
                 for c in r.cases:
@@ -121,7 +123,8 @@ class PlainListener:
                                 + ","
                                 + props
                             )
-                        body = _gh_escape((c.message + "\n" + c.text).strip()[:4000])
+                        text = case_excerpt(r, c, located=False) or c.message
+                        body = _gh_escape(text.strip()[:4000])
                         self._print(f"::error {props}::{body}")
         else:
             self._print(f"   phase {n} {status} in {elapsed:.1f}s")

@@ -860,5 +860,10 @@ class Go(EcosystemBase):
 
         return locate_case(case, root, task)
 
+    def case_lines(self, case: Case) -> list[str]:
+        from ameide.ecosystems.go.report import case_lines
+
+        return case_lines(case)
+
 
 ECOSYSTEM = Go()

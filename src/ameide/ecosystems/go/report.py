@@ -129,3 +129,54 @@ def locate_case(case: Case, root: str, task: Task) -> Case:
     """A Go test's own position, else a build/vet error's or a panic's (paths relative to
     the root already: the generic locator would join them to the module dir again)."""
     return locate_go_build(locate_go(case, task), root, task)
+
+
+# what `go test` prints around a test's own output: its start, pauses and verdicts
+_GO_AROUND = re.compile(
+    r"^(?:=== (?:RUN|PAUSE|CONT|NAME)\s|\s*--- (?:FAIL|PASS|SKIP): |(?:FAIL|PASS|ok)(?:\s|$)|"
+    r"exit status \d+$|# \S)"
+)
+_GOROUTINE = re.compile(r"^goroutine \d+ \[")
+# a frame of the runtime or the testing package: never where the fix goes
+_GO_RUNTIME_FRAME = re.compile(r"^(?:created by )?(?:testing|runtime)\.|^panic\(")
+_FRAME_PC = re.compile(r" \+0x[0-9a-f]+$")
+
+
+def case_lines(case: Case) -> list[str]:
+    """What a failed Go test said: its `file_test.go:12: message` lines (dedented), a
+    panic with the frames of the code under test. Not what `go test` prints around them
+    (`=== RUN`, `--- FAIL`), the runtime's frames, or the converter's `TestX failed`."""
+    lines = _user_frames([ln for ln in case.text.splitlines() if not _GO_AROUND.match(ln)])
+    lines = _dedent(lines)
+    if case.message and (case.message != f"{case.name} failed" or not lines):
+        lines.insert(0, case.message)
+    return lines
+
+
+def _user_frames(lines: list[str]) -> list[str]:
+    """A panic's stack without the goroutine headers and the runtime's and testing's frames
+    (a frame is a function line and a tab-indented `file.go:12 +0x1d` line)."""
+    out: list[str] = []
+    stack = False
+    i = 0
+    while i < len(lines):
+        ln = lines[i]
+        if _GOROUTINE.match(ln):
+            stack = True
+        elif not ln.strip():
+            stack = False
+        elif stack and i + 1 < len(lines) and lines[i + 1].startswith("\t"):
+            if not _GO_RUNTIME_FRAME.match(ln):
+                out += [ln, _FRAME_PC.sub("", lines[i + 1])]
+            i += 1
+        else:
+            out.append(ln)
+        i += 1
+    return out
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    """Without the indentation every line has (`go test` indents a test's output by 4)."""
+    widths = [len(ln) - len(ln.lstrip(" ")) for ln in lines if ln.strip()]
+    cut = min(widths, default=0)
+    return [ln[cut:] for ln in lines]

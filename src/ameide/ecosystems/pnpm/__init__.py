@@ -13,7 +13,6 @@ ids `pnpm:<name>@<dir>`. The workspace root project owns the files no other targ
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
 from ameide.ecosystems import (
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
     from ameide.evidence.junit import Case
     from ameide.model import Graph
     from ameide.task import Task
+    from ameide.taskresult import TaskResult
 
 NAME = "pnpm"
 DEP_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
@@ -699,13 +699,18 @@ class Pnpm(EcosystemBase):
         return target.meta.get("importer") or ".", "."
 
     def case_lines(self, case: Case) -> list[str]:
-        """Without the stack frames of node's own machinery (`at Test.run
-        (node:internal/test_runner/test:1047)`): never where the fix goes, and they push
-        the assertion's details out of the excerpt."""
-        return [ln for ln in super().case_lines(case) if not _RUNTIME_FRAME.match(ln)]
+        """Node's JUnit report says a failure three times, with node's own stack frames
+        around it: the assertion error once (pnpm/report.py)."""
+        from ameide.ecosystems.pnpm.report import case_lines
 
+        return case_lines(case)
 
-_RUNTIME_FRAME = re.compile(r"^\s*at (?:.*\()?(?:node:|internal/)")
+    def excerpt(self, result: TaskResult, tail: list[str]) -> list[str] | None:
+        """An error node threw at the top level (a test file whose import failed) and what
+        follows it, without node's own frames."""
+        from ameide.ecosystems.pnpm.report import thrown
+
+        return thrown(tail)
 
 
 ECOSYSTEM = Pnpm()

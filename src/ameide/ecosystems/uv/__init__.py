@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from ameide.config import Config
     from ameide.ecosystems.base import InstallSpec, Pin, PlanContext
+    from ameide.evidence.junit import Case
     from ameide.model import Graph
     from ameide.task import Task
 
@@ -474,6 +475,11 @@ class Uv(EcosystemBase):
 
     def lock_key(self, target: Target) -> tuple[str, str]:
         return target.name, "<header>"
+
+    def case_lines(self, case: Case) -> list[str]:
+        from ameide.ecosystems.uv.report import case_lines
+
+        return case_lines(case)
 
 
 ECOSYSTEM = Uv()
