@@ -275,3 +275,32 @@ def test_two_runs_at_once_write_two_valid_run_directories(mono: Mono, spawn: Spa
     latest = os.readlink(repo / EVIDENCE / "latest")
     assert latest in ids
     assert not [p for p in (repo / EVIDENCE).iterdir() if p.name.startswith(".latest")]
+
+
+def test_a_pytest_that_hangs_is_named_before_the_timeout_kills_it(
+    mono: Mono, run_cli: RunCli
+) -> None:
+    """pytest's faulthandler prints the stack of a test still running 10 s before the task's
+    timeout: the excerpt names the test that hangs and the line it hangs on."""
+    repo = mono()
+    append(repo, "ameide.toml", '\n[targets."uv:acme-common"]\ntimeout = 13\n')
+    append(
+        repo,
+        "py/common/tests/test_common.py",
+        "\n\ndef test_waits_forever():\n    import time\n\n    time.sleep(600)\n",
+    )
+
+    code, out, err = run_cli(["run", "--phase", "1", "--target", "uv:acme-common"], repo)
+
+    assert code == 1, out + err
+    doc = load_summary(repo)
+    t = task(doc, "uv:acme-common pytest")
+    assert t["status"] == "timeout"
+    assert "faulthandler_timeout=3" in t["command"]
+    lines = doc["first_failure"]["excerpt"].splitlines()
+    assert lines[0].startswith("timed out after 13s"), lines
+    assert lines[1].startswith("py/common/tests/test_common.py:"), lines
+    assert lines[1].endswith(
+        ": in test_waits_forever (still running at the timeout: pytest's faulthandler)"
+    )
+    assert len(lines) <= 20 and not any("site-packages" in ln for ln in lines)

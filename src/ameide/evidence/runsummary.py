@@ -162,6 +162,9 @@ def failure_doc(r: TaskResult, n: int, run_dir: str) -> dict[str, Any]:
         if r.status in ("timeout", "error") and r.message not in text:
             # what happened to the task comes before what its log says (the location second)
             text = "\n".join(f"{r.message}\n{text}".rstrip().splitlines()[:MAX_LINES])
+    # paths inside the repository as the rest of the evidence gives them: from its root
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(run_dir))))
+    text = text.replace(root + os.sep, "")
     return {
         "task": r.task.id,
         "phase": n,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ameide.evidence.junit import Case
     from ameide.model import Graph
     from ameide.task import Task
+    from ameide.taskresult import TaskResult
 
 NAME = "uv"
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -480,6 +481,12 @@ class Uv(EcosystemBase):
         from ameide.ecosystems.uv.report import case_lines
 
         return case_lines(case)
+
+    def excerpt(self, result: TaskResult, tail: list[str]) -> list[str] | None:
+        """A test that hung until the timeout, as faulthandler's dump names it."""
+        from ameide.ecosystems.uv.report import hang
+
+        return hang(tail) if result.status == "timeout" else None
 
 
 ECOSYSTEM = Uv()

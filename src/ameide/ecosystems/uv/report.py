@@ -41,3 +41,33 @@ def case_lines(case: Case) -> list[str]:
 
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+# faulthandler's dump of a test still running when its timeout came (the task passes
+# `-o faulthandler_timeout=...`): `Timeout (0:00:03)!`, then each thread's frames, innermost
+# first: `  File "/abs/tests/test_x.py", line 12 in test_waits`
+_TIMEOUT = re.compile(r"Timeout \(\d+:\d\d:\d\d\)!")
+_FRAME = re.compile(r'^\s+File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<fn>\S+)')
+_NOT_YOURS = ("/site-packages/", "/_pytest/", "/pluggy/", "/lib/python3")
+
+
+def hang(tail: list[str]) -> list[str] | None:
+    """The test a timed-out pytest was stuck in, from faulthandler's last dump: the first
+    frames of the main thread that are the project's own code (not pytest's, not a
+    library's), innermost first (the core makes paths inside the repository relative)."""
+    start = next((i for i in range(len(tail) - 1, -1, -1) if _TIMEOUT.search(tail[i])), None)
+    if start is None:
+        return None
+    own: list[str] = []
+    for ln in tail[start + 1 :]:
+        m = _FRAME.match(ln)
+        if m is None:
+            if own:
+                break  # the end of the first (main) thread's frames
+            continue
+        if any(p in m["file"] for p in _NOT_YOURS):
+            continue
+        own.append(f"{m['file']}:{m['line']}: in {m['fn']}")
+    if not own:
+        return None
+    return [f"{own[0]} (still running at the timeout: pytest's faulthandler)", *own[1:6]]

@@ -79,6 +79,10 @@ def _pytest(
     *,
     junit: bool = False,
 ) -> Task:
+    timeout = ctx.timeout([t.id])
+    # a test still running 10 s before the task's timeout has its stack printed (pytest's
+    # faulthandler): the log, and so the excerpt, names the test that hangs
+    hang = ("-o", f"faulthandler_timeout={max(1, int(timeout) - 10)}")
     return Task(
         tid,
         phase,
@@ -86,12 +90,12 @@ def _pytest(
         kind,
         NAME,
         (t.id,),
-        (*PYTEST, *args),
+        (*PYTEST, *hang, *args),
         t.group,
         env=PY_ENV,
         report="junit" if junit else "none",
         ok_codes=(0, NO_TESTS),
-        timeout=ctx.timeout([t.id]),
+        timeout=timeout,
         code_notes=((NO_TESTS, "no tests collected"),),
     )
 
