@@ -536,3 +536,31 @@ def test_a_later_phase_alone_installs_what_it_needs(mono: Mono, run_cli: RunCli)
     doc = load_summary(repo)
     assert phase_tasks(doc)[2] == ["uv:acme-service pytest -m integration"]
     assert "uv sync (.): skipped, uv.lock and manifests unchanged since last sync" in doc["notes"]
+
+
+def test_a_batched_go_test_shows_the_failure_of_its_most_upstream_package(
+    mono: Mono, run_cli: RunCli
+) -> None:
+    """One `go test` runs lib/store and lib/strutil; a broken strutil.Slug fails both
+    packages' tests. The first failure is strutil's TestSlug (store imports strutil), not
+    store's TestPutGet, which only fails because of it."""
+    repo = mono()
+    src = repo / "go/lib/strutil/strutil.go"
+    src.write_text(src.read_text().replace('strings.Join(words, "-")', 'strings.Join(words, "_")'))
+
+    code, out, err = run_cli(["test"], repo)
+
+    assert code == 1, out + err
+    doc = load_summary(repo)
+    ff = doc["first_failure"]
+    failed = {
+        c.split("/")[-1]
+        for p in doc["phases"]
+        for t in p["tasks"]
+        if t["status"] == "failed"
+        for c in t["targets"]
+    }
+    assert {"store", "strutil"} <= failed
+    assert ff["test"] == "TestSlug", ff
+    assert ff["file"] == "go/lib/strutil/strutil_test.go"
+    assert ff["excerpt"].splitlines()[0].startswith("go/lib/strutil/strutil_test.go:")

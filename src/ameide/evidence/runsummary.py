@@ -40,12 +40,20 @@ class PhaseRecord:
 
 
 def excerpt(
-    result: TaskResult, max_lines: int = MAX_LINES
+    result: TaskResult, max_lines: int = MAX_LINES, order: Mapping[str, int] | None = None
 ) -> tuple[str | None, str, str | None, int | None]:
     """(test name, excerpt, file, line) of a failed task: its first failed case as its
     ecosystem reads it, else the log from where its ecosystem says the verdict starts, else
-    from the first error-looking line; shaped the same for every runner (evidence.excerpt)."""
+    from the first error-looking line; shaped the same for every runner (evidence.excerpt).
+
+    With `order` (target id -> dependency order) a task that tests several targets at once
+    (one `go test` per module) shows the failure of the most upstream one: a broken
+    `lib/strutil` fails `lib/store`'s tests too, and the cause is strutil's."""
     failed = [c for c in result.cases if c.status in ("failed", "error")]
+    if order:
+        prefix = f"{result.task.ecosystem}:"
+        last = len(order)
+        failed.sort(key=lambda c: order.get(prefix + c.classname, last))
     for c in failed:
         if c.name != result.task.id:
             return c.name, case_excerpt(result, c, max_lines), c.file, c.line
@@ -151,9 +159,11 @@ def task_doc(
     }
 
 
-def failure_doc(r: TaskResult, n: int, run_dir: str) -> dict[str, Any]:
+def failure_doc(
+    r: TaskResult, n: int, run_dir: str, order: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     """`first_failure`: the task, its command, the failing test and the lines that matter."""
-    test, text, file, line = excerpt(r)
+    test, text, file, line = excerpt(r, order=order)
     if r.task.kind == "toolchain":
         # the case says what is wrong and the fix; the command shows it again
         test, command = None, "ameide toolchain check"
@@ -187,16 +197,21 @@ def most_upstream(
     """The failure an agent should fix first, whatever finished first: the earliest phase,
     then the task whose targets come first in dependency order (a task of no target, such
     as a tool or guardrails check, before any), ties by task id."""
-    from ameide.graph import topo_order
-
     n0 = min(n for n, _ in failing)
-    index = {tid: i for i, tid in enumerate(topo_order(dict(targets)))}
+    index = dependency_order(targets)
 
     def rank(r: TaskResult) -> tuple[int, str]:
         known = [index[t] for t in r.task.targets if t in index]
         return (min(known) if known else -1) if r.task.targets else -1, r.task.id
 
     return min(((n, r) for n, r in failing if n == n0), key=lambda p: rank(p[1]))
+
+
+def dependency_order(targets: Mapping[str, Target]) -> dict[str, int]:
+    """Target id -> its place in dependency order (dependencies first)."""
+    from ameide.graph import topo_order
+
+    return {tid: i for i, tid in enumerate(topo_order(dict(targets)))}
 
 
 def environment_doc(results: list[TaskResult], n: int) -> dict[str, Any]:
@@ -300,7 +315,7 @@ def phases_doc(
         if r.task.kind == "toolchain":
             first = environment_doc(rec.results[n], n)
         else:
-            first = failure_doc(r, n, run_dir)
+            first = failure_doc(r, n, run_dir, dependency_order(targets))
     return docs, first, totals, durations
 
 
