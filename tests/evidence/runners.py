@@ -34,7 +34,11 @@ TASKS = {
         ("go", "test", "-json", "./..."),
         ".",
         report="gotest-json",
-        params={"dirs": {f"example.com/excerpts/{d}": d for d in ("price", "lookup", "broken")}},
+        params={
+            "dirs": {
+                f"example.com/excerpts/{d}": d for d in ("price", "lookup", "broken", "progress")
+            }
+        },
     ),
     "node": Task(
         "pnpm:excerpts test",

@@ -39,6 +39,12 @@ def test_go_test_live(tmp_path: Path) -> None:
     assert lines[1].startswith("price_test.go:9: ")
     text, _, _ = found["TestLookup"]
     acts_on(text, "lookup/lookup_test.go:10: TestLookup", "panic: runtime error")
+    # thirty t.Logf lines, then the t.Errorf: located at the failure, which the excerpt keeps
+    text, file, line = found["TestSteps"]
+    assert (file, line) == ("progress/progress_test.go", 12)
+    lines = acts_on(text, "progress/progress_test.go:12: TestSteps", "total = 29, want 30")
+    assert lines[-1] == "progress_test.go:12: total = 29, want 30"
+    assert "earlier lines" in lines[1]
 
 
 def test_node_test_runner_live(tmp_path: Path) -> None:

@@ -89,15 +89,28 @@ def gotest_json_to_cases(path: str, suite_prefix: str = "") -> tuple[list[Case],
 
 
 _GO_POS = re.compile(r"^\s+([\w.-]+\.go):(\d+):", re.M)
+_FAILURE_WORDS = re.compile(
+    r"\b(?:got|want(?:ed)?|expected|unexpected|error|err|fail(?:ed|ure)?|mismatch|differ|"
+    r"should|must|panic|not equal|!=)\b|!=",
+    re.I,
+)
 
 
 def locate_go(case: Case, task: Task) -> Case:
-    """File and line of a failed Go test, from its `file_test.go:12:` output."""
+    """File and line of a failed Go test, from its `file_test.go:12:` output. `t.Logf` and
+    `t.Errorf` print alike: the first line that reads like a failure (got/want, expected,
+    error, fail, mismatch, ...), else the last one (a test that logs its progress fails
+    after it, and a `t.Fatal` is always last)."""
     if case.status not in ("failed", "error") or case.file:
         return case
-    m = _GO_POS.search(case.text)
-    if not m:
+    found = list(_GO_POS.finditer(case.text))
+    if not found:
         return case
+    def says(f: re.Match[str]) -> str:
+        end = case.text.find("\n", f.end())
+        return case.text[f.end() : end if end >= 0 else None]
+
+    m = next((f for f in found if _FAILURE_WORDS.search(says(f))), found[-1])
     pkg_dir = task.params.get("dirs", {}).get(case.classname)
     if pkg_dir is None:
         return case
@@ -142,12 +155,17 @@ _GO_RUNTIME_FRAME = re.compile(r"^(?:created by )?(?:testing|runtime)\.|^panic\(
 _FRAME_PC = re.compile(r" \+0x[0-9a-f]+$")
 
 
+_KEEP = 17  # lines of a test's output kept: with the location and the message, under 20
+
+
 def case_lines(case: Case) -> list[str]:
     """What a failed Go test said: its `file_test.go:12: message` lines (dedented), a
     panic with the frames of the code under test. Not what `go test` prints around them
     (`=== RUN`, `--- FAIL`), the runtime's frames, or the converter's `TestX failed`."""
     lines = _user_frames([ln for ln in case.text.splitlines() if not _GO_AROUND.match(ln)])
     lines = _dedent(lines)
+    if len(lines) > _KEEP:  # a test that logged its way to the failure: the failure is last
+        lines = [f"... ({len(lines) - _KEEP + 1} earlier lines)", *lines[-_KEEP + 1 :]]
     if case.message and (case.message != f"{case.name} failed" or not lines):
         lines.insert(0, case.message)
     return lines
