@@ -106,6 +106,7 @@ def locate_go(case: Case, task: Task) -> Case:
     found = list(_GO_POS.finditer(case.text))
     if not found:
         return case
+
     def says(f: re.Match[str]) -> str:
         end = case.text.find("\n", f.end())
         return case.text[f.end() : end if end >= 0 else None]
