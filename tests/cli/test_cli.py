@@ -380,3 +380,18 @@ def test_a_phase_that_does_not_exist_is_exit_2_in_ameides_words(
     assert code == 2 and out == ""
     assert err.startswith(f"ameide: error: --phase {phase}: there are phases 0 (contract)")
     assert "Error:" not in err and "Traceback" not in err
+
+
+def test_the_top_level_help_cuts_no_command_short_and_run_help_says_exit_codes(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run_cli(["--help"], tmp_path)
+    assert code == 0
+    listed = out[out.index("Commands:") :].splitlines()[1:]
+    assert len(listed) == 13 and not any(ln.rstrip().endswith("...") for ln in listed), out
+    assert all(len(ln) <= 80 for ln in listed)
+    code, out, _ = run_cli(["run", "--help"], tmp_path)
+    text = " ".join(out.split())
+    assert "Exit codes: 0 passed, 1 a check or test failed, 2 usage" in text
+    assert "Evidence: artifacts/agent-ci/<run-id>/" in text

@@ -47,7 +47,21 @@ def run(
     json: Annotated[bool, typer.Option("--json", help=_O["--json"][2])] = False,
     verbose: Annotated[bool, typer.Option("-v", "--verbose", help=_O["-v"][2])] = False,
 ) -> None:
-    """Run the test engine on chosen phases and targets (default: the affected ones)."""
+    """Run the test engine on chosen phases and targets (default: the affected ones).
+
+    \b
+    A target is an id, its directory, or the end of its id when only one
+    target ends so. A phase runs to its end; a failed phase stops the run.
+
+    \b
+    Exit codes: 0 passed, 1 a check or test failed, 2 usage or configuration
+    error, 3 environment error (a missing or wrong toolchain), 4 internal
+    error, 130 interrupted.
+
+    \b
+    Evidence: artifacts/agent-ci/<run-id>/ (latest -> the newest run):
+    report.html, summary.json (its first_failure is the block the console
+    ends with), phaseN/junit.xml, phaseN/logs/<task>.log."""
     from ameide.cli import set_exit_code
     from ameide.cli.actions import do_run
 
