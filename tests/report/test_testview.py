@@ -171,6 +171,25 @@ def test_closing_block_points_at_report_html(tmp_path: Path) -> None:
     assert lines[i + 1] == "  report:   artifacts/agent-ci/RID/report.html  (open it in a browser)"
 
 
+def test_from_a_subdirectory_every_path_is_from_the_root_and_it_says_so(tmp_path: Path) -> None:
+    """Run in js/core: the evidence, the report, the log and the test's file all from the
+    repository root (as the excerpt and summary.json give them), and one line says so."""
+    run = tmp_path / "artifacts" / "agent-ci" / "RID"
+    run.mkdir(parents=True)
+    (run / "report.html").write_text("<!doctype html>")
+    (tmp_path / "js" / "core").mkdir(parents=True)
+    c, buf = console()
+    render_closing({**DOC, "root": str(tmp_path)}, c, str(tmp_path / "js" / "core"))
+    lines = buf.getvalue().splitlines()
+    i = lines.index("  evidence: artifacts/agent-ci/RID/")
+    assert lines[i + 1] == "  report:   artifacts/agent-ci/RID/report.html  (open it in a browser)"
+    assert lines[i + 2] == f"  paths are from the repository root: {tmp_path}"
+    assert not any("../" in ln for ln in lines)
+    c, buf = console()
+    render_closing({**DOC, "root": str(tmp_path)}, c, str(tmp_path))
+    assert "paths are from the repository root" not in buf.getvalue()
+
+
 def test_closing_block_header_names_the_command_and_aligns_interrupted() -> None:
     c, buf = console()
     phases = [dict(DOC["phases"][0], status="interrupted")]

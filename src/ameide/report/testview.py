@@ -244,7 +244,9 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
             )
     t = doc["totals"]
     run_dir = os.path.join(doc["root"], "artifacts", "agent-ci", doc["run_id"])
-    rel = os.path.relpath(run_dir, cwd)
+    # every path in the block from one place, the repository root, as the excerpt and
+    # summary.json give them (said once when ameide ran elsewhere, e.g. in a package)
+    rel = os.path.relpath(run_dir, doc["root"])
     cached = t.get("cached") or 0
     n_targets = len(doc["targets"])
     from ameide.report.runfacts import counts_phrase
@@ -261,10 +263,11 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
             f"  shard {shard['index']}/{shard['total']}: {shard['tasks']} of {shard['of']} tasks"
             + (f" (+{len(shard['replicated'])} installs)" if shard["replicated"] else "")
         )
-    where = rel if not rel.startswith("../..") else run_dir
-    line(f"  evidence: {where}/")
+    line(f"  evidence: {rel}/")
     if os.path.exists(os.path.join(run_dir, "report.html")):
-        line(f"  report:   {where}/report.html  (open it in a browser)")
+        line(f"  report:   {rel}/report.html  (open it in a browser)")
+    if os.path.realpath(cwd) != os.path.realpath(doc["root"]):
+        line(f"  paths are from the repository root: {doc['root']}", "dim")
     ff = doc.get("first_failure")
     if ff:
         line()
