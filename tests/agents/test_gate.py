@@ -296,8 +296,9 @@ def test_the_workspace_layout_from_a_subdirectory(
     red(repo)
     reason = block_of(hook("codex", codex_payload(repo / "src"))[1])
     assert "  |   gitops/app.yaml (untracked): forbidden by gitops/** (profile code)" in reason
-    # the closing block's paths are relative to the hook's working directory, as printed there
-    assert "  full log: ../artifacts/agent-ci/" in reason
+    # the closing block's paths are from the repository root, and it says so off the root
+    assert "  full log: artifacts/agent-ci/" in reason
+    assert f"  paths are from the repository root: {repo}" in reason
 
 
 def test_a_person_asks_the_gate(run_cli: RunCli, make_repo: MakeRepo) -> None:

@@ -173,7 +173,7 @@ def test_skill_validation_catches_what_agents_would_refuse() -> None:
         "no YAML frontmatter (a leading `---` block with name and description)"
     ]
     assert _findings("---\nname: ameide\ndescription: Verify: then stop\n---\n")[0].startswith(
-        "frontmatter: invalid YAML: mapping values are not allowed"
+        "frontmatter: invalid YAML: line 2, column 20: mapping values are not allowed"
     )
     assert _findings("---\nname: Ameide_1\ndescription: d\n---\n") == [
         "name 'Ameide_1': lowercase letters, digits and hyphens, at most 64"

@@ -793,7 +793,10 @@ def test_malformed_buf_yaml_is_a_config_error() -> None:
         "malformed manifest: buf.yaml: 'modules' must be a list of {path: ...} entries"
     )
     assert err.value.path == "buf.yaml"
-    assert err.value.hint == "see the buf configuration reference"
+    assert (
+        err.value.hint
+        == "fix it at that line (a v2 buf.yaml: `version: v2`, `modules: [{path: DIR}]`)"
+    )
 
 
 @pytest.mark.parametrize(

@@ -266,8 +266,10 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
     line(f"  evidence: {rel}/")
     if os.path.exists(os.path.join(run_dir, "report.html")):
         line(f"  report:   {rel}/report.html  (open it in a browser)")
-    if os.path.realpath(cwd) != os.path.realpath(doc["root"]):
-        line(f"  paths are from the repository root: {doc['root']}", "dim")
+    elsewhere = os.path.realpath(cwd) != os.path.realpath(doc["root"])
+    off_root = f"  paths are from the repository root: {doc['root']}"
+    if elsewhere and not doc.get("first_failure"):
+        line(off_root, "dim")
     ff = doc.get("first_failure")
     if ff:
         line()
@@ -297,6 +299,8 @@ def render_closing(doc: dict[str, Any], console: Any, cwd: str) -> None:
         )
         if log:
             line(f"  full log: {os.path.join(rel, log)}", "dim")
+        if elsewhere:  # inside the failure's block: what an agent's hook quotes of it
+            line(off_root, "dim")
         withheld = (doc.get("task_env") or {}).get("withheld") or []
         if (
             withheld

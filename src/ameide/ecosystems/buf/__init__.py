@@ -111,7 +111,13 @@ def build(ctx: Context) -> Part:
     )
     for path, f in configs:
         if f.get("error"):
-            part.errors.append((path, f["error"], "see the buf configuration reference"))
+            part.errors.append(
+                (
+                    path,
+                    f["error"],
+                    "fix it at that line (a v2 buf.yaml: `version: v2`, `modules: [{path: DIR}]`)",
+                )
+            )
             continue
         if f.get("kind") == "other":
             continue
