@@ -85,12 +85,21 @@ _URL_CREDENTIALS = rb"\b([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s'\":]+:[^/@\s'\"]+@"
 _URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/@\s:]+:([^/@\s]{6,})@")
 
 
-def _credentials(env: Mapping[str, str]) -> set[str]:
-    """The credential values of an environment: those of credential names, and the
-    passwords inside URL values (`DATABASE_URL=postgres://bob:s3cret99@db/x`)."""
-    from ameide.report.runfacts import secret_values
+# variables whose values are credentials: never shown, even when a task printed one
+_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|SIGNATURE_KEY|API_KEY)")
 
-    found = set(secret_values(env))
+
+def _credentials(env: Mapping[str, str]) -> set[str]:
+    """The credential values of an environment (long enough to be one): those of the names
+    tasks are denied (taskenv.DENY) and of any other name saying it holds one, and the
+    passwords inside URL values (`DATABASE_URL=postgres://bob:s3cret99@db/x`)."""
+    from ameide.taskenv import MIN_SECRET, denied
+
+    found = {
+        v
+        for k, v in env.items()
+        if len(v) >= MIN_SECRET and (_SECRET_NAME.search(k.upper()) or denied(k))
+    }
     for v in env.values():
         if "://" in v:
             found.update(m.group(1) for m in _URL_PASSWORD.finditer(v))
@@ -103,7 +112,7 @@ class Scrubber:
     and cache entries), as `[redacted]`; `scheme://user:password@` as `scheme://***@`.
 
     The values are those of the credential variables in the environments given (ameide's
-    own and the tasks'; report.runfacts.secret_values says which names) and the passwords
+    own and the tasks'; `_credentials` says which names) and the passwords
     of URLs among their values: a variable let through with `[env] pass` is still a
     credential, and a test that prints it must not put it into the evidence. With no
     credential in the environment, files are not read at all (500 short tasks would pay)."""
@@ -122,10 +131,11 @@ class Scrubber:
     def text(self, s: str) -> str:
         if not s:
             return s
-        raw = s.encode("utf-8", "surrogateescape")
+        # any lone surrogate survives the round trip (text from a report can hold one)
+        raw = s.encode("utf-8", "surrogatepass")
         if not self._bytes.search(raw):
             return s
-        return self._bytes.sub(self._sub, raw).decode("utf-8", "surrogateescape")
+        return self._bytes.sub(self._sub, raw).decode("utf-8", "surrogatepass")
 
     def file(self, path: str) -> None:
         """Rewrite `path` without credentials, if it holds any (streamed: logs can be big)."""

@@ -30,12 +30,9 @@ def run() -> None:
         import gc
 
         gc.disable()
-        code = main(args)
-        _flush()
-        os._exit(code)
     code = main(args)
     _flush()
-    if command in _LEAVE:
+    if command in _QUICK or command in _LEAVE:
         os._exit(code)
     threading = sys.modules.get("threading")
     if threading is not None and any(

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from ameide.report.runfacts import (
     FAILED,
-    Redactor,
     case_counts,
     plural,
     ran_cached,
     tasks,
 )
-from ameide.sanitize import printable
+from ameide.sanitize import Scrubber, printable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -59,7 +58,7 @@ class _Text:
     redacted, HTML-escaped."""
 
     def __init__(self, env: Mapping[str, str] | None) -> None:
-        self._redact = Redactor(env)
+        self._redact = Scrubber(os.environ if env is None else env).text
 
     def __call__(self, value: object) -> str:
         return escape(self._redact(printable(str(value))))

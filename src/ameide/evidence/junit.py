@@ -144,7 +144,8 @@ def _text(s: str) -> str:
     return s
 
 
-_OUTCOME = {"failed": ("failure", "failures"), "error": ("error", "errors")}
+_OUTCOME = {"failed": "failure", "error": "error"}  # a case's status -> its JUnit element
+_COUNTED = {"failed": "failures", "error": "errors", "skipped": "skipped"}  # -> suite count
 
 
 def _testcase(c: Case, out: list[str]) -> None:
@@ -154,7 +155,7 @@ def _testcase(c: Case, out: list[str]) -> None:
     if c.line is not None:
         attrs += f' line="{c.line}"'
     if c.status in _OUTCOME:
-        tag = _OUTCOME[c.status][0]
+        tag = _OUTCOME[c.status]
         out.append(
             f"    <testcase {attrs}>\n"
             f'      <{tag} message="{_attr(c.message or c.status)}">{_text(c.text)}</{tag}>\n'
@@ -188,9 +189,8 @@ def write_phase_junit(
             counts = {"tests": len(members), "failures": 0, "errors": 0, "skipped": 0}
             lines: list[str] = []
             for c in members:
-                key = _OUTCOME[c.status][1] if c.status in _OUTCOME else c.status
-                if key in counts and key != "tests":
-                    counts[key] += 1
+                if c.status in _COUNTED:
+                    counts[_COUNTED[c.status]] += 1
                 _testcase(c, lines)
             stime = sum(c.time for c in members)
             for k, v in counts.items():

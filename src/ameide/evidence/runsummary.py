@@ -192,17 +192,15 @@ _FAILED = ("failed", "timeout", "error")
 
 
 def most_upstream(
-    failing: list[tuple[int, TaskResult]], targets: Mapping[str, Target]
+    failing: list[tuple[int, TaskResult]], index: Mapping[str, int]
 ) -> tuple[int, TaskResult]:
     """The failure an agent should fix first, whatever finished first: the earliest phase,
-    then the task whose targets come first in dependency order (a task of no target, such
-    as a tool or guardrails check, before any), ties by task id."""
+    then the task whose targets come first in dependency order (`index`; a task of no
+    target, such as a tool or guardrails check, before any), ties by task id."""
     n0 = min(n for n, _ in failing)
-    index = dependency_order(targets)
 
     def rank(r: TaskResult) -> tuple[int, str]:
-        known = [index[t] for t in r.task.targets if t in index]
-        return (min(known) if known else -1) if r.task.targets else -1, r.task.id
+        return min((index[t] for t in r.task.targets if t in index), default=-1), r.task.id
 
     return min(((n, r) for n, r in failing if n == n0), key=lambda p: rank(p[1]))
 
@@ -311,11 +309,12 @@ def phases_doc(
         )
     first = None
     if failing:
-        n, r = most_upstream(failing, targets)
+        order = dependency_order(targets)
+        n, r = most_upstream(failing, order)
         if r.task.kind == "toolchain":
             first = environment_doc(rec.results[n], n)
         else:
-            first = failure_doc(r, n, run_dir, dependency_order(targets))
+            first = failure_doc(r, n, run_dir, order)
     return docs, first, totals, durations
 
 

@@ -1,7 +1,7 @@
 """Facts people read off a run's summary.json: what counted as a test and what as a check,
-what ran and what was replayed, the log of a task, and credential values kept out of text
-(tasks never get ameide's credentials, taskenv.py; a value a task printed anyway, from a
-variable it could see, is still kept off the page and the job summary).
+what ran and what was replayed, the log of a task (credential values are kept out of text by
+sanitize.Scrubber: the runner scrubs what tasks wrote, the page and the job summary what
+they show).
 
 Shared by the closing block, report.html, the CI step summary and the pull-request body, so
 all four count the same way (stdlib only).
@@ -10,7 +10,6 @@ all four count the same way (stdlib only).
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -79,32 +78,3 @@ def task_log(doc: Mapping[str, Any], task_id: str) -> str | None:
 
 def run_dir(doc: Mapping[str, Any]) -> str:
     return os.path.join(str(doc["root"]), "artifacts", "agent-ci", str(doc["run_id"]))
-
-
-# variables whose values are credentials: never shown, even when a task printed one
-_SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE_KEY|SIGNATURE_KEY|API_KEY)")
-
-
-def secret_values(env: Mapping[str, str]) -> list[str]:
-    """Values of the environment's credential variables (long enough to be one): the names
-    tasks are denied (taskenv.DENY) and any other name saying it holds one; longest first so
-    that a value containing another is replaced whole."""
-    from ameide.taskenv import MIN_SECRET, denied
-
-    vals = {
-        v
-        for k, v in env.items()
-        if len(v) >= MIN_SECRET and (_SECRET_NAME.search(k.upper()) or denied(k))
-    }
-    return sorted(vals, key=lambda v: (-len(v), v))
-
-
-class Redactor:
-    """Replaces credential values in text with `[redacted]`."""
-
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
-        vals = secret_values(os.environ if env is None else env)
-        self._re = re.compile("|".join(re.escape(v) for v in vals)) if vals else None
-
-    def __call__(self, text: str) -> str:
-        return self._re.sub("[redacted]", text) if self._re is not None else text

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from ameide.report.runfacts import (
     FAILED,
-    Redactor,
     counts_phrase,
     dur,
     plural,
     ran_phrase,
     task_log,
 )
-from ameide.sanitize import printable
+from ameide.sanitize import Scrubber, printable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -41,7 +40,7 @@ def _fence(text: str, lang: str = "text") -> list[str]:
 
 
 def markdown(doc: Mapping[str, Any], env: Mapping[str, str]) -> str:
-    redact = Redactor(env)
+    redact = Scrubber(env).text
     result = str(doc.get("result", "?"))
     mode = {"ci": "test ci", "test": "test", "run": "run"}.get(str(doc.get("mode")), "test ci")
     out = [f"## ameide {mode}: {result.upper()} (exit {doc.get('exit_code')})", ""]
