@@ -387,6 +387,35 @@ def test_every_missing_tool_in_one_block_with_one_fix(
     assert "buf: wanted" in block and "go: wanted" in block and fix in block
 
 
+def test_a_missing_tool_is_named_when_phase_0_is_not_run(
+    run_cli: RunCli, make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --phase 1` without go on PATH: exit 3 names the tool and the fix (the check
+    used to land in phase 0, which this run does not report, and the user saw a bare
+    `ERROR (exit 3)`)."""
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    repo = make_repo(
+        {
+            "go.mod": "module example.com/m\n\ngo 1.22\n",
+            "a/a.go": "package a\n",
+            "a/a_test.go": "package a\n",
+        }
+    )
+    code, out, _ = run_cli(["run", "--phase", "1", "--all"], repo)
+    assert code == 3, out
+    doc = load_summary(repo)
+    ((phase,),) = [doc["phases"]]  # type: ignore[misc]
+    assert phase["phase"] == 1 and phase["status"] == "failed", phase
+    assert [t["id"] for t in phase["tasks"]] == ["toolchain go"], phase
+    ff = doc["first_failure"]
+    assert ff["task"] == "toolchain go", ff  # type: ignore[index]
+    block = out[out.index("first failure:") :]
+    assert "go: wanted" in block and "not found on PATH" in block
+    assert "fix: ameide toolchain install --tool go" in block, block
+
+
 def test_a_target_is_found_by_id_directory_or_the_end_of_its_id(
     run_cli: RunCli, example_repo: Path
 ) -> None:

@@ -179,10 +179,13 @@ class Phases:
         await after(res)
 
     def environment_failed(self, guarded: list[TaskResult], tools: list[TaskResult]) -> None:
-        """The toolchain check failed: phase 0 holds it (and the guardrails), nothing runs."""
-        self.rec.results[0] = guarded + tools
-        self.rec.status[0] = "failed"
-        self.rec.times[0] = 0.0
+        """The toolchain check failed: the run's first phase holds it (and the guardrails),
+        nothing runs. That is phase 0 when it is run; under `run --phase 1` it is phase 1,
+        or the check would land in a phase the evidence does not report."""
+        n = min(self.phases)
+        self.rec.results[n] = guarded + tools
+        self.rec.status[n] = "failed"
+        self.rec.times[n] = 0.0
 
     def interrupted(self) -> None:
         """After an interrupt: a phase that started and did not finish is interrupted, one
