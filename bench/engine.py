@@ -87,7 +87,6 @@ def runner_overhead(n: int, jobs: int, runs: int, where: Path | None = None) -> 
     its cost is printed alongside because it varies with the file system (and, on ext4,
     with the block group a directory lands in) far more than anything the engine does."""
     sys.path.insert(0, str(ROOT / "src"))
-    import anyio
 
     from ameide.runner import Runner
     from ameide.task import Task
@@ -106,7 +105,7 @@ def runner_overhead(n: int, jobs: int, runs: int, where: Path | None = None) -> 
         with tempfile.TemporaryDirectory(dir=where, prefix="engine-") as d:
             r = Runner(d, os.path.join(d, "run"), jobs=jobs, env=os.environ, listener=Quiet())
             t = time.perf_counter()
-            results = anyio.run(lambda r=r: r.run_phase(tasks))
+            results = r.run_phase(tasks)
             out.engine.append(time.perf_counter() - t)
             assert all(x.status == "passed" for x in results)
             assert len(os.listdir(os.path.join(d, "run", "phase1", "logs"))) == n

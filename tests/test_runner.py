@@ -7,7 +7,6 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from pytest_subprocess import FakeProcess
 
@@ -35,7 +34,7 @@ def run(tmp_path: Path, tasks: list[Task], *, jobs: int = 2) -> tuple[list[TaskR
     runner = Runner(
         str(tmp_path), str(tmp_path / "run"), jobs=jobs, env=dict(os.environ), listener=rec
     )
-    results = anyio.run(lambda: runner.run_phase(tasks))
+    results = runner.run_phase(tasks)
     return results, rec
 
 

@@ -9,9 +9,9 @@ within 3 s and the evidence is still written. A second signal cuts the grace sho
 now), never the clean-up or the evidence. A hang-up is an interrupt like the others: the
 terminal (or the ssh session) is gone.
 
-Handlers are installed for the run only, from the main thread; while the event loop runs,
-`watch()` sets a wake-up socket (`signal.set_wakeup_fd`) so that a signal that lands on
-another thread still wakes it.
+Handlers are installed for the run only, from the main thread. Tasks run on worker threads
+while the main thread waits for them in `join()`, which a signal interrupts: the handler runs
+at once.
 """
 
 from __future__ import annotations
@@ -91,27 +91,3 @@ class Interrupts:
         for fn in self._callbacks:
             with contextlib.suppress(Exception):
                 fn()
-
-    async def watch(self) -> None:
-        """While the event loop runs: a wake-up socket for `signal.set_wakeup_fd`, watched by
-        the loop, so that a signal landing on another thread wakes it and the handler runs at
-        once (made here, not in __enter__: a run that replays every result never needs it)."""
-        if not self._installed:
-            return
-        import socket
-
-        import anyio
-
-        r, w = socket.socketpair()
-        r.setblocking(False)
-        w.setblocking(False)
-        old = signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False)
-        try:
-            while True:
-                await anyio.wait_readable(r)
-                with contextlib.suppress(OSError):
-                    r.recv(4096)
-        finally:
-            signal.set_wakeup_fd(old)
-            r.close()
-            w.close()

@@ -143,22 +143,80 @@ def run_many(
 
 _REAL_POPEN = subprocess.Popen  # captured before any test double patches the module
 _OWN: set[int] = set()  # pids of the children started here (not yet reaped)
-_SPAWN_LOCK = threading.RLock()  # a child is registered before anyone can see it unowned
+
+
+class _Gate:
+    """Starts are shared, a look at our children is exclusive: a child is in _OWN before
+    anyone compares the children /proc lists with it (an unowned child is an orphan to
+    kill), while `jobs` worker threads still fork side by side.
+
+    A signal handler may look from the thread it interrupted, in the middle of a start: that
+    thread's own starts do not block it (re-entrant lock, per-thread count), and no wait is
+    longer than LOOK_WAIT, so an interrupt can never hang on the gate."""
+
+    LOOK_WAIT = 2.0
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.RLock())
+        self._starts = 0
+        self._looking: threading.Thread | None = None
+        self._mine = threading.local()
+
+    @contextlib.contextmanager
+    def start(self) -> Iterator[None]:
+        me = threading.current_thread()
+        self._mine.n = getattr(self._mine, "n", 0) + 1  # first: a look from here waits less
+        try:
+            with self._cond:
+                self._cond.wait_for(lambda: self._looking in (None, me), self.LOOK_WAIT)
+                self._starts += 1
+            try:
+                yield
+            finally:
+                with self._cond:
+                    self._starts -= 1
+                    self._cond.notify_all()
+        finally:
+            self._mine.n -= 1
+
+    @contextlib.contextmanager
+    def look(self) -> Iterator[None]:
+        me = threading.current_thread()
+        if self._looking is me:  # re-entered (a handler during a look): already exclusive
+            yield
+            return
+        with self._cond:
+            self._cond.wait_for(lambda: self._looking is None, self.LOOK_WAIT)
+            self._looking = me
+            own = getattr(self._mine, "n", 0)
+            self._cond.wait_for(lambda: self._starts <= own, self.LOOK_WAIT)
+        try:
+            yield
+        finally:
+            with self._cond:
+                if self._looking is me:
+                    self._looking = None
+                self._cond.notify_all()
+
+
+_GATE = _Gate()
+_OWN_LOCK = threading.RLock()  # _OWN itself: held for a set operation, never across a fork
 
 
 def _popen(argv: Sequence[str], **kw: Any) -> subprocess.Popen[bytes]:
     """Start a child in a session (and process group) of its own, registered as ours."""
-    with _SPAWN_LOCK:
+    with _GATE.start():
         p = subprocess.Popen(list(argv), start_new_session=True, **kw)
         if isinstance(p, _REAL_POPEN):
-            _OWN.add(p.pid)
+            with _OWN_LOCK:
+                _OWN.add(p.pid)
     return p
 
 
 def _disown(p: subprocess.Popen[bytes]) -> None:
     """The child has been waited for: its pid is no longer ours."""
     if isinstance(p, _REAL_POPEN) and p.returncode is not None:
-        with _SPAWN_LOCK:
+        with _OWN_LOCK:
             _OWN.discard(p.pid)
 
 
@@ -335,7 +393,7 @@ def adopted() -> set[int]:
     if not _CONTAIN["on"]:
         return set()
     before: frozenset[int] = _CONTAIN["before"]
-    with _SPAWN_LOCK:
+    with _GATE.look(), _OWN_LOCK:
         return _children() - _OWN - before
 
 
@@ -415,7 +473,7 @@ def terminate_all(grace: float = INTERRUPT_GRACE) -> None:
     hurry())."""
     with _LIVE_LOCK:
         groups = set(_LIVE)
-    with _SPAWN_LOCK:
+    with _OWN_LOCK:
         groups |= _OWN  # our children lead their own sessions: pid == process group
     orphans = adopted()
     groups |= {pgid for pid, _, pgid, _ in _stats() if pid in orphans}
@@ -437,24 +495,28 @@ class LoggedResult:
     missing: bool = False
 
 
-async def _wait(p: subprocess.Popen[bytes]) -> int:
-    """Wait for a child without a thread when the kernel offers a pidfd (Linux >= 5.3):
-    the event loop watches it like a socket. Hundreds of short tasks otherwise pay a thread
-    hand-off each."""
-    import anyio
+def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
+    """Wait for a child, at most `timeout` seconds (TimeoutExpired after that).
 
-    pidfd = -1
-    if isinstance(p, _REAL_POPEN) and p.pid > 1 and hasattr(os, "pidfd_open"):
-        with contextlib.suppress(OSError):
-            pidfd = os.pidfd_open(p.pid)
-    if pidfd < 0:
-        return await anyio.to_thread.run_sync(p.wait, abandon_on_cancel=True)
+    Popen.wait(timeout) polls with sleeps that start at 0.5 ms and double: a 1 ms task is
+    noticed late, and hundreds of them add up. A pidfd (Linux >= 5.3) is readable the moment
+    the child exits: poll it with the timeout, then reap."""
+    if timeout is None or not isinstance(p, _REAL_POPEN) or not hasattr(os, "pidfd_open"):
+        return p.wait(timeout=timeout)
     try:
-        while p.poll() is None:
-            await anyio.wait_readable(pidfd)
-        return p.returncode
+        fd = os.pidfd_open(p.pid)
+    except OSError:
+        return p.wait(timeout=timeout)
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(max(0, int(timeout * 1000))):
+            raise subprocess.TimeoutExpired(p.args, timeout)
     finally:
-        os.close(pidfd)
+        os.close(fd)
+    return p.wait()
 
 
 _WHICH: dict[tuple[str, str], str] = {}
@@ -513,7 +575,7 @@ def _spawn(
     return p
 
 
-async def run_logged(
+def run_logged(
     argv: Sequence[str],
     cwd: str,
     *,
@@ -521,45 +583,49 @@ async def run_logged(
     log_path: str,
     timeout: float | None,
     header: bytes = b"",
+    stopping: threading.Event | None = None,
 ) -> LoggedResult:
     """Run a command with stdout+stderr streamed straight into `log_path` (never held in
-    memory), in its own process group; a timeout or cancellation kills the group.
+    memory), in its own process group, and wait for it: a timeout kills the group.
 
-    The start stays on the event loop: handing it to a worker thread costs more than the
-    ~0.2 ms Popen blocks (measured with 500 short tasks)."""
-    import anyio
-
+    Blocking, for the runner's worker threads: Popen releases the GIL while it forks, so
+    `jobs` threads start and wait for children side by side (an event loop starts them one
+    after another on one thread, and importing asyncio alone costs ~100 ms). An interrupt
+    kills the group from outside (terminate_all); if `stopping` was set by then, the result
+    says cancelled rather than failed."""
     started = time.perf_counter()
     spawned = _spawn(argv, cwd, env, log_path, header)
     if isinstance(spawned, LoggedResult):
         return spawned
     p = spawned
     pgid = p.pid if isinstance(p, _REAL_POPEN) else 0
-
-    def stop() -> None:
-        if pgid > 1:
-            kill_group(pgid, leader=p)
-        else:  # not a real process (a test double): ask it directly
-            p.kill()
-
     try:
-        with anyio.move_on_after(timeout):
-            code = await _wait(p)
-            if pgid > 1 and _has_members(pgid):
-                # the task is done: whatever it left in its group (`cmd &`) goes with it
-                await anyio.to_thread.run_sync(kill_group, pgid, 0.5)
-            return LoggedResult(code, time.perf_counter() - started)
-        await anyio.to_thread.run_sync(stop)
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(p.wait)
-        with open(log_path, "ab") as log:
-            log.write(f"\nameide: timed out after {timeout:.0f}s; process group killed\n".encode())
-        return LoggedResult(None, time.perf_counter() - started, timed_out=True)
-    except anyio.get_cancelled_exc_class():
-        with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(stop)
-            await anyio.to_thread.run_sync(p.wait)
-        raise
+        try:
+            code = _wait(p, timeout)
+        except subprocess.TimeoutExpired:
+            if pgid > 1:
+                kill_group(pgid, leader=p)
+            else:  # not a real process (a test double): ask it directly
+                p.kill()
+            p.wait()
+            with open(log_path, "ab") as log:
+                log.write(
+                    f"\nameide: timed out after {timeout:.0f}s; process group killed\n".encode()
+                )
+            return LoggedResult(None, time.perf_counter() - started, timed_out=True)
+        except BaseException:  # Ctrl-C in the caller's thread: the child does not outlive it
+            if pgid > 1:
+                kill_group(pgid, leader=p)
+            else:
+                p.kill()
+            raise
+        if pgid > 1 and _has_members(pgid):
+            # the task is done: whatever it left in its group (`cmd &`) goes with it
+            kill_group(pgid, 0.5)
+        elapsed = time.perf_counter() - started
+        if code != 0 and stopping is not None and stopping.is_set():
+            return LoggedResult(None, elapsed, cancelled=True)
+        return LoggedResult(code, elapsed)
     finally:
         _unregister(pgid)
         _disown(p)

@@ -1,17 +1,18 @@
-"""The parallel executor: one task group per phase, a capacity limiter, fail-fast or finish.
+"""The parallel executor: `jobs` worker threads per stage pulling from one queue.
 
 Tasks run as processes through proc.run_logged (their own process groups, output streamed to
 the log file) or as built-in checks. Failed tasks are data (TaskResult), never exceptions.
+Threads, not an event loop: a worker blocks in fork/exec and waitpid with the GIL released,
+so `jobs` children start side by side, and the run never imports asyncio (~100 ms).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import deque
 from typing import TYPE_CHECKING, Protocol
-
-import anyio
 
 from ameide import proc
 from ameide.evidence.junit import Case, parse_junit, synthetic_case
@@ -68,6 +69,9 @@ class Listener(Protocol):
     def task_finished(self, result: TaskResult) -> None: ...
 
 
+TICK = 1.0  # seconds between the listener's ticks while a stage runs
+
+
 def read_tail(path: str | None, limit: int = LOG_TAIL_BYTES) -> str:
     if not path:
         return ""
@@ -110,6 +114,9 @@ class Runner:
         self.started: dict[str, tuple[float, int]] = {}
         self._made: set[int] = set()
         self._spool = LogSpool(())
+        self.stopping = threading.Event()  # an interrupt: no new task starts
+        self._say = threading.Lock()  # the listener hears one worker at a time
+        self.notified: set[str] = set()
         # tasks without env of their own inherit ours untouched: encoding an environment
         # for every one of hundreds of short tasks is measurable
         self._inherit = dict(env) == dict(os.environ)
@@ -131,34 +138,30 @@ class Runner:
             self._made.add(task.phase)
         return os.path.join(phase_dir, "logs", task.slug + ".log"), task.report_file(self.run_dir)
 
-    async def run_phase(self, tasks: list[Task]) -> list[TaskResult]:
+    def run_phase(self, tasks: list[Task]) -> list[TaskResult]:
         """Run the tasks of one phase: stage 0 (installs) first, then the rest in parallel.
 
         A failure cancels nothing in its stage: which tasks a cancellation catches depends on
         which finished first, and the same tree must give the same failed tasks and the same
         first failure every time (the upstream cause, not whichever downstream failure came
-        in first). Fail-fast happens between stages and phases. If the caller's scope is
-        cancelled (Ctrl-C), the partial results stay in `self.current`."""
+        in first). Fail-fast happens between stages and phases. After stop() (an interrupt)
+        no task starts, the ones running are killed by the caller, and every task still gets
+        a result (`self.current` holds them as they come)."""
         results: dict[str, TaskResult] = {}
         self.current = results
-        self.notified: set[str] = set()
+        self.notified = set()
         failed = False
         try:
             for stage in sorted({t.stage for t in tasks}):
                 batch = [t for t in tasks if t.stage == stage]
-                if failed:
+                if failed or self.stopping.is_set():
+                    why = "an earlier step failed" if failed else "interrupted"
                     for t in batch:
-                        results[t.id] = self.not_run(t, "skipped", "an earlier step failed")
+                        results[t.id] = self.not_run(t, "skipped", why)
                     continue
                 self._spool = self._logs_ahead(batch)
                 try:
-                    # `jobs` workers pulling from one queue: a coroutine per task plus a
-                    # limiter cost ~0.1 ms of event-loop work per task, which 500 short
-                    # tasks feel
-                    queue = deque(batch)
-                    async with anyio.create_task_group() as tg:
-                        for lane in range(min(self.jobs, len(batch))):
-                            tg.start_soon(self._worker, queue, tg.cancel_scope, lane)
+                    self._run_stage(batch)
                 finally:
                     self._spool.close()
                     proc.reap_orphans()  # daemons the stage's tasks left that have exited
@@ -166,6 +169,49 @@ class Runner:
         finally:
             self.finish(tasks, "interrupted")
         return [results[t.id] for t in tasks]
+
+    def stop(self) -> None:
+        """An interrupt (any thread, a signal handler included): start no further task."""
+        self.stopping.set()
+
+    def _run_stage(self, batch: list[Task]) -> None:
+        """`jobs` workers over one queue; this thread ticks the listener (a task running
+        long is named without a TTY) and re-raises what broke a worker."""
+        queue = deque(batch)
+        broke: list[BaseException] = []
+        workers = [
+            threading.Thread(
+                target=self._worker, args=(queue, lane, broke), name=f"ameide-lane-{lane}"
+            )
+            for lane in range(min(self.jobs, len(batch)))
+        ]
+        for w in workers:
+            w.start()
+        tick = getattr(self.listener, "tick", None)
+        due = time.monotonic() + TICK
+        for w in workers:
+            while True:
+                w.join(max(0.0, due - time.monotonic()))
+                if not w.is_alive():
+                    break
+                due += TICK
+                if tick is not None:
+                    with self._say:
+                        tick()
+        if broke:
+            raise broke[0]
+
+    def _worker(self, queue: deque[Task], lane: int, broke: list[BaseException]) -> None:
+        try:
+            while not self.stopping.is_set() and not broke:
+                try:
+                    task = queue.popleft()
+                except IndexError:
+                    return
+                self.started[task.id] = (time.time(), lane)
+                self._guarded(task)
+        except BaseException as exc:  # a bug: the run ends with it, after the other lanes
+            broke.append(exc)
 
     def finish(self, tasks: list[Task], why: str) -> None:
         """Give every task a result and tell the listener about those it has not heard of."""
@@ -188,41 +234,33 @@ class Runner:
             why,
         )
 
-    async def _worker(self, queue: deque[Task], scope: anyio.CancelScope, lane: int) -> None:
-        while queue and not scope.cancel_called:
-            task = queue.popleft()
-            self.started[task.id] = (time.time(), lane)
-            await self._guarded(task)
-
-    async def _guarded(self, task: Task) -> None:
-        self.listener.task_started(task)
+    def _guarded(self, task: Task) -> None:
+        with self._say:
+            self.listener.task_started(task)
         lock = task.params.get("lock")
         cached = None
         cacheable = self.cache is not None and bool(self.cache.key(task))
         if self.cache is not None and cacheable:
             log, report = self._paths(task)
-            cached = await anyio.to_thread.run_sync(
-                self.cache.lookup, task, log, report, abandon_on_cancel=True
-            )
+            cached = self.cache.lookup(task, log, report)
         if cached is not None:
             result = cached
         elif lock:  # installs: two ameide runs must not install into one workspace at once
-            fd = await anyio.to_thread.run_sync(_lock, lock, abandon_on_cancel=True)
+            fd = _lock(lock)
             try:
-                result = await self.run_task(task)
+                result = self.run_task(task)
             finally:
                 os.close(fd)
         else:
-            result = await self.run_task(task)
+            result = self.run_task(task)
         if self.cache is not None and cacheable and cached is None and result.ok:
-            # a passed result is kept even when an interrupt cancels the phase
-            with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(self.cache.save, result)
+            self.cache.save(result)  # a passed result is kept even when the run is stopped
         self.current[task.id] = result
-        self.notified.add(task.id)
-        self.listener.task_finished(result)
+        with self._say:
+            self.notified.add(task.id)
+            self.listener.task_finished(result)
 
-    async def run_task(self, task: Task) -> TaskResult:
+    def run_task(self, task: Task) -> TaskResult:
         log, junit_file = self._paths(task)
         cwd = os.path.join(self.root, task.cwd)
         env: dict[str, str] | None = None
@@ -233,38 +271,36 @@ class Runner:
         # the command as it runs (the report path in place of `{junit}`), so it can be pasted
         header = f"$ (cd {task.cwd} && {task.command(junit_file)})\n".encode()
         started = time.perf_counter()
-        try:
-            if task.builtin:
-                with open(log, "wb") as fh:
-                    fh.write(header)
-                fn = self.builtins[task.builtin]
-                fn_env = env or self.env
-                code, message = await fn(task, self.root, log, fn_env)  # type: ignore[operator]
-                res = proc.LoggedResult(code, time.perf_counter() - started)
-            elif task.report not in ("none", "junit"):
-                # a native report on stdout (`go test -json`) goes to the report file; the
-                # log gets its readable text once converted
-                with open(log, "wb") as fh:
-                    fh.write(header)
-                res = await proc.run_logged(
-                    task.argv, cwd, env=env, log_path=junit_file, timeout=task.timeout
-                )
-                message = ""
-            else:
-                res = await proc.run_logged(
-                    task.resolved(junit_file),
-                    cwd,
-                    env=env,
-                    log_path=log,
-                    timeout=task.timeout,
-                    header=header,
-                )
-                message = ""
-        except anyio.get_cancelled_exc_class():
-            # its process group is already killed; record what the log holds so far
-            res = proc.LoggedResult(None, time.perf_counter() - started, cancelled=True)
-            self.current[task.id] = self._result(task, res, "cancelled", log, junit_file)
-            raise
+        message = ""
+        if task.builtin:
+            with open(log, "wb") as fh:
+                fh.write(header)
+            fn = self.builtins[task.builtin]
+            code, message = fn(task, self.root, log, env or self.env)  # type: ignore[operator]
+            res = proc.LoggedResult(code, time.perf_counter() - started)
+        elif task.report not in ("none", "junit"):
+            # a native report on stdout (`go test -json`) goes to the report file; the log
+            # gets its readable text once converted
+            with open(log, "wb") as fh:
+                fh.write(header)
+            res = proc.run_logged(
+                task.argv,
+                cwd,
+                env=env,
+                log_path=junit_file,
+                timeout=task.timeout,
+                stopping=self.stopping,
+            )
+        else:
+            res = proc.run_logged(
+                task.resolved(junit_file),
+                cwd,
+                env=env,
+                log_path=log,
+                timeout=task.timeout,
+                header=header,
+                stopping=self.stopping,
+            )
         return self._result(task, res, message, log, junit_file)
 
     def _result(

@@ -151,10 +151,10 @@ class Engine:
         self.interrupted = True
         if self.cache is not None and self.cache.remote is not None:
             self.cache.remote.abort()
+        runner = getattr(self, "_runner", None)
+        if runner is not None:
+            runner.stop()
         threading.Thread(target=proc.terminate_all, name="ameide-stop", daemon=True).start()
-        loop, scope = getattr(self, "_loop", None), getattr(self, "_run_scope", None)
-        if loop is not None and scope is not None:
-            loop.call_soon_threadsafe(scope.cancel)
 
     def _run_all(self) -> Outcome:
         from ameide import proc
@@ -172,13 +172,11 @@ class Engine:
             return replayed
         import contextlib
 
-        import anyio
-
         # nothing a task starts outlives the run: its group goes with it, and orphans that
         # left the group (setsid, daemons) are adopted and killed (proc.contained)
         with proc.contained() if plan.tasks else contextlib.nullcontext():
             try:
-                return anyio.run(self._run, ctx, plan, ids, started, guard)
+                return self._run(ctx, plan, ids, started, guard)
             finally:
                 proc.kill_all()  # belt and braces: no child outlives ameide
 
@@ -233,7 +231,7 @@ class Engine:
         self.cache_doc = self.cache.finish()
         return self._finish(ctx, plan, ids, run_id, run_dir, started, rec, [], guard)
 
-    async def _run(
+    def _run(
         self,
         ctx: Planning,
         plan: Plan,
@@ -241,58 +239,41 @@ class Engine:
         started: float,
         guard: GuardrailReport | None = None,
     ) -> Outcome:
-        import asyncio
-
-        import anyio
-
         from ameide.steps.guard import guard_result
-        from ameide.steps.phases import make_runner, ticks
+        from ameide.steps.phases import make_runner
         from ameide.steps.tools import ecosystems_in, tool_result
 
-        self._loop = asyncio.get_running_loop()
         run_id, run_dir = self._new_run(ctx)
-        runner = make_runner(ctx, run_dir, self.req, self.env, self.tenv, self.listener)
+        runner = self._runner = make_runner(
+            ctx, run_dir, self.req, self.env, self.tenv, self.listener
+        )
         phases = self._phases(plan, guard)
-        env_error: list[ToolStatus] = []
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self.signals.watch)
-            tg.start_soon(ticks, self.listener)
-            with anyio.CancelScope() as self._run_scope:
-                self.signals.started()
-                if self.interrupted:
-                    self._run_scope.cancel()
-                tools = self._tools
-                if tools is None:
-                    ecos = ecosystems_in(plan)
-                    tools = await anyio.to_thread.run_sync(self.check_tools, ctx, ecos)
-                env_error = [s for s in tools if not s.ok]
-                # the guardrails check is phase 0's first case whenever phase 0 runs, passed
-                # or failed (summary.json `guardrails` has the details)
-                guarded = [guard_result(guard, run_dir)] if guard is not None else []
-                if not env_error and self.cache is None:
-                    self.cache = await anyio.to_thread.run_sync(self.open_cache, ctx, plan, tools)
-                runner.cache = self.cache
-                if env_error:
-                    phases.environment_failed(guarded, [tool_result(s) for s in tools])
-                else:
-                    await phases.run(runner, guarded, lambda rs: self._post_install(ctx, rs))
-            tg.cancel_scope.cancel()
-        await self._close_cache()
+        self.signals.started()
+        tools = self._tools
+        if tools is None:
+            tools = self.check_tools(ctx, ecosystems_in(plan))
+        env_error = [s for s in tools if not s.ok]
+        # the guardrails check is phase 0's first case whenever phase 0 runs, passed or
+        # failed (summary.json `guardrails` has the details)
+        guarded = [guard_result(guard, run_dir)] if guard is not None else []
+        if not env_error and self.cache is None and not self.interrupted:
+            self.cache = self.open_cache(ctx, plan, tools)
+        runner.cache = self.cache
+        if env_error:
+            phases.environment_failed(guarded, [tool_result(s) for s in tools])
+        elif not self.interrupted:
+            phases.run(runner, guarded, lambda rs: self._post_install(ctx, rs))
+        self._close_cache()
         if self.interrupted:
             phases.interrupted()
         return self._finish(ctx, plan, ids, run_id, run_dir, started, phases.rec, env_error, guard)
 
-    async def _close_cache(self) -> None:
-        import anyio
-
+    def _close_cache(self) -> None:
         cache = self.cache
         if cache is not None:
-            interrupted = self.interrupted
-            self.cache_doc = await anyio.to_thread.run_sync(
-                lambda: cache.finish(interrupted=interrupted)
-            )
+            self.cache_doc = cache.finish(interrupted=self.interrupted)
 
-    async def _post_install(self, ctx: Planning, results: list[TaskResult]) -> None:
+    def _post_install(self, ctx: Planning, results: list[TaskResult]) -> None:
         """Stamp successful installs with their inputs' hash so the next run skips them."""
         from ameide.plan import write_stamp
 

@@ -100,7 +100,7 @@ def _plain_k8s_secrets(rel: str, text: str) -> list[str]:
 CHECKS = {"yaml": yaml_problems, "secrets": secret_problems}
 
 
-async def run_builtin(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
+def run_builtin(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
     """The runner's `profile-check` built-in: 0 when the check finds nothing."""
     check = task.params["check"]
     files: list[str] = list(task.params["files"])

@@ -192,8 +192,6 @@ def run_test(place: Place, env: Mapping[str, str], budget: float = BUDGET) -> Te
     (its whole process group) after `budget` seconds."""
     import sys
 
-    import anyio
-
     from ameide import proc
 
     os.makedirs(place.state, exist_ok=True)
@@ -204,9 +202,7 @@ def run_test(place: Place, env: Mapping[str, str], budget: float = BUDGET) -> Te
     child_env["NO_COLOR"] = "1"
     argv = (sys.executable, "-c", "from ameide.cli import run; run()", "test")
     before = _latest_summary(place.root)
-    result = anyio.run(
-        lambda: proc.run_logged(argv, place.cwd, env=child_env, log_path=log_path, timeout=budget)
-    )
+    result = proc.run_logged(argv, place.cwd, env=child_env, log_path=log_path, timeout=budget)
     with open(log_path, encoding="utf-8", errors="replace") as fh:
         log = fh.read()
     summary = _latest_summary(place.root)

@@ -242,8 +242,9 @@ class ReportFormat:
     convert: Callable[[str], tuple[list[Case], str]]
 
 
-# a built-in check: (task, root, log path, environment) -> (exit code, message)
-Builtin = Callable[["Task", str, str, Mapping[str, str]], Any]
+# a built-in check: (task, root, log path, environment) -> (exit code, message); called on
+# one of the runner's worker threads
+Builtin = Callable[["Task", str, str, Mapping[str, str]], "tuple[int, str]"]
 
 
 # ------------------------------------------------------------------------------ protocol

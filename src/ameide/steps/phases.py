@@ -45,17 +45,6 @@ def make_runner(
     )
 
 
-async def ticks(listener: Listener) -> None:
-    """About once a second, let the listener say which tasks are still running (plain output
-    names a task 30 s in and every 60 s after); cancelled with the run."""
-    import anyio
-
-    tick = getattr(listener, "tick", None)
-    while tick is not None:
-        await anyio.sleep(1.0)
-        tick()
-
-
 def new_record() -> PhaseRecord:
     return PhaseRecord({}, {}, {}, {})
 
@@ -138,14 +127,16 @@ class Phases:
         return rec
 
     # ------------------------------------------------------------------ live
-    async def run(self, runner: Runner, guarded: list[TaskResult], after: Any) -> PhaseRecord:
+    def run(self, runner: Runner, guarded: list[TaskResult], after: Any) -> PhaseRecord:
         """Every selected phase through the runner; `after(results)` runs after each phase
         (install stamps)."""
         for n in self.phases:
-            await self._phase(n, runner, guarded if n == 0 else [], after)
+            if self.stopped():
+                break
+            self._phase(n, runner, guarded if n == 0 else [], after)
         return self.rec
 
-    async def _phase(self, n: int, runner: Runner, pre: list[TaskResult], after: Any) -> None:
+    def _phase(self, n: int, runner: Runner, pre: list[TaskResult], after: Any) -> None:
         rec = self.rec
         tasks = self.plan.phase(n)
         if not tasks and not pre:
@@ -169,14 +160,16 @@ class Phases:
         runner.started = rec.started  # the runner notes each task's start and lane there
         try:
             if tasks:
-                res = await runner.run_phase(tasks)
+                res = runner.run_phase(tasks)
         finally:
             rec.times[n] = time.perf_counter() - t0
             rec.results[n] = pre + [runner.current[t.id] for t in tasks if t.id in runner.current]
+        if self.stopped():
+            return  # interrupted() marks the phase; nothing after it runs
         res = pre + res
         rec.status[n] = "passed" if all(r.ok for r in res) else "failed"
         self._finished(n, res)
-        await after(res)
+        after(res)
 
     def environment_failed(self, guarded: list[TaskResult], tools: list[TaskResult]) -> None:
         """The toolchain check failed: the run's first phase holds it (and the guardrails),

@@ -287,10 +287,10 @@ def former_ids(graph: Graph, deleted: list[str], reader: Any) -> dict[str, str]:
 # ------------------------------------------------------------------------------ the plug-in
 
 
-async def _codegen(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
+def _codegen(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
     from ameide.ecosystems.buf.fresh import check_fresh
 
-    return await check_fresh(task, root, log, env)
+    return check_fresh(task, root, log, env)
 
 
 class Buf(EcosystemBase):

@@ -55,13 +55,13 @@ def compare(
     return problems
 
 
-async def check_fresh(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
+def check_fresh(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
     """The built-in `codegen` task: 0 when every generated file is fresh."""
     template = task.params["template"]
     cwd = os.path.join(root, task.cwd)
     tmp = tempfile.mkdtemp(prefix="ameide-codegen-")
     try:
-        res = await proc.run_logged(
+        res = proc.run_logged(
             ("buf", "generate", "--template", os.path.basename(template), "-o", tmp),
             cwd,
             env=env,
