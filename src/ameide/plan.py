@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from typing import TYPE_CHECKING
 
 from ameide.records import record
@@ -263,6 +262,8 @@ def phase_commands(
 ) -> dict[str, TargetCommands]:
     """Every target's phase tasks, as `ameide run --all` plans them without a base (so no
     check against the base) and without the workspace installs (they belong to no target)."""
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="ameide-plan-") as state:  # no install stamps
         plan = build_plan(
             root, graph, graph.targets, config, state_dir=state, base_commit=None, git_root=git_root

@@ -519,6 +519,17 @@ def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
     return p.wait()
 
 
+_NULL: list[int] = []
+
+
+def _devnull() -> int:
+    """One read-only /dev/null for every task's stdin (Popen's DEVNULL opens and closes one
+    per child)."""
+    if not _NULL:
+        _NULL.append(os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC))
+    return _NULL[0]
+
+
 _WHICH: dict[tuple[str, str], str] = {}
 
 
@@ -549,17 +560,16 @@ def _spawn(
 ) -> subprocess.Popen[bytes] | LoggedResult:
     """Start one logged child and register its process group."""
     started = time.perf_counter()
-    with open(log_path, "ab") as log:
+    with open(log_path, "ab", buffering=0) as log:  # unbuffered: the child writes after us
         if header:
             log.write(header)
-            log.flush()
         try:
             p = _popen(
                 argv,
                 executable=_executable(argv[0], env),
                 cwd=cwd,
                 env=dict(env) if env is not None else None,
-                stdin=subprocess.DEVNULL,
+                stdin=_devnull(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

@@ -113,6 +113,7 @@ class Runner:
         # timeline (summary.json `start`, `worker`)
         self.started: dict[str, tuple[float, int]] = {}
         self._made: set[int] = set()
+        self._known: dict[str, tuple[str, str]] = {}  # task id -> (log, report file)
         self._spool = LogSpool(())
         self.stopping = threading.Event()  # an interrupt: no new task starts
         self._say = threading.Lock()  # the listener hears one worker at a time
@@ -130,7 +131,14 @@ class Runner:
         return LogSpool(self._paths(t)[0] for t in batch)
 
     def _paths(self, task: Task) -> tuple[str, str]:
-        """(log, report file) of a task in this run (Task.report_file lays reports out)."""
+        """(log, report file) of a task in this run (Task.report_file lays reports out),
+        worked out once per task (the log spool asks first)."""
+        known = self._known.get(task.id)
+        if known is None:
+            known = self._known[task.id] = self._lay_out(task)
+        return known
+
+    def _lay_out(self, task: Task) -> tuple[str, str]:
         phase_dir = os.path.join(self.run_dir, f"phase{task.phase}")
         if task.phase not in self._made:
             os.makedirs(os.path.join(phase_dir, "logs"), exist_ok=True)

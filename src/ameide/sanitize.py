@@ -129,7 +129,7 @@ class Scrubber:
         return m.group(1) + b"***@" if m.group(1) else b"[redacted]"
 
     def text(self, s: str) -> str:
-        if not s:
+        if not s or (not self.values and "://" not in s):  # nothing it could match
             return s
         # any lone surrogate survives the round trip (text from a report can hold one)
         raw = s.encode("utf-8", "surrogatepass")

@@ -104,7 +104,7 @@ class Engine:
         return check_tools(ctx, ecos, self.tenv.env)
 
     def open_cache(self, ctx: Planning, plan: Plan, tools: list[ToolStatus]) -> CacheSession | None:
-        from ameide.cache.session import disabled_doc
+        from ameide.cache.settings import disabled_doc
         from ameide.steps.cache import open_cache
 
         s = self.cache_settings

@@ -311,18 +311,3 @@ def _write(path: str, data: bytes) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as fh:
             fh.write(data)
-
-
-def disabled_doc(reason: str) -> dict[str, Any]:
-    return {
-        "enabled": False,
-        "reason": reason,
-        "dir": None,
-        "hits": 0,
-        "remote_hits": 0,
-        "misses": 0,
-        "stored": 0,
-        "damaged": 0,
-        "uncacheable": 0,
-        "remote": None,
-    }

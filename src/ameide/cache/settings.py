@@ -7,7 +7,7 @@ setup already exports. Tokens and signature keys only ever come from the environ
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ameide.records import record
 
@@ -271,3 +271,19 @@ def own_credentials(remote: RemoteSettings | None, env: Mapping[str, str]) -> li
         var = remote.source if remote.source.isupper() else None
         own.append(Own("a URL holding remote-cache credentials", var, remote.url_userinfo))
     return own
+
+
+def disabled_doc(reason: str) -> dict[str, Any]:
+    """summary.json `cache` when the cache is off (and why)."""
+    return {
+        "enabled": False,
+        "reason": reason,
+        "dir": None,
+        "hits": 0,
+        "remote_hits": 0,
+        "misses": 0,
+        "stored": 0,
+        "damaged": 0,
+        "uncacheable": 0,
+        "remote": None,
+    }

@@ -6,7 +6,6 @@ rules here are the same for every runner (docs/test.md, "The excerpt")."""
 
 from __future__ import annotations
 
-import html
 import re
 from typing import TYPE_CHECKING
 
@@ -46,6 +45,8 @@ def readable(text: str) -> str:
         text = _NEWLINE_REF.sub("\n", text)
         if not _HAS_ENTITY.search(text) or _RAW.search(text):
             break
+        import html  # its entity table costs ~2 ms: only when a report is encoded
+
         text = html.unescape(text)
     return printable(text)
 
@@ -65,6 +66,8 @@ def location(test: str | None, file: str | None, line: int | None) -> str | None
 
 def _key(line: str) -> str:
     """What a line says, however it was escaped, indented or wrapped."""
+    import html
+
     return _SPACE.sub("", html.unescape(line))
 
 

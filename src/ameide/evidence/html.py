@@ -59,9 +59,14 @@ class _Text:
 
     def __init__(self, env: Mapping[str, str] | None) -> None:
         self._redact = Scrubber(os.environ if env is None else env).text
+        self._done: dict[str, str] = {}  # a task id appears in the timeline, table, targets
 
     def __call__(self, value: object) -> str:
-        return escape(self._redact(printable(str(value))))
+        s = str(value)
+        done = self._done.get(s)
+        if done is None:
+            done = self._done[s] = escape(self._redact(printable(s)))
+        return done
 
 
 def _dur(seconds: object) -> str:
@@ -76,13 +81,20 @@ def _dur(seconds: object) -> str:
 
 
 # html.escape and urllib.parse.quote, without their imports (~15 ms on every run's page)
-_ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9/._~-]")
 
 
 def escape(text: str) -> str:
-    """Text made safe in HTML content and in quoted attributes."""
-    return text.translate(_ESC)
+    """Text made safe in HTML content and in quoted attributes. (str.replace, not a
+    translate table: that maps character by character in Python, 3 us a value, and a page
+    of 500 tasks escapes 6,000 values.)"""
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text or ">" in text:
+        text = text.replace("<", "&lt;").replace(">", "&gt;")
+    if '"' in text or "'" in text:
+        text = text.replace('"', "&quot;").replace("'", "&#x27;")
+    return text
 
 
 def _href(rel: str) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
 from ameide.records import record
 
 if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
     from collections.abc import Iterable
 
 MAX_TEXT = 64 * 1024  # per failure text
@@ -37,6 +37,7 @@ _NOT_XML_SET = "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _NOT_XML: re.Pattern[str] | None = None  # compiled on first non-ASCII text: ~7 ms
 _NOT_XML_ASCII = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_ATTR_SPECIAL = re.compile('[&<>"\n\r\t]')
 
 
 def xml_safe(s: str) -> str:
@@ -60,6 +61,8 @@ def cap_text(s: str) -> str:
 
 def parse_junit(path: str, default_suite: str) -> list[Case]:
     """Cases from a JUnit file written by pytest, node's test runner or another tool."""
+    import xml.etree.ElementTree as ET  # only when a tool wrote a report (~5 ms)
+
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError:
@@ -91,6 +94,8 @@ def _without_controls(path: str) -> ET.Element | None:
     with open(path, encoding="utf-8", errors="replace") as fh:
         text = fh.read()
     cleaned = xml_safe(text)
+    import xml.etree.ElementTree as ET
+
     return None if cleaned == text else ET.fromstring(cleaned)
 
 
@@ -130,7 +135,7 @@ def synthetic_case(
 def _attr(s: str) -> str:
     """An attribute value as ElementTree escapes one (newlines and tabs kept as references)."""
     s = xml_safe(s)
-    if any(c in s for c in '&<>"\n\r\t'):
+    if _ATTR_SPECIAL.search(s):
         s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         s = s.replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
         s = s.replace("\t", "&#09;")
@@ -139,7 +144,7 @@ def _attr(s: str) -> str:
 
 def _text(s: str) -> str:
     s = xml_safe(s)
-    if any(c in s for c in "&<>"):
+    if "&" in s or "<" in s or ">" in s:
         s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return s
 

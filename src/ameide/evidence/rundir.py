@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import time
 
 from ameide.errors import EnvError
@@ -66,7 +65,7 @@ def new_run(root: str, suffix: str = "") -> tuple[str, str]:
         with contextlib.suppress(OSError), open(ignore, "w", encoding="utf-8") as fh:
             fh.write("# written by ameide: evidence is not source\n*\n")
     while True:
-        run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+        run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + os.urandom(3).hex()
         run_id += suffix
         path = os.path.join(base, run_id)
         try:

@@ -25,14 +25,16 @@ def write_evidence(
     guard: GuardrailReport | None,
 ) -> dict[str, Any]:
     """Write the run's evidence and return its summary.json document."""
+    from ameide.background import Later
     from ameide.evidence.rundir import update_latest
-    from ameide.evidence.runsummary import phases_doc, summary
+    from ameide.evidence.runsummary import dirty_now, phases_doc, summary
 
+    dirty = Later(lambda: dirty_now(ctx), "ameide-status")  # git works while Python does
     keys = cache.keys if cache is not None else {}
     docs, first, totals, durations = phases_doc(
         phases, rec, run_dir, keys, facts.started, ctx.graph.targets
     )
-    doc = summary(facts, ctx, docs, first, totals)
+    doc = summary(facts, ctx, docs, first, totals, dirty.result())
     if cache is not None:
         doc["warnings"] += cache.warnings()
     if durations:

@@ -33,16 +33,22 @@ def make_runner(
 ) -> Runner:
     """The runner of one run: `--jobs`, AMEIDE_JOBS or `[run] jobs`; the tasks'
     environment; the built-in checks of every ecosystem and the profiles'."""
-    from ameide.agents.checks import run_builtin
     from ameide.ecosystems import REGISTRY
     from ameide.runner import Runner
     from ameide.testrun import jobs_from_env
 
     jobs = req.jobs or jobs_from_env(env, ctx.config.run.get("jobs"))
-    builtins: dict[str, object] = {**REGISTRY.builtins(), "profile-check": run_builtin}
+    builtins: dict[str, object] = {**REGISTRY.builtins(), "profile-check": _profile_check}
     return Runner(
         ctx.repo.root, run_dir, jobs=jobs, env=dict(tenv.env), listener=listener, builtins=builtins
     )
+
+
+def _profile_check(task: Task, root: str, log: str, env: Mapping[str, str]) -> tuple[int, str]:
+    """A profile's built-in check (agents/checks.py, imported when a profile asks for one)."""
+    from ameide.agents.checks import run_builtin
+
+    return run_builtin(task, root, log, env)
 
 
 def new_record() -> PhaseRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from ameide.affected import Planning
     from ameide.plan import Plan
     from ameide.taskresult import TaskResult
-    from ameide.workspace.toolchain import ToolStatus
+    from ameide.workspace.toolchain import Pin, ToolStatus
 
 
 def ecosystems_in(plan: Plan) -> list[str]:
@@ -25,15 +26,16 @@ def check_tools(ctx: Planning, ecos: Iterable[str], env: Mapping[str, str]) -> l
     """Every tool the ecosystems declare (pnpm brings node: its scripts run under it)
     against its pin, each version command in its own thread. `env` is the tasks'
     environment: `pnpm --version` may already run the repository's code."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    from ameide.background import each
     from ameide.workspace.toolchain import check, pins
 
     wanted = list(pins(ctx.repo.root, ctx.config, ctx.graph, ecos).values())
-    if not wanted:
-        return []
-    with ThreadPoolExecutor(max_workers=len(wanted)) as ex:
-        return list(ex.map(lambda pin: check(pin, ctx.repo.root, env), wanted))
+    root = ctx.repo.root
+
+    def one(pin: Pin) -> ToolStatus:
+        return check(pin, root, env)
+
+    return each((functools.partial(one, p) for p in wanted), "ameide-tool")
 
 
 def tool_result(s: ToolStatus) -> TaskResult:

@@ -11,6 +11,7 @@ ecosystem the repository has.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING
 
@@ -247,13 +248,15 @@ def repo_pins(cwd: str, env: Mapping[str, str] | None = None) -> RepoPins:
 
 def inspect(cwd: str, env: Mapping[str, str], *, prefix: str | None = None) -> ToolchainReport:
     """Check every tool the repository's ecosystems need against its pins, in parallel."""
-    from concurrent.futures import ThreadPoolExecutor
+    from ameide.background import each
 
     rp = repo_pins(cwd, env)
     pfx = prefix or default_prefix(env)
     wanted = list(rp.needed_pins.values())
-    if not wanted:
-        return ToolchainReport(rp.root, (), rp.ecosystems)
-    with ThreadPoolExecutor(max_workers=len(wanted)) as ex:
-        statuses = tuple(ex.map(lambda p: check(p, rp.root, env, prefix=pfx), wanted))
-    return ToolchainReport(rp.root, statuses, rp.ecosystems)
+    root = rp.root
+
+    def one(pin: Pin) -> ToolStatus:
+        return check(pin, root, env, prefix=pfx)
+
+    statuses = each((functools.partial(one, p) for p in wanted), "ameide-tool")
+    return ToolchainReport(rp.root, tuple(statuses), rp.ecosystems)
