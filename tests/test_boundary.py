@@ -119,3 +119,57 @@ def test_the_run_path_reads_at_a_glance() -> None:
         funcs, classes = sizes(path)
         assert {f: n for f, n in funcs.items() if n > 80} == {}, path.name
         assert {c: n for c, n in classes.items() if n > 300} == {}, path.name
+
+
+def module_imports() -> dict[str, set[str]]:
+    """module -> the ameide modules it imports when it is loaded (module level, outside
+    `if TYPE_CHECKING:`; a package's own submodules and parents left out)."""
+    names = {}
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+        names[".".join(parts)] = path
+    edges: dict[str, set[str]] = {}
+    for mod, path in names.items():
+        deps: set[str] = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                deps.add(node.module)
+                deps.update(f"{node.module}.{a.name}" for a in node.names)
+        family = {d for d in deps if d == mod or d.startswith(mod + ".") or mod.startswith(d + ".")}
+        edges[mod] = {d for d in deps - family if d in names}
+    return edges
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    state: dict[str, int] = {}
+
+    def visit(m: str, stack: list[str]) -> None:
+        state[m] = 1
+        stack.append(m)
+        for d in sorted(edges.get(m, ())):
+            if state.get(d) == 1:
+                found.append([*stack[stack.index(d) :], d])
+            elif d not in state:
+                visit(d, stack)
+        stack.pop()
+        state[m] = 2
+
+    for m in sorted(edges):
+        if m not in state:
+            visit(m, [])
+    return found
+
+
+def test_no_module_level_import_cycle() -> None:
+    """testrun.AHEAD is imported on a helper thread while planning imports on the main one:
+    two threads can only deadlock on module locks through an import cycle."""
+    from ameide.testrun import AHEAD
+
+    edges = module_imports()
+    assert all(m in edges for m in AHEAD), [m for m in AHEAD if m not in edges]
+    assert cycles(edges) == []
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]

@@ -33,6 +33,37 @@ if TYPE_CHECKING:
 
 __all__ = ["PHASE_NAMES", "Engine", "Outcome", "TestRequest", "excerpt", "run_tests"]
 
+# What every run imports once planning is done (the toolchain check, the guardrails, the
+# evidence), in the order it does. Not the runner: a run that replays every result from the
+# cache never needs it. No module-level import cycle joins these to what planning imports,
+# so the two threads cannot deadlock on module locks (tests/test_boundary.py checks that).
+AHEAD = (
+    "ameide.workspace.toolchain",
+    "ameide.steps.tools",
+    "ameide.steps.guard",
+    "ameide.steps.cache",
+    "ameide.steps.phases",
+    "ameide.steps.evidence",
+    "ameide.evidence.rundir",
+    "ameide.evidence.junit",
+    "ameide.evidence.html",
+    "ameide.report.jsonout",
+    "ameide.report.runfacts",
+    "ameide.cache.shard",
+)
+
+
+def _import_ahead() -> None:
+    """Import AHEAD on a helper thread while the main thread waits for git. A failure is
+    left for the main thread to meet where the module is needed (and report properly)."""
+    import importlib
+
+    for name in AHEAD:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            return
+
 
 @record
 class TestRequest:
@@ -135,8 +166,11 @@ class Engine:
 
     # ------------------------------------------------------------------ running
     def run(self) -> Outcome:
+        from ameide.background import Later
         from ameide.interrupt import Interrupts
 
+        # planning waits on git for ~25 ms: import what every run needs after it meanwhile
+        Later(_import_ahead, "ameide-imports")
         with Interrupts() as self.signals:
             self.signals.on_interrupt(self._interrupted)
             return self._run_all()
