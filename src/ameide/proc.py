@@ -350,7 +350,7 @@ def kill_all() -> int:
 # (Linux prctl PR_SET_CHILD_SUBREAPER): an orphan of a task tree is re-parented to ameide
 # instead of init, so it shows up as a child we never started. kill_orphans() kills those
 # (and their groups) and reaps exactly them: never waitpid(-1), which would steal the exit
-# status of children the runner or asyncio is waiting for.
+# status of children the runner's workers are waiting for.
 
 _PR_SET_CHILD_SUBREAPER = 36
 _PR_GET_CHILD_SUBREAPER = 37

@@ -1,7 +1,7 @@
 """TaskResult: what one task of a run came to (run, replayed from the cache, or not run).
 
 Kept apart from the runner so that a run whose every task is a cache hit can build its
-evidence without importing the runner's event loop (anyio + asyncio cost ~75 ms to import).
+evidence without importing the runner.
 """
 
 from __future__ import annotations

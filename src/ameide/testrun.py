@@ -241,9 +241,9 @@ class Engine:
         guard: GuardrailReport | None,
     ) -> Outcome | None:
         """The rerun agents do most: every planned task is a local cache hit. Replay the
-        evidence without starting the runner and its event loop (whose imports alone cost
-        ~75 ms); None when anything has to run, and the runner takes over (reusing the
-        toolchain check and the keys computed here)."""
+        evidence without starting (or importing) the runner; None when anything has to
+        run, and the runner takes over (reusing the toolchain check and the keys computed
+        here)."""
         from ameide.steps.guard import guard_result
         from ameide.steps.tools import ecosystems_in
 

@@ -4,7 +4,7 @@ A hit replays the recorded log (with a first line saying it is a replay), the to
 report (`phaseN/reports/<task>.jsonl|.xml`, byte for byte) and JUnit cases into this run's
 evidence and comes back as a passed TaskResult with `cached=True`. Lookups try the
 local store, then the remote; a remote hit is copied into the local store. Only passed results
-are stored. Everything here is called from worker threads (anyio.to_thread), so counters are
+are stored. Everything here is called from the runner's worker threads, so counters are
 guarded by a lock.
 """
 

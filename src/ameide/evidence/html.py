@@ -346,7 +346,7 @@ def _timeline(doc: Mapping[str, Any], t: Callable[[object], str]) -> str:
 def _tail(run_dir: str | None, log: str | None) -> str:
     if not run_dir or not log:
         return ""
-    try:  # not runner.read_tail: a run of cache hits never imports the runner (anyio)
+    try:  # not runner.read_tail: a run of cache hits never imports the runner
         with open(os.path.join(run_dir, log), "rb") as fh:
             size = fh.seek(0, os.SEEK_END)
             fh.seek(max(0, size - EXCERPT_BYTES))
