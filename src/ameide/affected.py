@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping
@@ -80,10 +81,16 @@ def plan_context(
     """Resolve the base, collect the changed files, discover targets and walk dependents."""
     env = os.environ if env is None else env
     repo = vcs.open_repo(cwd, env)
+    status = vcs.start_status(repo)  # runs while the config is read and the base resolved
     cache = cache_dir_for(repo.git_dir)
-    config = load_config(repo.root, cache)
-    res = vcs.resolve_base(repo, base, env)
-    snap = vcs.snapshot(repo, res.base.commit, cache_dir=cache)
+    try:
+        config = load_config(repo.root, cache)
+        res = vcs.resolve_base(repo, base, env)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            status.result()  # its git does not outlive a bad config or base
+        raise
+    snap = vcs.snapshot(repo, res.base.commit, cache_dir=cache, status=status)
     ix = snap.index
     graph = discover(repo.root, ix.blobs, config, cache, token=ix.token, touched=ix.touched)
     changes = ChangeSet(

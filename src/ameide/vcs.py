@@ -11,11 +11,15 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from ameide import proc
 from ameide.errors import EnvError, UsageError
 from ameide.model import Base, ChangedFile
 from ameide.records import record
+
+if TYPE_CHECKING:
+    from ameide.background import Later
 
 # ameide's own state never counts as a change.
 OWN_DIRS = ("artifacts/agent-ci/", ".ameide/cache/")
@@ -47,6 +51,9 @@ class Repo:
     branch: str | None  # None when detached
     shallow: bool
     env: dict[str, str]
+    # the refs that name a default branch (_DEFAULT_REFS), as `git for-each-ref` listed them
+    # when the repository was opened (None: not asked): one round of git fewer per run
+    refs: dict[str, str] | None = None
 
     def git(self, *args: str) -> proc.ProcResult:
         return proc.run(("git", *args), self.git_root, env=self.env)
@@ -80,7 +87,7 @@ def open_repo(cwd: str, env: Mapping[str, str] | None = None) -> Repo:
     cwd = os.path.abspath(cwd)
     if not os.path.isdir(cwd):
         raise UsageError(f"not a directory: {cwd}")
-    r1, r2, r3 = proc.run_many(
+    r1, r2, r3, r4 = proc.run_many(
         [
             (
                 "git",
@@ -91,6 +98,7 @@ def open_repo(cwd: str, env: Mapping[str, str] | None = None) -> Repo:
             ),
             ("git", "rev-parse", "-q", "--verify", "HEAD^{commit}"),
             ("git", "symbolic-ref", "-q", "--short", "HEAD"),
+            _FOR_EACH_REF,
         ],
         cwd,
         env=genv,
@@ -116,7 +124,8 @@ def open_repo(cwd: str, env: Mapping[str, str] | None = None) -> Repo:
         d = os.path.dirname(d)
     rel = os.path.relpath(root, top).replace(os.sep, "/")
     prefix = "" if rel == "." else rel + "/"
-    return Repo(top, git_dir, root, prefix, head, branch, shallow == "true", genv)
+    refs = _refs(r4.text()) if r4.ok else None
+    return Repo(top, git_dir, root, prefix, head, branch, shallow == "true", genv, refs)
 
 
 # ---------------------------------------------------------------------------- base resolution
@@ -166,21 +175,30 @@ def _ci_base(env: Mapping[str, str]) -> tuple[str | None, str | None, str]:
     return None, None, ""
 
 
-def _default_branch(repo: Repo) -> tuple[str | None, str | None]:
-    """(ref, short branch name) of the remote default branch, else the local main/master."""
-    r = repo.git(
-        "for-each-ref",
-        "--format=%(refname)%00%(symref)",
-        "refs/remotes/origin/HEAD",
-        "refs/remotes/origin/main",
-        "refs/remotes/origin/master",
-        "refs/heads/main",
-        "refs/heads/master",
-    )
+_DEFAULT_REFS = (
+    "refs/remotes/origin/HEAD",
+    "refs/remotes/origin/main",
+    "refs/remotes/origin/master",
+    "refs/heads/main",
+    "refs/heads/master",
+)
+_FOR_EACH_REF = ("git", "for-each-ref", "--format=%(refname)%00%(symref)", *_DEFAULT_REFS)
+
+
+def _refs(listing: str) -> dict[str, str]:
+    """`git for-each-ref` of _DEFAULT_REFS -> {ref: the ref it points to, or ""}."""
     refs: dict[str, str] = {}
-    for line in r.text().splitlines():
+    for line in listing.splitlines():
         name, _, sym = line.partition("\0")
         refs[name] = sym
+    return refs
+
+
+def _default_branch(repo: Repo) -> tuple[str | None, str | None]:
+    """(ref, short branch name) of the remote default branch, else the local main/master."""
+    refs = repo.refs
+    if refs is None:
+        refs = _refs(repo.git(*_FOR_EACH_REF[1:]).text())
     origin_head = refs.get("refs/remotes/origin/HEAD")
     if origin_head:
         short = origin_head.removeprefix("refs/remotes/")
@@ -204,6 +222,26 @@ def _verify(repo: Repo, ref: str) -> str | None:
 def _merge_base(repo: Repo, commit: str) -> str | None:
     r = repo.git("merge-base", "HEAD", commit)
     return r.text().strip() if r.ok else None
+
+
+def _base_of(repo: Repo, ref: str, sha: str | None) -> str | None:
+    """The merge-base of HEAD and the base (`sha` when CI named one that exists here, else
+    `ref`), None when that is not a commit here or has no common history with HEAD. For a
+    ref, the check that it names a commit and the merge-base run side by side."""
+    if sha:
+        commit = _verify(repo, sha) or _verify(repo, ref)
+        return _merge_base(repo, commit) if commit is not None else None
+    verify, merge = proc.run_many(
+        [
+            ("git", "rev-parse", "-q", "--verify", f"{ref}^{{commit}}"),
+            ("git", "merge-base", "HEAD", f"{ref}^{{commit}}"),
+        ],
+        repo.git_root,
+        env=repo.env,
+    )
+    if not verify.ok or not merge.ok:
+        return None
+    return merge.text().strip() or None
 
 
 def _deepen(repo: Repo, branch: str | None, step: int) -> bool:
@@ -272,11 +310,9 @@ def resolve_base(
 
     fetch_branch = ref.removeprefix("origin/") if ref.startswith("origin/") else None
     for attempt in range(len(DEEPEN_STEPS) + 1):
-        commit = sha if sha and _verify(repo, sha) else _verify(repo, ref)
-        if commit is not None:
-            mb = _merge_base(repo, commit)
-            if mb is not None:
-                return BaseResolution(Base(ref, mb, source), warnings=tuple(warnings))
+        mb = _base_of(repo, ref, sha)
+        if mb is not None:
+            return BaseResolution(Base(ref, mb, source), warnings=tuple(warnings))
         if not repo.shallow or attempt == len(DEEPEN_STEPS):
             break
         step = DEEPEN_STEPS[attempt]
@@ -333,37 +369,50 @@ class Snapshot:
     index: FileIndex
 
 
+def _status_cmd(repo: Repo) -> tuple[str, ...]:
+    return (
+        "git",
+        "status",
+        "--porcelain=v1",
+        "-z",
+        # `normal` (an untracked directory as one `dir/` entry, expanded below) and no
+        # pathspec at the git root are what git's untracked cache needs to serve this
+        # (`core.untrackedCache`, `feature.manyFiles`): 170 -> 70 ms on a 17,000-file repo
+        "--untracked-files=normal",
+        "--no-renames",
+        "--ignore-submodules=dirty",
+        *(("--", repo.prefix) if repo.prefix else ()),
+    )
+
+
+def start_status(repo: Repo) -> Later[proc.ProcResult]:
+    """snapshot()'s `git status`, started now: it needs no base, so it runs while the base
+    is resolved."""
+    from ameide.background import Later
+
+    cmd = _status_cmd(repo)
+    return Later(lambda: proc.run(cmd, repo.git_root, env=repo.env), "ameide-status")
+
+
 def snapshot(
     repo: Repo,
     base_commit: str | None,
     *,
     want_changes: bool = True,
     cache_dir: str | None = None,
+    status: Later[proc.ProcResult] | None = None,
 ) -> Snapshot:
     """Changed files against `base_commit` (None = empty tree) and the file index, in one go.
 
-    The git queries run concurrently; all paths come back relative to the monorepo root. With
-    `cache_dir`, the parsed `git ls-files -s` is kept under the index file's identity (inode,
-    size, mtime): while the index is unchanged, only `git status` and `git diff` run.
+    The git queries run concurrently (`status`: the `git status` start_status() began);
+    all paths come back relative to the monorepo root. With `cache_dir`, the parsed
+    `git ls-files -s` is kept under the index file's identity (inode, size, mtime): while
+    the index is unchanged, only `git status` and `git diff` run.
     """
     scope = repo.prefix or "."
     index_key = _index_key(repo)
     stored = _load_index(cache_dir, index_key)
-    cmds: list[tuple[str, ...]] = [
-        (
-            "git",
-            "status",
-            "--porcelain=v1",
-            "-z",
-            # `normal` (an untracked directory as one `dir/` entry, expanded below) and no
-            # pathspec at the git root are what git's untracked cache needs to serve this
-            # (`core.untrackedCache`, `feature.manyFiles`): 170 -> 70 ms on a 17,000-file repo
-            "--untracked-files=normal",
-            "--no-renames",
-            "--ignore-submodules=dirty",
-            *(("--", repo.prefix) if repo.prefix else ()),
-        ),
-    ]
+    cmds: list[tuple[str, ...]] = [] if status is not None else [_status_cmd(repo)]
     if want_changes and repo.head is not None:
         base = base_commit or _empty_tree(repo)
         cmds.append(
@@ -385,6 +434,8 @@ def snapshot(
             ("git", "-c", "core.quotepath=off", "ls-files", "-z", "-s", "--full-name", "--", scope)
         )
     results = proc.run_many(cmds, repo.git_root, env=repo.env)
+    if status is not None:
+        results.insert(0, status.result())
     for r in results:
         if not r.ok:
             raise EnvError(
