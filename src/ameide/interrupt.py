@@ -75,15 +75,22 @@ class Interrupts:
         self._installed = False
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        from ameide import proc
+        import sys
 
+        # a signal that lands while ameide.proc itself is being imported finds it half
+        # made: nothing has been started through it yet, and there is nothing to call
+        proc = sys.modules.get("ameide.proc")
         self.count += 1
         if self.count > 1:
-            proc.hurry()  # a second signal: no more grace
+            hurry = getattr(proc, "hurry", None)
+            if hurry is not None:
+                hurry()  # a second signal: no more grace
             return
         self.signum = signum
         if self.raising:
-            proc.terminate_all(grace=0.0)  # the short commands we started go first
+            terminate = getattr(proc, "terminate_all", None)
+            if terminate is not None:
+                terminate(grace=0.0)  # the short commands we started go first
             raise KeyboardInterrupt
         self._fire()
 

@@ -492,7 +492,8 @@ class LoggedResult:
     elapsed: float
     timed_out: bool = False
     cancelled: bool = False
-    missing: bool = False
+    missing: bool = False  # it could not be started at all (`why` says what was wrong)
+    why: str = ""
 
 
 def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
@@ -501,6 +502,8 @@ def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
     Popen.wait(timeout) polls with sleeps that start at 0.5 ms and double: a 1 ms task is
     noticed late, and hundreds of them add up. A pidfd (Linux >= 5.3) is readable the moment
     the child exits: poll it with the timeout, then reap."""
+    if timeout is not None and not timeout < _FOREVER:  # a month, inf: no timeout at all
+        timeout = None
     if timeout is None or not isinstance(p, _REAL_POPEN) or not hasattr(os, "pidfd_open"):
         return p.wait(timeout=timeout)
     try:
@@ -517,6 +520,9 @@ def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
     finally:
         os.close(fd)
     return p.wait()
+
+
+_FOREVER = 30 * 24 * 3600.0  # poll() takes milliseconds in a C int: ~24 days at most
 
 
 _NULL: list[int] = []
@@ -560,7 +566,12 @@ def _spawn(
 ) -> subprocess.Popen[bytes] | LoggedResult:
     """Start one logged child and register its process group."""
     started = time.perf_counter()
-    with open(log_path, "ab", buffering=0) as log:  # unbuffered: the child writes after us
+    try:
+        log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - unbuffered: the child writes after us
+    except FileNotFoundError:  # a task removed the run directory: the evidence goes on
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        log = open(log_path, "ab", buffering=0)  # noqa: SIM115
+    with log:
         if header:
             log.write(header)
         try:
@@ -573,16 +584,29 @@ def _spawn(
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
             _WHICH.clear()  # a tool removed mid-run: search again next time
-            log.write(f"ameide: {argv[0]}: command not found\n".encode())
-            return LoggedResult(127, time.perf_counter() - started, missing=True)
+            why = _not_started(argv[0], cwd, env, exc)
+            log.write(f"ameide: {why}\n".encode())
+            return LoggedResult(127, time.perf_counter() - started, missing=True, why=why)
         except (OSError, ValueError) as exc:  # not executable, a NUL in an argument, ...
-            log.write(f"ameide: cannot start {argv[0]}: {exc}\n".encode())
-            return LoggedResult(126, time.perf_counter() - started, missing=True)
+            why = f"cannot start {argv[0]}: {getattr(exc, 'strerror', None) or exc}"
+            log.write(f"ameide: {why}\n".encode())
+            return LoggedResult(126, time.perf_counter() - started, missing=True, why=why)
     # a test double (pytest-subprocess) hands out made-up pids: never signal those
     _register(p.pid if isinstance(p, _REAL_POPEN) else 0)
     return p
+
+
+def _not_started(name: str, cwd: str, env: Mapping[str, str] | None, exc: OSError) -> str:
+    """What a FileNotFoundError from starting `name` in `cwd` means: the working directory
+    is gone, the program's `#!` interpreter is missing, or the program is."""
+    if not os.path.isdir(cwd):
+        return f"cannot start {name}: its working directory {cwd} does not exist"
+    path = name if "/" in name else _executable(name, env)
+    if path and os.path.isfile(os.path.join(cwd, path)):
+        return f"cannot start {name}: the interpreter its #! line names was not found"
+    return f"{name}: command not found"
 
 
 def run_logged(
@@ -594,6 +618,7 @@ def run_logged(
     timeout: float | None,
     header: bytes = b"",
     stopping: threading.Event | None = None,
+    grace: float = KILL_GRACE,
 ) -> LoggedResult:
     """Run a command with stdout+stderr streamed straight into `log_path` (never held in
     memory), in its own process group, and wait for it: a timeout kills the group.
@@ -602,32 +627,32 @@ def run_logged(
     `jobs` threads start and wait for children side by side (an event loop starts them one
     after another on one thread, and importing asyncio alone costs ~100 ms). An interrupt
     kills the group from outside (terminate_all); if `stopping` was set by then, the result
-    says cancelled rather than failed."""
+    says cancelled rather than failed; a child started after it was set (the signal came
+    while it was being started, after the interrupt took its list of what to kill) is
+    killed at once. `grace`: SIGTERM to SIGKILL on a timeout or an exception here."""
     started = time.perf_counter()
+    if stopping is not None and stopping.is_set():
+        return LoggedResult(None, 0.0, cancelled=True)
     spawned = _spawn(argv, cwd, env, log_path, header)
     if isinstance(spawned, LoggedResult):
         return spawned
     p = spawned
     pgid = p.pid if isinstance(p, _REAL_POPEN) else 0
     try:
+        if stopping is not None and stopping.is_set():
+            _stop_child(p, pgid, INTERRUPT_GRACE)
         try:
             code = _wait(p, timeout)
         except subprocess.TimeoutExpired:
-            if pgid > 1:
-                kill_group(pgid, leader=p)
-            else:  # not a real process (a test double): ask it directly
-                p.kill()
+            _stop_child(p, pgid, grace)
             p.wait()
             with open(log_path, "ab") as log:
                 log.write(
-                    f"\nameide: timed out after {timeout:.0f}s; process group killed\n".encode()
+                    f"\nameide: timed out after {timeout:g}s; process group killed\n".encode()
                 )
             return LoggedResult(None, time.perf_counter() - started, timed_out=True)
         except BaseException:  # Ctrl-C in the caller's thread: the child does not outlive it
-            if pgid > 1:
-                kill_group(pgid, leader=p)
-            else:
-                p.kill()
+            _stop_child(p, pgid, grace)
             raise
         if pgid > 1 and _has_members(pgid):
             # the task is done: whatever it left in its group (`cmd &`) goes with it
@@ -639,6 +664,13 @@ def run_logged(
     finally:
         _unregister(pgid)
         _disown(p)
+
+
+def _stop_child(p: subprocess.Popen[bytes], pgid: int, grace: float) -> None:
+    if pgid > 1:
+        kill_group(pgid, grace, leader=p)
+    else:  # not a real process (a test double): ask it directly
+        p.kill()
 
 
 def _has_members(pgid: int) -> bool:

@@ -41,13 +41,25 @@ def _locator(task: Task) -> Callable[[Case, str, Task], Case]:
     return locate
 
 
-def _lock(path: str) -> int:
+def _lock(path: str, stopping: threading.Event) -> int | None:
+    """The install lock (another ameide run may be installing into the same workspace);
+    None when the run is stopped while waiting for it."""
     import fcntl
 
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    return fd
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if stopping.wait(0.05):
+                os.close(fd)
+                return None
+            continue
+        if stopping.is_set():  # taken just as the run was stopped: install nothing
+            os.close(fd)
+            return None
+        return fd
 
 
 def how_it_ended(returncode: int | None, sep: str = " ") -> str:
@@ -193,8 +205,16 @@ class Runner:
             )
             for lane in range(min(self.jobs, len(batch)))
         ]
+        started: list[threading.Thread] = []
         for w in workers:
-            w.start()
+            try:
+                w.start()
+            except RuntimeError:  # no more threads here (a pids or memory limit): fewer lanes
+                if not started:
+                    raise
+                break
+            started.append(w)
+        workers = started
         tick = getattr(self.listener, "tick", None)
         due = time.monotonic() + TICK
         for w in workers:
@@ -254,11 +274,14 @@ class Runner:
         if cached is not None:
             result = cached
         elif lock:  # installs: two ameide runs must not install into one workspace at once
-            fd = _lock(lock)
-            try:
-                result = self.run_task(task)
-            finally:
-                os.close(fd)
+            fd = _lock(lock, self.stopping)
+            if fd is None:
+                result = self.not_run(task, "cancelled", "interrupted")
+            else:
+                try:
+                    result = self.run_task(task)
+                finally:
+                    os.close(fd)
         else:
             result = self.run_task(task)
         if self.cache is not None and cacheable and cached is None and result.ok:
@@ -317,7 +340,7 @@ class Runner:
         report = junit_file if task.report != "none" and os.path.exists(junit_file) else None
         for path in (log, report):
             if path:
-                self.scrub.file(path)
+                self.scrub.file(path, self.stopping)
         locate = _locator(task)
         cases, source, problem = self._reported(task, report, log, locate)
         message = message or problem
@@ -376,9 +399,9 @@ class Runner:
 def _verdict(task: Task, res: proc.LoggedResult, message: str) -> tuple[str, str]:
     """The task's status and message from how its process ended."""
     if res.timed_out:
-        return "timeout", f"timed out after {task.timeout:.0f}s (process group killed)"
+        return "timeout", f"timed out after {task.timeout:g}s (process group killed)"
     if res.missing:
-        return "error", f"{task.argv[0]}: command not found"
+        return "error", res.why or f"{task.argv[0]}: command not found"
     if res.returncode in task.ok_codes:
         note = dict(task.code_notes).get(res.returncode) if res.returncode else None
         return "passed", message or note or ""
@@ -392,7 +415,7 @@ def _crash_case(
     the tail of its log."""
     tail = read_tail(log, 8 * 1024)
     if res.timed_out:
-        ended = f"killed after the timeout ({task.timeout:.0f}s)"
+        ended = f"killed after the timeout ({task.timeout:g}s)"
     elif res.missing:
         ended = message
     else:

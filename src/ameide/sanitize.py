@@ -13,9 +13,15 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Iterable, Mapping
 
 MASK = "***"
+# what a log cleaned of credentials ends with when the run was interrupted before the end
+DROPPED = (
+    b"\n[ameide: the rest of this log was dropped: the run was interrupted while credentials "
+    b"were being removed from it]\n"
+)
 
 # `Authorization: Bearer abc`, `Basic abc=`, `token abc`
 _SCHEME = r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=:-]{4,}"
@@ -137,17 +143,24 @@ class Scrubber:
             return s
         return self._bytes.sub(self._sub, raw).decode("utf-8", "surrogatepass")
 
-    def file(self, path: str) -> None:
-        """Rewrite `path` without credentials, if it holds any (streamed: logs can be big)."""
+    def file(self, path: str, stopping: threading.Event | None = None) -> None:
+        """Rewrite `path` without credentials, if it holds any (streamed: logs can be big).
+
+        A run stopped meanwhile (`stopping`: an interrupt; hundreds of megabytes take
+        seconds) drops the part not yet cleaned instead of keeping it: nothing unscrubbed
+        stays, and ameide still leaves within its grace."""
         if not self.values:
             return
         try:
-            if not self._found(path):
+            if not self._found(path, stopping):
                 return
             tmp = path + ".scrub"
             with open(path, "rb") as src, open(tmp, "wb") as out:
                 carry = b""
                 while True:
+                    if stopping is not None and stopping.is_set():
+                        out.write(DROPPED)
+                        break
                     chunk = src.read(1 << 20)
                     buf = carry + chunk
                     cut = len(buf) if not chunk else max(0, len(buf) - self._keep)
@@ -165,10 +178,12 @@ class Scrubber:
         except OSError:
             return
 
-    def _found(self, path: str) -> bool:
+    def _found(self, path: str, stopping: threading.Event | None = None) -> bool:
         with open(path, "rb") as fh:
             tail = b""
             while chunk := fh.read(1 << 20):
+                if stopping is not None and stopping.is_set():
+                    return True  # not read to the end: treated as holding one
                 buf = tail + chunk
                 if self._bytes.search(buf):
                     return True

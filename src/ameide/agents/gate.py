@@ -17,6 +17,7 @@ Python start-up included. State lives in `<git-dir>/ameide/gate/` (per clone, ou
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ameide.records import record
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 OFF_ENV = "AMEIDE_GATE"
 OFF_VALUES = ("0", "off", "false", "no")
@@ -187,9 +188,37 @@ class TestRun:
     summary: dict[str, Any] | None
 
 
+# SIGTERM to SIGKILL for the gate's `ameide test` (out of budget, or the gate itself told to
+# stop): ameide leaves within 3 s of a signal with its evidence written (docs/test.md)
+WIND_DOWN = 5.0
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP to the gate end it like Ctrl-C: as an exception in the wait, so
+    its `ameide test` (a session of its own, which no terminal signal reaches) is stopped
+    and given WIND_DOWN to write its evidence, instead of running on without the gate."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
 def run_test(place: Place, env: Mapping[str, str], budget: float = BUDGET) -> TestRun:
-    """`ameide test` in the hook's working directory, its output into the gate's log, killed
-    (its whole process group) after `budget` seconds."""
+    """`ameide test` in the hook's working directory, its output into the gate's log, stopped
+    (its whole process group: SIGTERM, SIGKILL after WIND_DOWN) after `budget` seconds."""
     import sys
 
     from ameide import proc
@@ -202,7 +231,10 @@ def run_test(place: Place, env: Mapping[str, str], budget: float = BUDGET) -> Te
     child_env["NO_COLOR"] = "1"
     argv = (sys.executable, "-c", "from ameide.cli import run; run()", "test")
     before = _latest_summary(place.root)
-    result = proc.run_logged(argv, place.cwd, env=child_env, log_path=log_path, timeout=budget)
+    with _signals_interrupt():
+        result = proc.run_logged(
+            argv, place.cwd, env=child_env, log_path=log_path, timeout=budget, grace=WIND_DOWN
+        )
     with open(log_path, encoding="utf-8", errors="replace") as fh:
         log = fh.read()
     summary = _latest_summary(place.root)

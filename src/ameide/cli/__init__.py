@@ -87,10 +87,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         sys.stdout.write(f"ameide {__version__}\n")
         return 0
-    fast = _fast_lane(args)
+    try:
+        fast = _fast_lane(args)  # imports the command's modules: Ctrl-C may land here
+    except KeyboardInterrupt:
+        return handle_errors(_interrupted, verbose, args)
     if fast is not None:
         return handle_errors(fast, verbose, args)
     return handle_errors(lambda: _typer_main(args), verbose, args)
+
+
+def _interrupted() -> int:
+    raise KeyboardInterrupt
 
 
 def env_verbose() -> bool:
