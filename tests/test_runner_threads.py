@@ -243,3 +243,18 @@ def test_the_gate_stops_its_test_run_on_sigterm(tmp_path: Path) -> None:
     time.sleep(0.2)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_signal_inside_the_import_machinery_is_raised_a_moment_later() -> None:
+    """Raised inside importlib (a weakref callback holding the global import lock), the
+    KeyboardInterrupt was "ignored" with the lock still held: the helper threads' next
+    import waited forever and so did the run. It is raised once the main thread is out."""
+    from ameide.interrupt import Interrupts
+
+    code = types.SimpleNamespace(co_filename="<frozen importlib._bootstrap>")
+    frame: Any = types.SimpleNamespace(f_code=code)
+    with pytest.raises(KeyboardInterrupt), Interrupts() as it:
+        it._handle(signal.SIGTERM, frame)  # put off: returns
+        assert it.count == 1
+        time.sleep(2)  # the signal comes again here and raises
+    assert it.count == 1  # one signal, not two

@@ -36,6 +36,7 @@ class Interrupts:
         self._callbacks: list[Callable[[], None]] = []
         self._old: dict[int, Any] = {}
         self._installed = False
+        self._again = False  # a signal put off out of the import machinery, delivered again
 
     @property
     def interrupted(self) -> bool:
@@ -80,19 +81,39 @@ class Interrupts:
         # a signal that lands while ameide.proc itself is being imported finds it half
         # made: nothing has been started through it yet, and there is nothing to call
         proc = sys.modules.get("ameide.proc")
-        self.count += 1
-        if self.count > 1:
-            hurry = getattr(proc, "hurry", None)
-            if hurry is not None:
-                hurry()  # a second signal: no more grace
-            return
-        self.signum = signum
+        if self._again:  # the one put off below, delivered again: not a second signal
+            self._again = False
+            if not self.raising:
+                return  # started() has acted on it meanwhile
+        else:
+            self.count += 1
+            if self.count > 1:
+                hurry = getattr(proc, "hurry", None)
+                if hurry is not None:
+                    hurry()  # a second signal: no more grace
+                return
+            self.signum = signum
         if self.raising:
+            if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+                # raised in there (a weakref callback between taking the global import lock
+                # and its `try`), KeyboardInterrupt is "ignored" with the lock still held,
+                # and the next import on any other thread waits forever: raise it a moment
+                # later, once the main thread has left the import machinery
+                self._redeliver(signum)
+                return
             terminate = getattr(proc, "terminate_all", None)
             if terminate is not None:
                 terminate(grace=0.0)  # the short commands we started go first
             raise KeyboardInterrupt
         self._fire()
+
+    def _redeliver(self, signum: int) -> None:
+        import _thread
+
+        self._again = True
+        timer = threading.Timer(0.01, _thread.interrupt_main, (signum,))
+        timer.daemon = True
+        timer.start()
 
     def _fire(self) -> None:
         for fn in self._callbacks:
