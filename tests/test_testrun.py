@@ -358,14 +358,19 @@ def test_the_same_failing_tree_gives_the_same_first_failure_every_time(
     assert "| core broke" in closing
 
 
+def without_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PATH with the system's basics only: no go, buf, node, pnpm or uv."""
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
+
+
 def test_every_missing_tool_in_one_block_with_one_fix(
     run_cli: RunCli, make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No go and no buf on PATH: both named in the first failure, and one command installs
     both (not a round per tool)."""
-    empty = tmp_path / "nothing"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    without_tools(tmp_path, monkeypatch)
     repo = make_repo(
         {
             "go.mod": "module example.com/m\n\ngo 1.22\n",
@@ -393,9 +398,7 @@ def test_a_missing_tool_is_named_when_phase_0_is_not_run(
     """`run --phase 1` without go on PATH: exit 3 names the tool and the fix (the check
     used to land in phase 0, which this run does not report, and the user saw a bare
     `ERROR (exit 3)`)."""
-    empty = tmp_path / "nothing"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", f"{empty}{os.pathsep}/usr/bin{os.pathsep}/bin")
+    without_tools(tmp_path, monkeypatch)
     repo = make_repo(
         {
             "go.mod": "module example.com/m\n\ngo 1.22\n",
