@@ -258,3 +258,25 @@ def test_a_signal_inside_the_import_machinery_is_raised_a_moment_later() -> None
         assert it.count == 1
         time.sleep(2)  # the signal comes again here and raises
     assert it.count == 1  # one signal, not two
+
+
+def test_an_exception_in_the_waiting_thread_stops_the_lanes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C reaching the thread that waits for the lanes (no ameide handlers installed,
+    as when ameide is embedded): the lanes take no further task."""
+    r = runner(tmp_path, jobs=1)
+    marker = tmp_path / "second"
+    real_join = threading.Thread.join
+
+    def join(self: threading.Thread, timeout: float | None = None) -> None:
+        if self.name.startswith("ameide-lane-"):
+            raise KeyboardInterrupt
+        real_join(self, timeout)
+
+    monkeypatch.setattr(threading.Thread, "join", join)
+    with pytest.raises(KeyboardInterrupt):
+        r.run_phase([task("a", ("sleep", "0.5")), task("b", ("touch", str(marker)))])
+    monkeypatch.undo()
+    time.sleep(1.0)
+    assert r.stopping.is_set() and not marker.exists()

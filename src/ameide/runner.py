@@ -217,15 +217,19 @@ class Runner:
         workers = started
         tick = getattr(self.listener, "tick", None)
         due = time.monotonic() + TICK
-        for w in workers:
-            while True:
-                w.join(max(0.0, due - time.monotonic()))
-                if not w.is_alive():
-                    break
-                due += TICK
-                if tick is not None:
-                    with self._say:
-                        tick()
+        try:
+            for w in workers:
+                while True:
+                    w.join(max(0.0, due - time.monotonic()))
+                    if not w.is_alive():
+                        break
+                    due += TICK
+                    if tick is not None:
+                        with self._say:
+                            tick()
+        except BaseException:  # Ctrl-C without ameide's handlers (an embedding caller)
+            self.stop()  # the lanes take no further task; the caller kills what runs
+            raise
         if broke:
             raise broke[0]
 
