@@ -30,8 +30,12 @@ class Later(Generic[T]):
         except BaseException as exc:  # handed to whoever asks for the result
             self._error.append(exc)
 
-    def result(self) -> T:
+    def join(self) -> None:
+        """Wait for `fn` to end."""
         self._thread.join()
+
+    def result(self) -> T:
+        self.join()
         if self._error:
             raise self._error[0]
         return self._value[0]
@@ -42,5 +46,5 @@ def each(fns: Iterable[Callable[[], T]], name: str = "ameide-later") -> list[T]:
     once all have ended)."""
     started = [Later(fn, name) for fn in fns]
     for s in started:
-        s._thread.join()
+        s.join()
     return [s.result() for s in started]

@@ -496,6 +496,9 @@ class LoggedResult:
     why: str = ""
 
 
+_FOREVER = 30 * 24 * 3600.0  # poll() takes milliseconds in a C int: ~24 days at most
+
+
 def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
     """Wait for a child, at most `timeout` seconds (TimeoutExpired after that).
 
@@ -520,9 +523,6 @@ def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
     finally:
         os.close(fd)
     return p.wait()
-
-
-_FOREVER = 30 * 24 * 3600.0  # poll() takes milliseconds in a C int: ~24 days at most
 
 
 _NULL: list[int] = []
@@ -584,9 +584,9 @@ def _spawn(
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        except FileNotFoundError as exc:
+        except FileNotFoundError:
             _WHICH.clear()  # a tool removed mid-run: search again next time
-            why = _not_started(argv[0], cwd, env, exc)
+            why = _not_started(argv[0], cwd, env)
             log.write(f"ameide: {why}\n".encode())
             return LoggedResult(127, time.perf_counter() - started, missing=True, why=why)
         except (OSError, ValueError) as exc:  # not executable, a NUL in an argument, ...
@@ -598,7 +598,7 @@ def _spawn(
     return p
 
 
-def _not_started(name: str, cwd: str, env: Mapping[str, str] | None, exc: OSError) -> str:
+def _not_started(name: str, cwd: str, env: Mapping[str, str] | None) -> str:
     """What a FileNotFoundError from starting `name` in `cwd` means: the working directory
     is gone, the program's `#!` interpreter is missing, or the program is."""
     if not os.path.isdir(cwd):

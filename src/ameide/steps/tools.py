@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from ameide.affected import Planning
     from ameide.plan import Plan
     from ameide.taskresult import TaskResult
-    from ameide.workspace.toolchain import Pin, ToolStatus
+    from ameide.workspace.toolchain import ToolStatus
 
 
 def ecosystems_in(plan: Plan) -> list[str]:
@@ -30,12 +30,7 @@ def check_tools(ctx: Planning, ecos: Iterable[str], env: Mapping[str, str]) -> l
     from ameide.workspace.toolchain import check, pins
 
     wanted = list(pins(ctx.repo.root, ctx.config, ctx.graph, ecos).values())
-    root = ctx.repo.root
-
-    def one(pin: Pin) -> ToolStatus:
-        return check(pin, root, env)
-
-    return each((functools.partial(one, p) for p in wanted), "ameide-tool")
+    return each((functools.partial(check, p, ctx.repo.root, env) for p in wanted), "ameide-tool")
 
 
 def tool_result(s: ToolStatus) -> TaskResult:

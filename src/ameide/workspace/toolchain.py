@@ -253,10 +253,6 @@ def inspect(cwd: str, env: Mapping[str, str], *, prefix: str | None = None) -> T
     rp = repo_pins(cwd, env)
     pfx = prefix or default_prefix(env)
     wanted = list(rp.needed_pins.values())
-    root = rp.root
-
-    def one(pin: Pin) -> ToolStatus:
-        return check(pin, root, env, prefix=pfx)
-
-    statuses = each((functools.partial(one, p) for p in wanted), "ameide-tool")
+    checks = (functools.partial(check, p, rp.root, env, prefix=pfx) for p in wanted)
+    statuses = each(checks, "ameide-tool")
     return ToolchainReport(rp.root, tuple(statuses), rp.ecosystems)
