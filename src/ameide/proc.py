@@ -162,19 +162,30 @@ class _Gate:
         self._looking: threading.Thread | None = None
         self._mine = threading.local()
 
-    @contextlib.contextmanager
-    def start(self) -> Iterator[None]:
+    def start(self) -> _Gate:
+        """`with gate.start():` around a fork (the gate itself is the context manager: a
+        generator-based one costs ~10 us per task, which hundreds of short tasks feel)."""
+        return self
+
+    def __enter__(self) -> None:
         me = threading.current_thread()
-        self._mine.n = getattr(self._mine, "n", 0) + 1  # first: a look from here waits less
+        mine = self._mine
+        mine.n = getattr(mine, "n", 0) + 1  # first: a look from here waits less
         try:
             with self._cond:
-                self._cond.wait_for(lambda: self._looking in (None, me), self.LOOK_WAIT)
+                looking = self._looking
+                if looking is not None and looking is not me:
+                    self._cond.wait_for(lambda: self._looking in (None, me), self.LOOK_WAIT)
                 self._starts += 1
-            try:
-                yield
-            finally:
-                with self._cond:
-                    self._starts -= 1
+        except BaseException:
+            mine.n -= 1
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            with self._cond:
+                self._starts -= 1
+                if self._looking is not None:  # a look waits for the starts to drain
                     self._cond.notify_all()
         finally:
             self._mine.n -= 1
@@ -499,15 +510,119 @@ class LoggedResult:
 _FOREVER = 30 * 24 * 3600.0  # poll() takes milliseconds in a C int: ~24 days at most
 
 
-def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
-    """Wait for a child, at most `timeout` seconds (TimeoutExpired after that).
+class _Timed:
+    """A running child with a deadline (one entry of _Watch)."""
+
+    __slots__ = ("grace", "pgid", "state")
+
+    def __init__(self, pgid: int, grace: float) -> None:
+        self.pgid = pgid
+        self.grace = grace
+        self.state = 0  # 0 running, 1 SIGTERMed (timed out), 2 SIGKILLed, 3 reaped
+
+
+class _Watch:
+    """The deadlines of running children, kept by one thread: a worker blocks in waitpid, and
+    a child whose time is up has its group SIGTERMed (SIGKILLed `grace` seconds later, if its
+    worker has not reaped it by then). A pidfd and a poll per task cost ~30 us of Python,
+    which hundreds of short tasks feel; the watch costs a heap push."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, _Timed]] = []
+        self._seq = 0
+        self._thread: threading.Thread | None = None
+
+    def add(self, pgid: int, timeout: float, grace: float) -> _Timed | None:
+        """Watch `pgid` from now on; None when no watch thread can be started."""
+        import heapq
+
+        entry = _Timed(pgid, grace)
+        due = time.monotonic() + timeout
+        with self._cond:
+            if self._thread is None:
+                thread = threading.Thread(target=self._run, name="ameide-timeouts", daemon=True)
+                try:
+                    thread.start()
+                except RuntimeError:  # no more threads here: the caller polls instead
+                    return None
+                self._thread = thread
+            earliest = not self._heap or due < self._heap[0][0]
+            self._seq += 1
+            heapq.heappush(self._heap, (due, self._seq, entry))
+            if earliest:
+                self._cond.notify()
+        return entry
+
+    def reaped(self, entry: _Timed) -> bool:
+        """The child was waited for: stop watching it. True if its time had run out."""
+        with self._cond:
+            timed_out = entry.state in (1, 2)
+            entry.state = 3
+            return timed_out
+
+    def _run(self) -> None:
+        import heapq
+
+        while True:
+            with self._cond:
+                while True:
+                    while self._heap and self._heap[0][2].state == 3:
+                        heapq.heappop(self._heap)  # done: dropped as they come due
+                    if not self._heap:
+                        self._cond.wait()
+                        continue
+                    wait = self._heap[0][0] - time.monotonic()
+                    if wait <= 0:
+                        break
+                    self._cond.wait(wait)
+                _, _, entry = heapq.heappop(self._heap)
+                if entry.state == 0:  # its time is up: SIGTERM now, SIGKILL after the grace
+                    entry.state = 1
+                    sig = signal.SIGKILL if _HURRY.is_set() else signal.SIGTERM
+                    self._seq += 1
+                    due = time.monotonic() + entry.grace
+                    heapq.heappush(self._heap, (due, self._seq, entry))
+                elif entry.state == 1:
+                    entry.state = 2
+                    sig = signal.SIGKILL
+                else:
+                    continue
+                # under the lock: a worker that reaped the child in the meantime waits for
+                # this to be over before it says so (the group id is still the child's)
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(entry.pgid, sig)
+
+
+_WATCH = _Watch()
+
+
+def _wait(p: subprocess.Popen[bytes], timeout: float | None, grace: float = KILL_GRACE) -> int:
+    """Wait for a child, at most `timeout` seconds (TimeoutExpired after that, its group
+    SIGTERMed by then: the caller kills what is left).
 
     Popen.wait(timeout) polls with sleeps that start at 0.5 ms and double: a 1 ms task is
-    noticed late, and hundreds of them add up. A pidfd (Linux >= 5.3) is readable the moment
-    the child exits: poll it with the timeout, then reap."""
+    noticed late, and hundreds of them add up. The worker blocks in waitpid instead, and
+    _WATCH kills the group when the time is up (without a watch thread: a pidfd, Linux >=
+    5.3, polled with the timeout)."""
     if timeout is not None and not timeout < _FOREVER:  # a month, inf: no timeout at all
         timeout = None
-    if timeout is None or not isinstance(p, _REAL_POPEN) or not hasattr(os, "pidfd_open"):
+    if timeout is None or not isinstance(p, _REAL_POPEN) or p.pid <= 1:
+        return p.wait(timeout=timeout)
+    entry = _WATCH.add(p.pid, timeout, grace)
+    if entry is None:
+        return _wait_pidfd(p, timeout)
+    try:
+        code = p.wait()
+    finally:
+        timed_out = _WATCH.reaped(entry)
+    if timed_out:
+        raise subprocess.TimeoutExpired(p.args, timeout)
+    return code
+
+
+def _wait_pidfd(p: subprocess.Popen[bytes], timeout: float) -> int:
+    if not hasattr(os, "pidfd_open"):
         return p.wait(timeout=timeout)
     try:
         fd = os.pidfd_open(p.pid)
@@ -526,6 +641,9 @@ def _wait(p: subprocess.Popen[bytes], timeout: float | None) -> int:
 
 
 _NULL: list[int] = []
+# a log is opened for appending (the child writes after our header) with a raw descriptor: a
+# Python file object per task costs more than the open itself
+_LOG_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC
 
 
 def _devnull() -> int:
@@ -567,13 +685,13 @@ def _spawn(
     """Start one logged child and register its process group."""
     started = time.perf_counter()
     try:
-        log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - unbuffered: the child writes after us
+        fd = os.open(log_path, _LOG_FLAGS, 0o666)
     except FileNotFoundError:  # a task removed the run directory: the evidence goes on
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
-        log = open(log_path, "ab", buffering=0)  # noqa: SIM115
-    with log:
+        fd = os.open(log_path, _LOG_FLAGS, 0o666)
+    try:
         if header:
-            log.write(header)
+            os.write(fd, header)
         try:
             p = _popen(
                 argv,
@@ -581,21 +699,28 @@ def _spawn(
                 cwd=cwd,
                 env=dict(env) if env is not None else None,
                 stdin=_devnull(),
-                stdout=log,
+                # a test double (pytest-subprocess) writes its output to a file object
+                stdout=fd if subprocess.Popen.__module__ == "subprocess" else _file(fd),
                 stderr=subprocess.STDOUT,
             )
         except FileNotFoundError:
             _WHICH.clear()  # a tool removed mid-run: search again next time
             why = _not_started(argv[0], cwd, env)
-            log.write(f"ameide: {why}\n".encode())
+            os.write(fd, f"ameide: {why}\n".encode())
             return LoggedResult(127, time.perf_counter() - started, missing=True, why=why)
         except (OSError, ValueError) as exc:  # not executable, a NUL in an argument, ...
             why = f"cannot start {argv[0]}: {getattr(exc, 'strerror', None) or exc}"
-            log.write(f"ameide: {why}\n".encode())
+            os.write(fd, f"ameide: {why}\n".encode())
             return LoggedResult(126, time.perf_counter() - started, missing=True, why=why)
+    finally:
+        os.close(fd)
     # a test double (pytest-subprocess) hands out made-up pids: never signal those
     _register(p.pid if isinstance(p, _REAL_POPEN) else 0)
     return p
+
+
+def _file(fd: int) -> Any:
+    return open(fd, "ab", buffering=0, closefd=False)
 
 
 def _not_started(name: str, cwd: str, env: Mapping[str, str] | None) -> str:
@@ -642,7 +767,7 @@ def run_logged(
         if stopping is not None and stopping.is_set():
             _stop_child(p, pgid, INTERRUPT_GRACE)
         try:
-            code = _wait(p, timeout)
+            code = _wait(p, timeout, grace)
         except subprocess.TimeoutExpired:
             _stop_child(p, pgid, grace)
             p.wait()

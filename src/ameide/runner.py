@@ -41,6 +41,22 @@ def _locator(task: Task) -> Callable[[Case, str, Task], Case]:
     return locate
 
 
+class _Locate:
+    """_locator(task), looked up on the first call: a task that passed without a report of
+    its own (most of them) never needs it."""
+
+    __slots__ = ("_fn", "_task")
+
+    def __init__(self, task: Task) -> None:
+        self._task = task
+        self._fn: Callable[[Case, str, Task], Case] | None = None
+
+    def __call__(self, case: Case, root: str, task: Task) -> Case:
+        if self._fn is None:
+            self._fn = _locator(self._task)
+        return self._fn(case, root, task)
+
+
 def _lock(path: str, stopping: threading.Event) -> int | None:
     """The install lock (another ameide run may be installing into the same workspace);
     None when the run is stopped while waiting for it."""
@@ -156,7 +172,8 @@ class Runner:
             os.makedirs(os.path.join(phase_dir, "logs"), exist_ok=True)
             os.makedirs(os.path.join(phase_dir, "reports"), exist_ok=True)
             self._made.add(task.phase)
-        return os.path.join(phase_dir, "logs", task.slug + ".log"), task.report_file(self.run_dir)
+        slug = task.slug
+        return f"{phase_dir}/logs/{slug}.log", task.report_file(self.run_dir, slug)
 
     def run_phase(self, tasks: list[Task]) -> list[TaskResult]:
         """Run the tasks of one phase: stage 0 (installs) first, then the rest in parallel.
@@ -304,7 +321,8 @@ class Runner:
             for k, v in task.env.items():
                 env[k] = v.replace(JUNIT, junit_file)
         # the command as it runs (the report path in place of `{junit}`), so it can be pasted
-        header = f"$ (cd {task.cwd} && {task.command(junit_file)})\n".encode()
+        argv = task.resolved(junit_file)
+        header = f"$ (cd {task.cwd} && {task.command(junit_file, argv)})\n".encode()
         started = time.perf_counter()
         message = ""
         if task.builtin:
@@ -328,7 +346,7 @@ class Runner:
             )
         else:
             res = proc.run_logged(
-                task.resolved(junit_file),
+                argv,
                 cwd,
                 env=env,
                 log_path=log,
@@ -345,7 +363,7 @@ class Runner:
         for path in (log, report):
             if path:
                 self.scrub.file(path, self.stopping)
-        locate = _locator(task)
+        locate = _Locate(task)  # the ecosystem's locator, looked up if a case needs it
         cases, source, problem = self._reported(task, report, log, locate)
         message = message or problem
         if res.cancelled:

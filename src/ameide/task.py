@@ -55,38 +55,48 @@ class Task:
         read alike get one each from unique_files(): no two tasks share a file."""
         return self.file or readable_name(self.id)
 
-    def report_file(self, run_dir: str) -> str:
-        """Where the tool writes its own report in a run directory (the `{junit}` path)."""
+    def report_file(self, run_dir: str, slug: str | None = None) -> str:
+        """Where the tool writes its own report in a run directory (the `{junit}` path).
+        `slug`: the task's, when the caller has it already."""
         ext = ".xml"
         if self.report not in ("none", "junit"):
             from ameide.ecosystems import REGISTRY
 
             fmt = REGISTRY.report_format(self.report)
             ext = fmt.ext if fmt is not None else ".out"
-        return os.path.join(run_dir, f"phase{self.phase}", "reports", self.slug + ext)
+        return os.path.join(run_dir, f"phase{self.phase}", "reports", (slug or self.slug) + ext)
 
     def resolved(self, report_file: str) -> tuple[str, ...]:
         """The argv as it runs: the `{junit}` placeholder replaced by the report path. The
         plan (and every cache key) keeps the placeholder, which is the same in every run."""
         return tuple(a.replace(JUNIT, report_file) for a in self.argv)
 
-    def command(self, report_file: str | None = None) -> str:
-        """The command as one shell line; with `report_file`, the one that really runs."""
+    def command(self, report_file: str | None = None, argv: tuple[str, ...] | None = None) -> str:
+        """The command as one shell line; with `report_file`, the one that really runs
+        (`argv`: resolved(report_file), when the caller has it already)."""
         import shlex
 
         if self.builtin:
             return f"(ameide built-in: {self.builtin})"
-        return shlex.join(self.argv if report_file is None else self.resolved(report_file))
+        if report_file is not None:
+            argv = argv or self.resolved(report_file)
+        return shlex.join(argv or self.argv)
 
 
 MAX_SLUG = 120
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DOTS = re.compile(r"\.{2,}")
+_NAMES: dict[str, str] = {}  # task id -> its name: a run asks several times per task
 
 
 def readable_name(task_id: str) -> str:
-    s = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", task_id)).strip("._-")
-    if len(s) > MAX_SLUG:
-        return hashed_name(task_id, s)
-    return s or "task"
+    name = _NAMES.get(task_id)
+    if name is None:
+        s = _DOTS.sub(".", _UNSAFE.sub("_", task_id)).strip("._-")
+        if len(s) > MAX_SLUG:
+            s = hashed_name(task_id, s)
+        name = _NAMES[task_id] = s or "task"
+    return name
 
 
 def hashed_name(task_id: str, name: str) -> str:
@@ -100,10 +110,10 @@ def unique_files(tasks: Iterable[Task]) -> tuple[Task, ...]:
     from ameide.records import replace
 
     tasks = tuple(tasks)
-    names: dict[str, list[str]] = {}
+    names: dict[str, set[str]] = {}
     for t in tasks:
-        names.setdefault(readable_name(t.id), []).append(t.id)
-    clashes = {n for n, ids in names.items() if len(set(ids)) > 1}
+        names.setdefault(readable_name(t.id), set()).add(t.id)
+    clashes = {n for n, ids in names.items() if len(ids) > 1}
     if not clashes:
         return tasks
     return tuple(

@@ -7,6 +7,7 @@ memory.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import TYPE_CHECKING
@@ -132,6 +133,7 @@ def synthetic_case(
     return Case(suite, f"ameide.{suite}", name, elapsed, status, message, cap_text(text))
 
 
+@functools.lru_cache(maxsize=4096)  # a task's id is its suite's name, property and case name
 def _attr(s: str) -> str:
     """An attribute value as ElementTree escapes one (newlines and tabs kept as references)."""
     s = xml_safe(s)
