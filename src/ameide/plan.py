@@ -114,10 +114,16 @@ def _configured(ctx: PlanContext, targets: list[Target]) -> list[Task]:
     """The phase commands ameide.toml names per target (`[targets."<id>"] unit = [...]`):
     they replace what the ecosystem would plan for that target and phase."""
     out = []
+    tables = ctx.config.targets
     for t in targets:
+        table = tables.get(t.id)
+        if not table:
+            continue
+        timeout: float | None = None
         for n, key in enumerate(PHASE_KEYS):
-            argv = (ctx.config.targets.get(t.id) or {}).get(key)
+            argv = table.get(key)
             if argv:
+                timeout = timeout or ctx.timeout([t.id])
                 out.append(
                     Task(
                         f"{t.id} {key} (ameide.toml)",
@@ -128,7 +134,7 @@ def _configured(ctx: PlanContext, targets: list[Target]) -> list[Task]:
                         (t.id,),
                         tuple(argv),
                         t.path,
-                        timeout=ctx.timeout([t.id]),
+                        timeout=timeout,
                     )
                 )
     return out
