@@ -513,31 +513,68 @@ _FOREVER = 30 * 24 * 3600.0  # poll() takes milliseconds in a C int: ~24 days at
 class _Timed:
     """A running child with a deadline (one entry of _Watch)."""
 
-    __slots__ = ("grace", "pgid", "state")
+    __slots__ = ("grace", "pid", "state", "stopping", "termed", "timed_out")
 
-    def __init__(self, pgid: int, grace: float) -> None:
-        self.pgid = pgid
+    def __init__(self, pid: int, grace: float, stopping: threading.Event | None) -> None:
+        self.pid = pid  # the leader of its own process group (start_new_session)
         self.grace = grace
-        self.state = 0  # 0 running, 1 SIGTERMed (timed out), 2 SIGKILLed, 3 reaped
+        self.stopping = stopping
+        self.state = 0  # 0 running, 1 SIGTERMed, 2 SIGKILLed, 3 reaped
+        self.termed = 0.0  # monotonic time of the SIGTERM
+        self.timed_out = False  # SIGTERMed for its deadline, not while a stop was under way
+
+
+class TimedOut(subprocess.TimeoutExpired):
+    """A watched child's time ran out; its group was SIGTERMed `left` seconds ago less than
+    the grace (the caller SIGKILLs what is left when the grace is over, not later)."""
+
+    def __init__(self, cmd: Any, timeout: float, left: float) -> None:
+        super().__init__(cmd, timeout)
+        self.left = left
+
+
+def _running(pid: int) -> bool:
+    """Has our child `pid` not exited yet? (An exited one is a zombie until its worker
+    reaps it; WNOWAIT leaves it to that worker.) The group id of a running leader cannot be
+    anybody else's."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    except ChildProcessError:  # reaped already
+        return False
 
 
 class _Watch:
     """The deadlines of running children, kept by one thread: a worker blocks in waitpid, and
-    a child whose time is up has its group SIGTERMed (SIGKILLed `grace` seconds later, if its
-    worker has not reaped it by then). A pidfd and a poll per task cost ~30 us of Python,
-    which hundreds of short tasks feel; the watch costs a heap push."""
+    a child whose time is up has its group SIGTERMed, SIGKILLed `grace` seconds later if its
+    worker has not reaped it by then. A pidfd and a poll per task cost ~30 us of Python,
+    which hundreds of short tasks feel; the watch costs a heap push.
+
+    A child that has exited is never signalled, even when its worker has not reaped it yet
+    (it ended in time, and its group id may be free). A deadline that comes while the run is
+    being stopped (`stopping`) is not a timeout: the task ends cancelled (its group is
+    still signalled, in case the caller does not kill what runs)."""
+
+    COMPACT = 256  # reaped entries still queued (until their deadline) before a clean-up
 
     def __init__(self) -> None:
+        self._reset()
+        if hasattr(os, "register_at_fork"):  # a forked child has no watch thread: a new one
+            os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, _Timed]] = []
         self._seq = 0
+        self._stale = 0  # reaped entries in the heap
         self._thread: threading.Thread | None = None
 
-    def add(self, pgid: int, timeout: float, grace: float) -> _Timed | None:
-        """Watch `pgid` from now on; None when no watch thread can be started."""
+    def add(
+        self, pid: int, timeout: float, grace: float, stopping: threading.Event | None = None
+    ) -> _Timed | None:
+        """Watch our child `pid` from now on; None when no watch thread can be started."""
         import heapq
 
-        entry = _Timed(pgid, grace)
+        entry = _Timed(pid, grace, stopping)
         due = time.monotonic() + timeout
         with self._cond:
             if self._thread is None:
@@ -554,52 +591,72 @@ class _Watch:
                 self._cond.notify()
         return entry
 
-    def reaped(self, entry: _Timed) -> bool:
-        """The child was waited for: stop watching it. True if its time had run out."""
+    def reaped(self, entry: _Timed) -> float | None:
+        """The child was waited for: stop watching it. None if it ended in time, else the
+        seconds of its grace left."""
         with self._cond:
-            timed_out = entry.state in (1, 2)
-            entry.state = 3
-            return timed_out
+            state, entry.state = entry.state, 3
+            if state in (0, 1):  # still queued: dropped when it comes due, or compacted
+                self._stale += 1
+                if self._stale > self.COMPACT and self._stale * 2 > len(self._heap):
+                    import heapq
+
+                    self._heap = [e for e in self._heap if e[2].state != 3]
+                    heapq.heapify(self._heap)
+                    self._stale = 0
+            if not entry.timed_out:
+                return None
+            return max(0.0, entry.termed + entry.grace - time.monotonic())
+
+    def _next(self) -> _Timed:
+        """The first entry whose deadline has come (waits for it); the lock is held."""
+        import heapq
+
+        while True:
+            while self._heap and self._heap[0][2].state == 3:
+                heapq.heappop(self._heap)
+                self._stale -= 1
+            if not self._heap:
+                self._cond.wait()
+                continue
+            wait = self._heap[0][0] - time.monotonic()
+            if wait <= 0:
+                return heapq.heappop(self._heap)[2]
+            self._cond.wait(wait)
 
     def _run(self) -> None:
         import heapq
 
         while True:
             with self._cond:
-                while True:
-                    while self._heap and self._heap[0][2].state == 3:
-                        heapq.heappop(self._heap)  # done: dropped as they come due
-                    if not self._heap:
-                        self._cond.wait()
-                        continue
-                    wait = self._heap[0][0] - time.monotonic()
-                    if wait <= 0:
-                        break
-                    self._cond.wait(wait)
-                _, _, entry = heapq.heappop(self._heap)
+                entry = self._next()
+                if not _running(entry.pid):
+                    continue  # ended in time; its worker is about to say so
                 if entry.state == 0:  # its time is up: SIGTERM now, SIGKILL after the grace
-                    entry.state = 1
+                    entry.state, entry.termed = 1, time.monotonic()
+                    entry.timed_out = not (entry.stopping is not None and entry.stopping.is_set())
                     sig = signal.SIGKILL if _HURRY.is_set() else signal.SIGTERM
                     self._seq += 1
-                    due = time.monotonic() + entry.grace
-                    heapq.heappush(self._heap, (due, self._seq, entry))
-                elif entry.state == 1:
-                    entry.state = 2
-                    sig = signal.SIGKILL
+                    heapq.heappush(self._heap, (entry.termed + entry.grace, self._seq, entry))
                 else:
-                    continue
-                # under the lock: a worker that reaped the child in the meantime waits for
-                # this to be over before it says so (the group id is still the child's)
+                    entry.state, sig = 2, signal.SIGKILL
+                # under the lock, and only while the leader runs: its group id is its own
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(entry.pgid, sig)
+                    os.killpg(entry.pid, sig)
 
 
 _WATCH = _Watch()
 
 
-def _wait(p: subprocess.Popen[bytes], timeout: float | None, grace: float = KILL_GRACE) -> int:
+def _wait(
+    p: subprocess.Popen[bytes],
+    timeout: float | None,
+    grace: float = KILL_GRACE,
+    stopping: threading.Event | None = None,
+) -> int:
     """Wait for a child, at most `timeout` seconds (TimeoutExpired after that, its group
-    SIGTERMed by then: the caller kills what is left).
+    SIGTERMed by then: the caller kills what is left; TimedOut says how much of the grace
+    is left).
 
     Popen.wait(timeout) polls with sleeps that start at 0.5 ms and double: a 1 ms task is
     noticed late, and hundreds of them add up. The worker blocks in waitpid instead, and
@@ -609,15 +666,15 @@ def _wait(p: subprocess.Popen[bytes], timeout: float | None, grace: float = KILL
         timeout = None
     if timeout is None or not isinstance(p, _REAL_POPEN) or p.pid <= 1:
         return p.wait(timeout=timeout)
-    entry = _WATCH.add(p.pid, timeout, grace)
+    entry = _WATCH.add(p.pid, timeout, grace, stopping)
     if entry is None:
         return _wait_pidfd(p, timeout)
     try:
         code = p.wait()
     finally:
-        timed_out = _WATCH.reaped(entry)
-    if timed_out:
-        raise subprocess.TimeoutExpired(p.args, timeout)
+        left = _WATCH.reaped(entry)
+    if left is not None:
+        raise TimedOut(p.args, timeout, left)
     return code
 
 
@@ -719,6 +776,20 @@ def _spawn(
     return p
 
 
+def _append(log_path: str, text: str) -> None:
+    """A line of ameide's own at the end of a log (made again if a task removed the run
+    directory: the evidence goes on)."""
+    try:
+        fd = os.open(log_path, _LOG_FLAGS, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(log_path), exist_ok=True)
+        fd = os.open(log_path, _LOG_FLAGS, 0o666)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
 def _file(fd: int) -> Any:
     return open(fd, "ab", buffering=0, closefd=False)
 
@@ -767,14 +838,11 @@ def run_logged(
         if stopping is not None and stopping.is_set():
             _stop_child(p, pgid, INTERRUPT_GRACE)
         try:
-            code = _wait(p, timeout, grace)
-        except subprocess.TimeoutExpired:
-            _stop_child(p, pgid, grace)
+            code = _wait(p, timeout, grace, stopping)
+        except subprocess.TimeoutExpired as exc:
+            _stop_child(p, pgid, exc.left if isinstance(exc, TimedOut) else grace)
             p.wait()
-            with open(log_path, "ab") as log:
-                log.write(
-                    f"\nameide: timed out after {timeout:g}s; process group killed\n".encode()
-                )
+            _append(log_path, f"\nameide: timed out after {timeout:g}s; process group killed\n")
             return LoggedResult(None, time.perf_counter() - started, timed_out=True)
         except BaseException:  # Ctrl-C in the caller's thread: the child does not outlive it
             _stop_child(p, pgid, grace)
