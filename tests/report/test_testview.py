@@ -294,3 +294,42 @@ def test_a_real_run_without_a_tty_says_what_is_still_running(
     secs = [int(s[:-2]) for s in said]
     assert secs == sorted(set(secs)) and secs[0] <= 2 and secs[-1] <= 4, out.stdout
     assert "\x1b" not in out.stdout
+
+
+class Flushes(io.StringIO):
+    """A pipe's stream: what was flushed is what a reader has seen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = ""
+
+    def flush(self) -> None:
+        self.seen = self.getvalue()
+
+
+def test_plain_lines_are_let_out_in_batches_and_never_held_for_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A line per task in a pipe, but not a write per line (500 short tasks: 500 writes and
+    wake-ups of the reader): held back at most FLUSH_EVERY, until the next tick (every
+    second while a phase runs) or the end of the phase."""
+    from ameide.report import console as mod
+
+    now = [100.0]
+    monkeypatch.setattr(mod.time, "monotonic", lambda: now[0])
+    out = Flushes()
+    view = PlainListener(mod.PlainConsole(out), {})
+    view.phase_started(1, [])
+    assert out.seen.endswith("== phase 1 unit: 0 tasks\n")  # the first line goes out at once
+    view.task_finished(result("passed"))
+    view.task_finished(result("passed"))
+    assert out.seen.count("PASS") == 0  # within FLUSH_EVERY of the last write: held
+    now[0] += mod.PlainConsole.FLUSH_EVERY * 1.5
+    view.task_finished(result("failed"))
+    assert out.seen.count("PASS") == 2 and "FAIL" in out.seen
+    view.task_finished(result("passed"))
+    view.tick()  # a second into a long task: what was held goes out
+    assert out.seen.count("PASS") == 3
+    view.task_finished(result("passed"))
+    view.phase_finished(1, [], "failed", 1.0)
+    assert out.seen == out.getvalue() and out.seen.endswith("phase 1 failed in 1.0s\n")

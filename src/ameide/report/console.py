@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -115,17 +116,30 @@ _RICH_STRIPS = dict.fromkeys((7, 8, 11, 12, 13))  # the control codes rich drops
 class PlainConsole:
     """The part of a rich Console the test view uses, for output that is no terminal and
     carries no colour: the same lines rich would print (control codes dropped, tabs expanded)
-    without importing rich (~40 ms of an `ameide test` that replays cached results)."""
+    without importing rich (~40 ms of an `ameide test` that replays cached results).
+
+    Lines reach the pipe at most FLUSH_EVERY seconds after an earlier one, not one write
+    each: 500 short tasks are 500 lines in a third of a second, and a write (and a wake-up
+    of whatever reads the pipe) per line cost ~20 ms. The test view flushes on its ticks
+    (every second) and at the end of each phase, and the CLI when it exits, so a quiet
+    stretch never holds a line back for long."""
 
     is_terminal = False
+    FLUSH_EVERY = 0.1
 
     def __init__(self, file: IO[str] | SafeStream) -> None:
         self.file = file
+        self._flushed = 0.0
 
     def print(self, *objects: Any, sep: str = " ", end: str = "\n", **_style: Any) -> None:
         text = sep.join(str(o) for o in _printable(objects))
         self.file.write(text.translate(_RICH_STRIPS).expandtabs(8) + end)
+        if time.monotonic() - self._flushed >= self.FLUSH_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
         self.file.flush()
+        self._flushed = time.monotonic()
 
 
 def make_test_console(*, stderr: bool = False) -> Any:

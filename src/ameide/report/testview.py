@@ -68,7 +68,9 @@ class PlainListener:
         self.due: dict[str, tuple[float, float]] = {}  # task id -> (started, next line at)
 
     def tick(self, now: float | None = None) -> None:
-        """Name the tasks whose next progress line is due (called about once a second)."""
+        """Name the tasks whose next progress line is due (called about once a second), and
+        let out the lines the console holds back (PlainConsole.FLUSH_EVERY)."""
+        self._flush()
         if self.cadence is None or not self.due:
             return
         now = time.monotonic() if now is None else now
@@ -83,6 +85,11 @@ class PlainListener:
 
     def _print(self, text: str, style: str | None = None) -> None:
         self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def _flush(self) -> None:
+        flush = getattr(self.console, "flush", None)  # PlainConsole's; rich flushes itself
+        if flush is not None:
+            flush()
 
     def phase_started(self, n: int, tasks: list[Task]) -> None:
         title = f"phase {n} {NAMES[n]}: {len(tasks)} task{'s' if len(tasks) != 1 else ''}"
@@ -128,6 +135,7 @@ class PlainListener:
                         self._print(f"::error {props}::{body}")
         else:
             self._print(f"   phase {n} {status} in {elapsed:.1f}s")
+        self._flush()
 
 
 class LiveListener(PlainListener):
