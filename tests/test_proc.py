@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -194,3 +196,23 @@ def test_reaped_entries_do_not_pile_up_in_a_long_session(tmp_path: Path) -> None
         p.wait()
         assert proc._WATCH.reaped(entry) is None
     assert len(proc._WATCH._heap) <= proc._Watch.COMPACT + 1
+
+
+def test_a_timed_out_group_gets_one_sigterm(tmp_path: Path) -> None:
+    """The watch SIGTERMs the group at the deadline; when the leader dies of it, what is
+    left gets the rest of the grace, not a second SIGTERM (which would cut short the
+    handler a tool runs on the first)."""
+    terms, ready = tmp_path / "terms", tmp_path / "ready"
+    child = (
+        "import signal, time\n"
+        f"signal.signal(signal.SIGTERM, lambda *_: open({str(terms)!r}, 'a').write('TERM\\n'))\n"
+        f"open({str(ready)!r}, 'w').close()\n"
+        "while True: time.sleep(0.02)\n"
+    )
+    script = (
+        f"{sys.executable} -c {shlex.quote(child)} & "
+        f"while [ ! -e {ready} ]; do sleep 0.02; done; sleep 30"
+    )
+    res = _timed(tmp_path, "group", ("sh", "-c", script), 1.0, grace=0.6)
+    assert res.timed_out, res
+    assert terms.read_text() == "TERM\n"

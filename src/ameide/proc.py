@@ -264,6 +264,19 @@ def _unregister(pgid: int) -> None:
         _LIVE.discard(pgid)
 
 
+_STOPPED: set[int] = set()  # process groups an interrupt signalled (terminate_all, the watch)
+
+
+def _stopped_by_us(pgid: int) -> bool:
+    """Did an interrupt signal this group? (Then its end is a cancellation, even an exit 0:
+    a task that exits cleanly on SIGTERM did not pass.)"""
+    with _LIVE_LOCK:
+        if pgid in _STOPPED:
+            _STOPPED.discard(pgid)
+            return True
+    return False
+
+
 def hurry(on: bool = True) -> None:
     """Cut every grace period short: whatever is still running is SIGKILLed now. (`False`
     when a run is over: the next one gets its graces again.)"""
@@ -271,6 +284,8 @@ def hurry(on: bool = True) -> None:
         _HURRY.set()
     else:
         _HURRY.clear()
+        with _LIVE_LOCK:
+            _STOPPED.clear()
 
 
 def _wait_gone(groups: set[int], pids: set[int], deadline: float, reap: bool = False) -> None:
@@ -284,16 +299,20 @@ def _wait_gone(groups: set[int], pids: set[int], deadline: float, reap: bool = F
 
 
 def kill_group(
-    pgid: int, grace: float = KILL_GRACE, leader: subprocess.Popen[bytes] | None = None
+    pgid: int,
+    grace: float = KILL_GRACE,
+    leader: subprocess.Popen[bytes] | None = None,
+    term: bool = True,
 ) -> None:
     """SIGTERM the group, then SIGKILL whatever is still there after `grace` seconds (at
-    once after hurry()).
+    once after hurry()). `term=False`: it had its SIGTERM already (a second one would cut
+    short the handler a task runs on the first), `grace` is what is left of its grace.
 
     `leader` (our child) is reaped while waiting: a zombie leader keeps the group alive."""
     if pgid <= 1 or pgid == os.getpgrp():  # 0 would be our own group, 1 init: never
         return
     try:
-        os.killpg(pgid, signal.SIGTERM)
+        os.killpg(pgid, signal.SIGTERM if term else 0)
     except (ProcessLookupError, PermissionError):
         return
     deadline = time.monotonic() + grace
@@ -488,6 +507,8 @@ def terminate_all(grace: float = INTERRUPT_GRACE) -> None:
         groups |= _OWN  # our children lead their own sessions: pid == process group
     orphans = adopted()
     groups |= {pgid for pid, _, pgid, _ in _stats() if pid in orphans}
+    with _LIVE_LOCK:  # before the signal: a worker woken by it must know who sent it
+        _STOPPED.update(groups)
     _signal_all(groups, orphans, signal.SIGTERM)
     _wait_gone(groups, orphans, time.monotonic() + grace, reap=True)
     hurry()  # the grace is spent: what is orphaned from now on is killed without one
@@ -635,6 +656,9 @@ class _Watch:
                 if entry.state == 0:  # its time is up: SIGTERM now, SIGKILL after the grace
                     entry.state, entry.termed = 1, time.monotonic()
                     entry.timed_out = not (entry.stopping is not None and entry.stopping.is_set())
+                    if not entry.timed_out:
+                        with _LIVE_LOCK:
+                            _STOPPED.add(entry.pid)
                     sig = signal.SIGKILL if _HURRY.is_set() else signal.SIGTERM
                     self._seq += 1
                     heapq.heappush(self._heap, (entry.termed + entry.grace, self._seq, entry))
@@ -840,7 +864,10 @@ def run_logged(
         try:
             code = _wait(p, timeout, grace, stopping)
         except subprocess.TimeoutExpired as exc:
-            _stop_child(p, pgid, exc.left if isinstance(exc, TimedOut) else grace)
+            if isinstance(exc, TimedOut):  # the watch SIGTERMed it: the rest of its grace
+                kill_group(pgid, exc.left, leader=p, term=False)
+            else:
+                _stop_child(p, pgid, grace)
             p.wait()
             _append(log_path, f"\nameide: timed out after {timeout:g}s; process group killed\n")
             return LoggedResult(None, time.perf_counter() - started, timed_out=True)
@@ -851,7 +878,7 @@ def run_logged(
             # the task is done: whatever it left in its group (`cmd &`) goes with it
             kill_group(pgid, 0.5)
         elapsed = time.perf_counter() - started
-        if code != 0 and stopping is not None and stopping.is_set():
+        if stopping is not None and stopping.is_set() and (code != 0 or _stopped_by_us(pgid)):
             return LoggedResult(None, elapsed, cancelled=True)
         return LoggedResult(code, elapsed)
     finally:

@@ -47,6 +47,8 @@ import os, signal, subprocess, sys, time
 mode = sys.argv[1]
 if mode == "trap":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if mode == "exit0":  # a tool that winds down cleanly on SIGTERM
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 group = subprocess.Popen(["sleep", "300"])
 session = subprocess.Popen(["sleep", "301"], start_new_session=True)
 subprocess.run(["setsid", "sh", "-c", "sleep 302 >/dev/null 2>&1 &"], check=True)
@@ -368,3 +370,52 @@ def test_ctrl_c_while_planning_shards_against_a_stuck_remote(
     code = run.wait(timeout=30)
     assert time.monotonic() - t0 < DEADLINE
     assert code == 130 and run.output().endswith("ameide: interrupted\n"), run.output()
+
+
+def test_a_task_that_exits_0_on_the_interrupt_is_cancelled_and_its_phase_closed(
+    fake_go: FakeGo, go_repo: MakeGoRepo, spawn: Spawn, reap_marked: str, tmp_path: Path
+) -> None:
+    """A tool that exits 0 when SIGTERMed did not pass: it used to be reported PASS and
+    cached, so later runs replayed a test that never finished. And the interrupted phase is
+    still ended in the output: its GitHub group closed, its lines out before the closing."""
+    repo = task_repo(go_repo, tmp_path, "exit0")
+    pids = tmp_path / "pids"
+    key, value = reap_marked.split("=", 1)
+    env = ameide_env(FAULT_PIDS=str(pids), GITHUB_ACTIONS="true", **{key: value})
+    env.pop("PYTHONUNBUFFERED", None)  # the plain console batches its lines, as in CI
+    run = spawn(["test"], repo, env)
+    started(pids, run)
+    run.proc.send_signal(signal.SIGTERM)
+    gone_after(run, reap_marked, time.monotonic())
+    assert run.proc.returncode == 130, run.output()
+    doc = summary(repo)
+    statuses = {t["id"]: t["status"] for p in doc["phases"] for t in p["tasks"]}  # type: ignore[attr-defined]
+    assert statuses[f"{B} unit (ameide.toml)"] == "cancelled", statuses
+    out = run.output()
+    group = out.index("::group::phase 1 unit")
+    assert group < out.index("::endgroup::", group) < out.index("INTERRUPTED (exit 130)"), out
+    assert "ERR " not in out and "PASS go:example.com/m/b" not in out, out
+
+
+def test_an_interrupted_ci_run_prints_its_task_lines_before_its_warnings(
+    fake_go: FakeGo, go_repo: MakeGoRepo, spawn: Spawn, reap_marked: str, tmp_path: Path
+) -> None:
+    """stdout batched, stderr not: the lines of the interrupted phase must not come after
+    a warning the run prints on stderr at its end (a GitHub step summary it cannot write)."""
+    repo = task_repo(go_repo, tmp_path, "wait")
+    pids = tmp_path / "pids"
+    key, value = reap_marked.split("=", 1)
+    env = ameide_env(
+        FAULT_PIDS=str(pids),
+        GITHUB_ACTIONS="true",
+        GITHUB_STEP_SUMMARY=str(tmp_path),  # a directory: appending to it fails, a warning
+        **{key: value},
+    )
+    env.pop("PYTHONUNBUFFERED", None)
+    run = spawn(["test", "ci"], repo, env)
+    started(pids, run)
+    run.proc.send_signal(signal.SIGTERM)
+    gone_after(run, reap_marked, time.monotonic())
+    out = run.output()
+    warning = out.index("ameide: warning: could not append")
+    assert out.index("----") < out.index("::endgroup::", out.index("----")) < warning, out

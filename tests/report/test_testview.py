@@ -333,3 +333,17 @@ def test_plain_lines_are_let_out_in_batches_and_never_held_for_long(
     view.task_finished(result("passed"))
     view.phase_finished(1, [], "failed", 1.0)
     assert out.seen == out.getvalue() and out.seen.endswith("phase 1 failed in 1.0s\n")
+
+
+def test_a_still_running_line_goes_out_with_its_own_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tick that names a long task lets that line out too (it used to wait a tick)."""
+    from ameide.report import console as mod
+
+    now = [100.0]
+    monkeypatch.setattr(mod.time, "monotonic", lambda: now[0])
+    out = Flushes()
+    view = PlainListener(mod.PlainConsole(out), {"AMEIDE_PROGRESS": "1,1"})
+    view.phase_started(1, [])
+    view.task_started(result("passed").task)
+    view.tick(now=101.5)
+    assert "still running: go test example.com/m (2s)" in out.seen, out.seen

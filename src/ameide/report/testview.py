@@ -70,18 +70,20 @@ class PlainListener:
     def tick(self, now: float | None = None) -> None:
         """Name the tasks whose next progress line is due (called about once a second), and
         let out the lines the console holds back (PlainConsole.FLUSH_EVERY)."""
-        self._flush()
-        if self.cadence is None or not self.due:
-            return
-        now = time.monotonic() if now is None else now
-        every = self.cadence[1]
-        late = sorted((tid, now - s) for tid, (s, at) in self.due.items() if now >= at)
-        if not late:
-            return
-        for tid, _ in late:
-            self.due[tid] = (self.due[tid][0], self.due[tid][1] + every)
-        names = ", ".join(f"{tid} ({ran:.0f}s)" for tid, ran in late)
-        self._print(f"  ... still running: {names}", "dim")
+        try:
+            if self.cadence is None or not self.due:
+                return
+            now = time.monotonic() if now is None else now
+            every = self.cadence[1]
+            late = sorted((tid, now - s) for tid, (s, at) in self.due.items() if now >= at)
+            if not late:
+                return
+            for tid, _ in late:
+                self.due[tid] = (self.due[tid][0], self.due[tid][1] + every)
+            names = ", ".join(f"{tid} ({ran:.0f}s)" for tid, ran in late)
+            self._print(f"  ... still running: {names}", "dim")
+        finally:
+            self._flush()
 
     def _print(self, text: str, style: str | None = None) -> None:
         self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)

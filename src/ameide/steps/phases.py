@@ -171,7 +171,12 @@ class Phases:
             rec.times[n] = time.perf_counter() - t0
             rec.results[n] = pre + [runner.current[t.id] for t in tasks if t.id in runner.current]
         if self.stopped():
-            return  # interrupted() marks the phase; nothing after it runs
+            # interrupted() marks the phase and nothing after it runs; the view still ends
+            # it (its GitHub group closed, its lines out before anything goes to stderr)
+            hook = getattr(self.listener, "phase_finished", None)
+            if hook:
+                hook(n, rec.results[n], "interrupted", rec.times[n])
+            return
         res = pre + res
         rec.status[n] = "passed" if all(r.ok for r in res) else "failed"
         self._finished(n, res)
