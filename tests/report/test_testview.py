@@ -297,11 +297,17 @@ def test_a_real_run_without_a_tty_says_what_is_still_running(
 
 
 class Flushes(io.StringIO):
-    """A pipe's stream: what was flushed is what a reader has seen."""
+    """A pipe's stream: what was flushed is what a reader has seen; `writes` counts the
+    writes, which an unbuffered stream (PYTHONUNBUFFERED) would each pass to the pipe."""
 
     def __init__(self) -> None:
         super().__init__()
         self.seen = ""
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
 
     def flush(self) -> None:
         self.seen = self.getvalue()
@@ -324,6 +330,7 @@ def test_plain_lines_are_let_out_in_batches_and_never_held_for_long(
     view.task_finished(result("passed"))
     view.task_finished(result("passed"))
     assert out.seen.count("PASS") == 0  # within FLUSH_EVERY of the last write: held
+    assert out.writes == 1  # held by the console itself, not by the stream's buffer
     now[0] += mod.PlainConsole.FLUSH_EVERY * 1.5
     view.task_finished(result("failed"))
     assert out.seen.count("PASS") == 2 and "FAIL" in out.seen

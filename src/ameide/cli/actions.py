@@ -99,7 +99,12 @@ def do_test(
         fail_fast=not ci,
         cache=cache,
     )
-    outcome = run_tests(req, listener)
+    flush = getattr(console, "flush", None)  # the plain console holds lines back (batches)
+    try:
+        outcome = run_tests(req, listener)
+    finally:  # an error on stderr comes after the lines of what ran
+        if flush is not None:
+            flush()
     if ci:  # the job's summary page under GitHub Actions
         from ameide.report.stepsummary import append
 
@@ -112,6 +117,8 @@ def do_test(
         render_nothing(outcome.summary, console, os.getcwd())
     else:
         render_closing(outcome.summary, console, os.getcwd())
+    if flush is not None:
+        flush()
     return outcome.exit_code
 
 

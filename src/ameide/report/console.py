@@ -120,24 +120,29 @@ class PlainConsole:
 
     Lines reach the pipe at most FLUSH_EVERY seconds after an earlier one, not one write
     each: 500 short tasks are 500 lines in a third of a second, and a write (and a wake-up
-    of whatever reads the pipe) per line cost ~20 ms. The test view flushes on its ticks
-    (every second) and at the end of each phase, and the CLI when it exits, so a quiet
-    stretch never holds a line back for long."""
+    of whatever reads the pipe) per line cost ~20 ms. The lines are held here, not in the
+    stream's buffer, which PYTHONUNBUFFERED (common in containers) turns off. The test view
+    flushes on its ticks (every second) and at the end of each phase, and `ameide test` when
+    the run ends, so a quiet stretch never holds a line back for long."""
 
     is_terminal = False
     FLUSH_EVERY = 0.1
 
     def __init__(self, file: IO[str] | SafeStream) -> None:
         self.file = file
+        self._held: list[str] = []
         self._flushed = 0.0
 
     def print(self, *objects: Any, sep: str = " ", end: str = "\n", **_style: Any) -> None:
         text = sep.join(str(o) for o in _printable(objects))
-        self.file.write(text.translate(_RICH_STRIPS).expandtabs(8) + end)
+        self._held.append(text.translate(_RICH_STRIPS).expandtabs(8) + end)
         if time.monotonic() - self._flushed >= self.FLUSH_EVERY:
             self.flush()
 
     def flush(self) -> None:
+        held, self._held = self._held, []
+        if held:
+            self.file.write("".join(held))
         self.file.flush()
         self._flushed = time.monotonic()
 
