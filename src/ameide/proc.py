@@ -765,11 +765,7 @@ def _spawn(
 ) -> subprocess.Popen[bytes] | LoggedResult:
     """Start one logged child and register its process group."""
     started = time.perf_counter()
-    try:
-        fd = os.open(log_path, _LOG_FLAGS, 0o666)
-    except FileNotFoundError:  # a task removed the run directory: the evidence goes on
-        os.makedirs(os.path.dirname(log_path), exist_ok=True)
-        fd = os.open(log_path, _LOG_FLAGS, 0o666)
+    fd = _open_log(log_path)
     try:
         if header:
             os.write(fd, header)
@@ -800,14 +796,19 @@ def _spawn(
     return p
 
 
-def _append(log_path: str, text: str) -> None:
-    """A line of ameide's own at the end of a log (made again if a task removed the run
-    directory: the evidence goes on)."""
+def _open_log(log_path: str) -> int:
+    """The log opened for appending; its directory made again if a task removed the run
+    directory (the evidence goes on)."""
     try:
-        fd = os.open(log_path, _LOG_FLAGS, 0o666)
+        return os.open(log_path, _LOG_FLAGS, 0o666)
     except FileNotFoundError:
         os.makedirs(os.path.dirname(log_path), exist_ok=True)
-        fd = os.open(log_path, _LOG_FLAGS, 0o666)
+        return os.open(log_path, _LOG_FLAGS, 0o666)
+
+
+def _append(log_path: str, text: str) -> None:
+    """A line of ameide's own at the end of a log."""
+    fd = _open_log(log_path)
     try:
         os.write(fd, text.encode())
     finally:

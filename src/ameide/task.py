@@ -78,9 +78,9 @@ class Task:
 
         if self.builtin:
             return f"(ameide built-in: {self.builtin})"
-        if report_file is not None:
-            argv = argv or self.resolved(report_file)
-        return shlex.join(argv or self.argv)
+        if argv is None:
+            argv = self.argv if report_file is None else self.resolved(report_file)
+        return shlex.join(argv)
 
 
 MAX_SLUG = 120

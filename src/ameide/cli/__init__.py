@@ -45,13 +45,6 @@ def run() -> None:
     sys.exit(code)
 
 
-def _flush_stdout() -> None:
-    import contextlib
-
-    with contextlib.suppress(OSError, ValueError):  # the reader is gone: nothing to order
-        sys.stdout.flush()
-
-
 def _flush() -> None:
     import contextlib
 
@@ -248,7 +241,7 @@ def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | No
     try:
         return fn()
     except AmeideError as exc:
-        _flush_stdout()  # what the run printed comes before the error
+        _flush()  # what the run printed comes before the error
         if verbose:
             import traceback
 
@@ -262,7 +255,7 @@ def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | No
     except KeyboardInterrupt:
         import contextlib
 
-        _flush_stdout()
+        _flush()
         with contextlib.suppress(OSError, ValueError):  # a hang-up took the terminal
             sys.stderr.write("ameide: interrupted\n")
         return int(ExitCode.INTERRUPTED)
@@ -272,7 +265,7 @@ def handle_errors(fn: Callable[[], int], verbose: bool, args: Sequence[str] | No
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:
-        _flush_stdout()
+        _flush()
         if verbose:
             import traceback
 

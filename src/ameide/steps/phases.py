@@ -85,10 +85,10 @@ class Phases:
         for r in pre:
             self.listener.task_finished(r)
 
-    def _finished(self, n: int, res: list[TaskResult]) -> None:
+    def _finished(self, n: int, res: list[TaskResult], status: str | None = None) -> None:
         hook = getattr(self.listener, "phase_finished", None)
         if hook:
-            hook(n, res, self.rec.status[n], self.rec.times[n])
+            hook(n, res, status or self.rec.status[n], self.rec.times[n])
 
     def _quiet(self, pre: list[TaskResult]) -> bool:
         """Nothing to test and a clean guardrails check: it goes to the evidence only."""
@@ -173,9 +173,7 @@ class Phases:
         if self.stopped():
             # interrupted() marks the phase and nothing after it runs; the view still ends
             # it (its GitHub group closed, its lines out before anything goes to stderr)
-            hook = getattr(self.listener, "phase_finished", None)
-            if hook:
-                hook(n, rec.results[n], "interrupted", rec.times[n])
+            self._finished(n, rec.results[n], "interrupted")
             return
         res = pre + res
         rec.status[n] = "passed" if all(r.ok for r in res) else "failed"
